@@ -1,0 +1,1 @@
+"""Bland batches for Slack: wiring, configuration, the Bland client and the watcher."""

@@ -1,0 +1,34 @@
+"""What a Bland batch id (and call id) may look like, checked before any request."""
+
+from __future__ import annotations
+
+import re
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+class InvalidIdError(ValueError):
+    """An id that cannot be a Bland id; the message is safe to show to the user."""
+
+
+def check_batch_id(value: str) -> str:
+    """Return `value` if it can be a batch id; raise InvalidIdError otherwise."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise InvalidIdError(
+            "A batch id is 1 to 128 letters, digits, `-` or `_`, "
+            "like `AAcQq8zXxLB56LWg-gen-batch`."
+        )
+    return value
+
+
+def check_call_ref(value: str) -> str:
+    """Return `value` if it can be a call id or the prefix of one."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise InvalidIdError(
+            "A call id is letters, digits and `-`, like `ffa99be3-63dd-44dc-9523-380cd25c1b9e`."
+        )
+    return value
+
+
+def is_batch_id(value: str) -> bool:
+    return bool(_ID.fullmatch(value))

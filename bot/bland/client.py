@@ -1,0 +1,257 @@
+"""The async client for Bland's batch API: one reusable connection pool, typed results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from pydantic import BaseModel, ValidationError
+
+from bot.bland.batch_ids import check_batch_id, check_call_ref
+from bot.bland.errors import (
+    BlandConnectionError,
+    BlandError,
+    BlandRateLimitError,
+    BlandResponseError,
+    BlandTimeoutError,
+    status_error,
+)
+from bot.bland.lenient import LenientModel
+from bot.bland.models import BatchDetail, BatchList, CallDetail, StopResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.bland.ai"
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+M = TypeVar("M", bound=LenientModel)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds allowed to connect and to read a response."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential backoff with full jitter, plus the longest Retry-After we wait."""
+
+    initial: float = 0.5
+    cap: float = 8.0
+    max_retry_after: float = 20.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        ceiling = min(self.cap, self.initial * 2**attempt)
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class BlandClient:
+    """Talks to Bland. Use as `async with BlandClient(api_key=...) as bland:`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        timeouts: Timeouts = Timeouts(),
+        max_retries: int = 3,
+        backoff: Backoff = Backoff(),
+        max_connections: int = 64,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"authorization": api_key, "accept": "application/json"},
+            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
+            transport=AiohttpTransport(limits=httpx.Limits(max_connections=max_connections)),
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def list_batches(
+        self,
+        *,
+        campaign_id: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int | None = None,
+        ascending: bool | None = None,
+    ) -> BatchList:
+        """`GET /v1/batches`: newest first unless `ascending`."""
+        if campaign_id is not None:
+            check_batch_id(campaign_id)
+        params: dict[str, str] = {}
+        if campaign_id is not None:
+            params["campaign_id"] = campaign_id
+        if start is not None:
+            params["from"] = str(start)
+        if end is not None:
+            params["to"] = str(end)
+        if limit is not None:
+            params["limit"] = str(limit)
+        if ascending is not None:
+            params["ascending"] = _flag(ascending)
+        return await self._get(BatchList, "/v1/batches", params)
+
+    async def get_batch(
+        self,
+        batch_id: str,
+        *,
+        include_calls: bool = True,
+        include_transcripts: bool = True,
+        include_analysis: bool = True,
+    ) -> BatchDetail:
+        """`GET /v1/batches/{id}`. Ask only for what you will show."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": _flag(include_calls),
+            "include_transcripts": _flag(include_transcripts),
+            "include_analysis": _flag(include_analysis),
+        }
+        return await self._get(BatchDetail, f"/v1/batches/{batch_id}", params)
+
+    async def get_call(self, call_id: str) -> CallDetail:
+        """`GET /v1/calls/{id}`: one call with its transcript."""
+        check_call_ref(call_id)
+        return await self._get(CallDetail, f"/v1/calls/{call_id}", {})
+
+    async def stop_batch(self, batch_id: str) -> StopResult:
+        """`POST /v1/batches/{id}/stop`. Not retried: stopping twice is not harmless to report."""
+        check_batch_id(batch_id)
+        body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
+        return _parse(StopResult, body)
+
+    async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
+        """The raw bytes of a GET, for callers that stream them (CSV export)."""
+        return await self._request("GET", path, params, retries=self._max_retries)
+
+    async def _get(self, model: type[M], path: str, params: Mapping[str, str]) -> M:
+        body = await self._request("GET", path, params, retries=self._max_retries)
+        return _parse(model, body)
+
+    async def _request(
+        self, method: str, path: str, params: Mapping[str, str], *, retries: int
+    ) -> bytes:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(method, path, params=params)
+                if response.status_code < 400:
+                    body = response.content
+                    _raise_for_error_body(response.status_code, body)
+                    return body
+                error: BlandError = status_error(
+                    response.status_code,
+                    _error_message(response.content),
+                    _retry_after(response.headers.get("retry-after")),
+                )
+                retryable = response.status_code in RETRYABLE_STATUSES
+            except httpx.TimeoutException:
+                error, retryable = BlandTimeoutError("Bland did not answer in time"), True
+            except httpx.TransportError as exc:
+                error, retryable = BlandConnectionError(type(exc).__name__), True
+            if not retryable or attempt >= retries:
+                raise error
+            retry_after = error.retry_after if isinstance(error, BlandRateLimitError) else None
+            if retry_after is not None and retry_after > self._backoff.max_retry_after:
+                raise error
+            delay = self._backoff.delay(attempt, retry_after)
+            log.warning("Bland %s %s failed (%s); retry %d in %.1fs", method, path, error, attempt + 1, delay)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _parse(model: type[M], body: bytes) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError:
+        pass
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise BlandResponseError("Bland answered with something that is not JSON") from exc
+    if not isinstance(data, dict):
+        raise BlandResponseError("Bland answered with JSON that is not an object")
+    return model.lenient(data)
+
+
+def _error_message(body: bytes) -> str | None:
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        for key in ("message", "error"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:300]
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            value = errors[0].get("message")
+            if isinstance(value, str):
+                return value.strip()[:300]
+    return None
+
+
+class _ErrorBody(BaseModel):
+    status: str | None = None
+    message: str | None = None
+
+
+def _raise_for_error_body(status_code: int, body: bytes) -> None:
+    """Bland sometimes answers 200 with `{"status": "error", "message": ...}`."""
+    # A cheap look at the head of the body spares a second parse of large successes.
+    if b'"error"' not in body[:200]:
+        return
+    try:
+        parsed = _ErrorBody.model_validate_json(body)
+    except ValidationError:
+        return
+    if parsed.status == "error":
+        raise status_error(400 if status_code < 400 else status_code, parsed.message)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

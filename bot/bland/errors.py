@@ -1,0 +1,64 @@
+"""One error tree for everything that can go wrong talking to Bland."""
+
+from __future__ import annotations
+
+
+class BlandError(Exception):
+    """Base of every error the Bland client raises."""
+
+
+class BlandConnectionError(BlandError):
+    """Bland could not be reached."""
+
+
+class BlandTimeoutError(BlandConnectionError):
+    """Bland did not answer in time."""
+
+
+class BlandResponseError(BlandError):
+    """Bland answered with something that is not the documented JSON."""
+
+
+class BlandStatusError(BlandError):
+    """Bland answered with an error status."""
+
+    def __init__(self, status_code: int, message: str | None = None) -> None:
+        self.status_code = status_code
+        self.message = message
+        super().__init__(f"HTTP {status_code}: {message}" if message else f"HTTP {status_code}")
+
+
+class BlandAuthError(BlandStatusError):
+    """The API key was refused (401/403)."""
+
+
+class BlandNotFoundError(BlandStatusError):
+    """The batch or call does not exist (404)."""
+
+
+class BlandRateLimitError(BlandStatusError):
+    """Bland is rate limiting us (429)."""
+
+    def __init__(
+        self, status_code: int, message: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(status_code, message)
+        self.retry_after = retry_after
+
+
+class BlandServerError(BlandStatusError):
+    """Bland failed on its side (5xx)."""
+
+
+def status_error(status_code: int, message: str | None, retry_after: float | None = None) -> BlandStatusError:
+    """Map an HTTP status (and Bland's message, when there is one) to the error class."""
+    lowered = (message or "").lower()
+    if status_code in (401, 403) or "api key" in lowered or "unauthorized" in lowered:
+        return BlandAuthError(status_code, message)
+    if status_code == 404 or "not found" in lowered:
+        return BlandNotFoundError(status_code, message)
+    if status_code == 429:
+        return BlandRateLimitError(status_code, message, retry_after)
+    if status_code >= 500:
+        return BlandServerError(status_code, message)
+    return BlandStatusError(status_code, message)

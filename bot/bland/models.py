@@ -1,0 +1,182 @@
+"""Pydantic models of Bland's batch responses, shaped after the documented examples."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from bot.bland.lenient import LenientModel
+
+Str = str | None
+Num = float | None
+Int = int | None
+Bool = bool | None
+Counts = dict[str, int] | None
+
+IN_PROGRESS = "in-progress"
+COMPLETED = "completed"
+
+
+class BatchSummary(LenientModel):
+    """One entry of `GET /v1/batches`."""
+
+    batch_id: Str = None
+    campaign_id: Str = None
+    created_at: Str = None
+    label: Str = None
+    base_prompt: Str = None
+    endpoint_code: Str = None
+    call_params: Any = None
+
+
+class BatchList(LenientModel):
+    """The `GET /v1/batches` response."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {"batches": BatchSummary}
+
+    status: Str = None
+    message: Str = None
+    batches: list[BatchSummary] = Field(
+        default_factory=list
+    )
+
+
+class BatchParams(LenientModel):
+    """`batch_params` of the details response."""
+
+    id: Str = None
+    campaign_id: Str = None
+    created_at: Str = None
+    label: Str = None
+    base_prompt: Str = None
+    endpoint_code: Str = None
+    call_params: Any = None
+
+
+class TranscriptLine(LenientModel):
+    """One utterance (or agent action) of a call."""
+
+    id: Str = None
+    created_at: Str = None
+    text: Str = None
+    user: Str = None
+    c_id: Str = None
+
+
+class Call(LenientModel):
+    """One entry of `call_data`. `corrected_duration` is seconds; `call_length` minutes."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {"transcripts": TranscriptLine}
+
+    call_id: Str = None
+    status: Str = None
+    queue_status: Str = None
+    to: Str = None
+    from_: Str = Field(default=None, alias="from")
+    completed: Bool = None
+    created_at: Str = None
+    end_at: Str = None
+    corrected_duration: Num = None
+    call_length: Num = None
+    max_duration: Num = None
+    endpoint_url: Str = None
+    error_message: Str = None
+    # Documented as an array, shown as a string: keep what came and normalise on read.
+    answered_by: Any = None
+    transcripts: list[TranscriptLine] = Field(default_factory=list)
+
+    @property
+    def answered(self) -> str | None:
+        """`answered_by` as one string, whichever shape Bland sent."""
+        value = self.answered_by
+        if isinstance(value, list):
+            value = next((item for item in value if item), None)
+        if value is None or value == "":
+            return None
+        return str(value)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Seconds, from `corrected_duration` or else from `call_length` (minutes)."""
+        if self.corrected_duration is not None:
+            return self.corrected_duration
+        if self.call_length is not None:
+            return self.call_length * 60
+        return None
+
+
+class CallLengths(LenientModel):
+    """`analysis.call_lengths`; values read as seconds despite the page saying minutes."""
+
+    average: Num = None
+    average_nonzero: Num = None
+    summary: Counts = None
+
+
+class ErrorMessage(LenientModel):
+    """One entry of `analysis.error_messages`."""
+
+    call_id: Str = None
+    error_message: Str = None
+
+
+class Analysis(LenientModel):
+    """The `analysis` object; may be missing or partial."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {"call_lengths": CallLengths, "error_messages": ErrorMessage}
+
+    total_calls: Int = None
+    completed_calls: Int = None
+    in_progress_calls: Int = None
+    queue_statuses: Counts = None
+    call_lengths: CallLengths | None = None
+    error_messages: list[ErrorMessage] = Field(default_factory=list)
+    endpoints: Counts = None
+
+
+class BatchDetail(LenientModel):
+    """The `GET /v1/batches/{id}` response."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {"batch_params": BatchParams, "call_data": Call, "analysis": Analysis}
+
+    status: Str = None
+    message: Str = None
+    batch_params: BatchParams = Field(
+        default_factory=BatchParams
+    )
+    call_data: list[Call] = Field(
+        default_factory=list
+    )
+    analysis: Analysis | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status == IN_PROGRESS
+
+
+class CallDetail(LenientModel):
+    """The `GET /v1/calls/{call_id}` response, as far as a transcript needs it."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {"transcripts": TranscriptLine}
+
+    call_id: Str = None
+    status: Str = None
+    message: Str = None
+    to: Str = None
+    from_: Str = Field(default=None, alias="from")
+    created_at: Str = None
+    answered_by: Any = None
+    corrected_duration: Num = None
+    call_length: Num = None
+    summary: Str = None
+    transcripts: list[TranscriptLine] = Field(default_factory=list)
+
+
+class StopResult(LenientModel):
+    """The `POST /v1/batches/{id}/stop` response."""
+
+    status: Str = None
+    message: Str = None
+    num_calls: Int = None
+    batch_id: Str = None

@@ -1,0 +1,1 @@
+"""Pure functions from Bland models to Slack Block Kit messages."""

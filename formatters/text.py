@@ -1,0 +1,95 @@
+"""Making outside text safe and short for Slack mrkdwn and plain_text."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BACKTICKS = re.compile(r"`+")
+ELLIPSIS = "…"
+
+
+def escape(value: object) -> str:
+    """Escape text from Bland or a user for mrkdwn: no pings, no disguised links."""
+    return _CONTROL.sub("", str(value)).translate(_ESCAPES)
+
+
+def truncate(value: str, limit: int) -> str:
+    """Cut `value` to at most `limit` characters, marking the cut with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    if limit <= 1:
+        return value[:limit]
+    cut = value[: limit - 1]
+    # Never leave half an escape like "&am" behind.
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:] and len(cut) - amp <= 5:
+        cut = cut[:amp]
+    return cut + ELLIPSIS
+
+
+def clip(value: object, limit: int) -> str:
+    """Escape then truncate: the usual treatment of a short outside string."""
+    return truncate(escape(value), limit)
+
+
+def plain(value: object, limit: int) -> str:
+    """Text for a plain_text object: no escaping needed, but never empty or too long."""
+    text = _CONTROL.sub("", str(value)).strip() or "-"
+    return truncate(text, limit)
+
+
+def code(value: object, limit: int = 200) -> str:
+    """An inline code span; backticks inside would end it, so they become primes."""
+    text = _BACKTICKS.sub("ʹ", clip(value, limit).replace("\n", " "))
+    return f"`{text}`" if text else "`-`"
+
+
+def code_block(value: object, limit: int) -> str:
+    """A preformatted block for multi-line outside text (prompts, charts)."""
+    text = _BACKTICKS.sub("ʹ", clip(value, limit))
+    return f"```{text}```"
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Bland's timestamps (ISO 8601, with or without `Z`), or None."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def slack_date(value: str | None, token: str = "{date_short_pretty} {time}") -> str:
+    """A `<!date>` token so each reader sees their own time zone; `-` when unknown."""
+    when = parse_time(value)
+    if when is None:
+        return clip(value, 40) if value else "-"
+    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{token}|{fallback}>"
+
+
+def seconds(value: float | None) -> str:
+    """A duration for people: `45 s`, `3 min 05 s`, `2 h 04 min`."""
+    if value is None:
+        return "-"
+    total = round(value)
+    if total < 60:
+        return f"{total} s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
