@@ -56,7 +56,10 @@ def fields(*items: str) -> Block:
 
 
 def context(*items: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(item, SECTION_LIMIT) for item in items[:CONTEXT_ELEMENTS]]}
+    return {
+        "type": "context",
+        "elements": [mrkdwn(item, SECTION_LIMIT) for item in items[:CONTEXT_ELEMENTS]],
+    }
 
 
 def divider() -> Block:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+
+from bot.bland.times import parse_time
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -53,24 +55,13 @@ def code_block(value: object, limit: int) -> str:
     return f"```{text}```"
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """Bland's timestamps (ISO 8601, with or without `Z`), or None."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def slack_date(value: str | None, token: str = "{date_short_pretty} {time}") -> str:
+def slack_date(value: str | None, pattern: str = "{date_short_pretty} {time}") -> str:
     """A `<!date>` token so each reader sees their own time zone; `-` when unknown."""
     when = parse_time(value)
     if when is None:
         return clip(value, 40) if value else "-"
     fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{token}|{fallback}>"
+    return f"<!date^{int(when.timestamp())}^{pattern}|{fallback}>"
 
 
 def seconds(value: float | None) -> str:

@@ -15,8 +15,7 @@ def check_batch_id(value: str) -> str:
     """Return `value` if it can be a batch id; raise InvalidIdError otherwise."""
     if not isinstance(value, str) or not _ID.fullmatch(value):
         raise InvalidIdError(
-            "A batch id is 1 to 128 letters, digits, `-` or `_`, "
-            "like `AAcQq8zXxLB56LWg-gen-batch`."
+            "A batch id is 1 to 128 letters, digits, `-` or `_`, like `AAcQq8zXxLB56LWg-gen-batch`."
         )
     return value
 

@@ -88,7 +88,10 @@ class BlandClient:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -184,7 +187,14 @@ class BlandClient:
             if retry_after is not None and retry_after > self._backoff.max_retry_after:
                 raise error
             delay = self._backoff.delay(attempt, retry_after)
-            log.warning("Bland %s %s failed (%s); retry %d in %.1fs", method, path, error, attempt + 1, delay)
+            log.warning(
+                "Bland %s %s failed (%s); retry %d in %.1fs",
+                method,
+                path,
+                error,
+                attempt + 1,
+                delay,
+            )
             await asyncio.sleep(delay)
             attempt += 1
 

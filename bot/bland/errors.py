@@ -50,7 +50,9 @@ class BlandServerError(BlandStatusError):
     """Bland failed on its side (5xx)."""
 
 
-def status_error(status_code: int, message: str | None, retry_after: float | None = None) -> BlandStatusError:
+def status_error(
+    status_code: int, message: str | None, retry_after: float | None = None
+) -> BlandStatusError:
     """Map an HTTP status (and Bland's message, when there is one) to the error class."""
     lowered = (message or "").lower()
     if status_code in (401, 403) or "api key" in lowered or "unauthorized" in lowered:

@@ -37,9 +37,7 @@ class BatchList(LenientModel):
 
     status: Str = None
     message: Str = None
-    batches: list[BatchSummary] = Field(
-        default_factory=list
-    )
+    batches: list[BatchSummary] = Field(default_factory=list)
 
 
 class BatchParams(LenientModel):
@@ -124,7 +122,10 @@ class ErrorMessage(LenientModel):
 class Analysis(LenientModel):
     """The `analysis` object; may be missing or partial."""
 
-    nested: ClassVar[dict[str, type[LenientModel]]] = {"call_lengths": CallLengths, "error_messages": ErrorMessage}
+    nested: ClassVar[dict[str, type[LenientModel]]] = {
+        "call_lengths": CallLengths,
+        "error_messages": ErrorMessage,
+    }
 
     total_calls: Int = None
     completed_calls: Int = None
@@ -138,16 +139,16 @@ class Analysis(LenientModel):
 class BatchDetail(LenientModel):
     """The `GET /v1/batches/{id}` response."""
 
-    nested: ClassVar[dict[str, type[LenientModel]]] = {"batch_params": BatchParams, "call_data": Call, "analysis": Analysis}
+    nested: ClassVar[dict[str, type[LenientModel]]] = {
+        "batch_params": BatchParams,
+        "call_data": Call,
+        "analysis": Analysis,
+    }
 
     status: Str = None
     message: Str = None
-    batch_params: BatchParams = Field(
-        default_factory=BatchParams
-    )
-    call_data: list[Call] = Field(
-        default_factory=list
-    )
+    batch_params: BatchParams = Field(default_factory=BatchParams)
+    call_data: list[Call] = Field(default_factory=list)
     analysis: Analysis | None = None
 
     @property

@@ -1,0 +1,131 @@
+"""Figures about a batch, taken from Bland's analysis or, where missing, from its calls."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.bland.models import BatchDetail, ErrorMessage
+from bot.bland.times import parse_time
+
+LENGTH_BUCKETS = (
+    "0-5",
+    "5-10",
+    "10-15",
+    "15-20",
+    "20-30",
+    "30-45",
+    "45-60",
+    "60-90",
+    "90-120",
+    "120+",
+)
+_BUCKET_EDGES = (5, 10, 15, 20, 30, 45, 60, 90, 120)
+ERRORED_QUEUE_STATUSES = frozenset({"call_error", "error", "failed"})
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """What the summary and the alert show, whichever parts of the response came."""
+
+    total: int | None
+    completed: int | None
+    in_progress: int | None
+    errored: int
+    queue_statuses: dict[str, int] = field(default_factory=dict)
+    answered_by: dict[str, int] = field(default_factory=dict)
+    average_seconds: float | None = None
+    average_nonzero_seconds: float | None = None
+    length_buckets: dict[str, int] = field(default_factory=dict)
+    errors: list[ErrorMessage] = field(default_factory=list)
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    @property
+    def run_seconds(self) -> float | None:
+        start, end = parse_time(self.started_at), parse_time(self.finished_at)
+        if start is None or end is None or end < start:
+            return None
+        return (end - start).total_seconds()
+
+
+def batch_stats(detail: BatchDetail) -> BatchStats:
+    """Prefer Bland's own analysis; derive from `call_data` what it lacks."""
+    calls = detail.call_data
+    analysis = detail.analysis
+    lengths = analysis.call_lengths if analysis else None
+
+    queue = dict(analysis.queue_statuses or {}) if analysis else {}
+    if not queue and calls:
+        queue = dict(Counter(call.queue_status or "unknown" for call in calls))
+
+    answered: Counter[str] = Counter(call.answered or "not recorded" for call in calls)
+
+    durations = [d for d in (call.duration_seconds for call in calls) if d is not None]
+    average = lengths.average if lengths and lengths.average is not None else _mean(durations)
+    nonzero = [d for d in durations if d >= 1]
+    average_nonzero = (
+        lengths.average_nonzero
+        if lengths and lengths.average_nonzero is not None
+        else _mean(nonzero)
+    )
+    buckets = dict(lengths.summary or {}) if lengths else {}
+    if not buckets and durations:
+        buckets = _bucket(durations)
+
+    errors = list(analysis.error_messages) if analysis and analysis.error_messages else []
+    if not errors:
+        errors = [
+            ErrorMessage(call_id=call.call_id, error_message=call.error_message)
+            for call in calls
+            if call.error_message
+        ]
+
+    total = analysis.total_calls if analysis and analysis.total_calls is not None else None
+    if total is None and calls:
+        total = len(calls)
+    completed = analysis.completed_calls if analysis else None
+    if completed is None and calls:
+        completed = sum(1 for call in calls if call.completed)
+    in_progress = analysis.in_progress_calls if analysis else None
+    if in_progress is None and calls and completed is not None:
+        in_progress = len(calls) - completed
+
+    errored = sum(count for status, count in queue.items() if status in ERRORED_QUEUE_STATUSES)
+    if not errored:
+        errored = len({e.call_id for e in errors}) if errors else 0
+
+    ends = [call.end_at for call in calls if call.end_at]
+    return BatchStats(
+        total=total,
+        completed=completed,
+        in_progress=in_progress,
+        errored=errored,
+        queue_statuses=queue,
+        answered_by=dict(answered) if calls else {},
+        average_seconds=average,
+        average_nonzero_seconds=average_nonzero,
+        length_buckets=buckets,
+        errors=errors,
+        started_at=detail.batch_params.created_at,
+        finished_at=max(ends, key=_sort_key) if ends else None,
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _bucket(durations: list[float]) -> dict[str, int]:
+    counts = dict.fromkeys(LENGTH_BUCKETS, 0)
+    for duration in durations:
+        index = next(
+            (i for i, edge in enumerate(_BUCKET_EDGES) if duration < edge), len(_BUCKET_EDGES)
+        )
+        counts[LENGTH_BUCKETS[index]] += 1
+    return counts
+
+
+def _sort_key(value: str) -> float:
+    when = parse_time(value)
+    return when.timestamp() if when else 0.0
