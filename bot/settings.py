@@ -1,0 +1,123 @@
+"""Configuration: one settings object, read from the environment and `.env`, checked at start-up."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """Start-up configuration is missing or wrong; the message names every problem."""
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Names match the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    bland_api_key: SecretStr
+    bland_api_url: str = "https://api.bland.ai"
+    port: int = Field(default=3000, ge=0, le=65535)
+    log_level: str = "INFO"
+    database_url: str = "sqlite:///bland_batches.db"
+    watch_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    watch_concurrency: int = Field(default=16, ge=1, le=512)
+    bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    @field_validator("slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bland_admin_users", mode="before")
+    @classmethod
+    def _split_users(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(
+                part.strip() for part in value.replace(" ", ",").split(",") if part.strip()
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @field_validator("slack_api_url", "bland_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgres://", "postgresql://")):
+            raise ValueError("must be sqlite:///path, postgres://... or postgresql://...")
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @model_validator(mode="after")
+    def _mode(self) -> Settings:
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError(
+                "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET: set the app token for Socket Mode, "
+                "or the signing secret for HTTP mode"
+            )
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def slack_api_base(self) -> str:
+        return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and check the settings, raising SettingsError that names every problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem, naming the environment variable, never echoing its value."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]).upper() if error["loc"] else ""
+        if error["type"] == "missing":
+            lines.append(f"{name}: missing (required)")
+        elif name:
+            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        else:
+            lines.extend(part for part in error["msg"].removeprefix("Value error, ").split("; "))
+    return "Configuration problems:\n" + "\n".join(f"  - {line}" for line in lines)
