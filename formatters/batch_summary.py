@@ -1,0 +1,135 @@
+"""The `/batch <id>` summary: status, totals, lengths, answers and errors at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.bland.models import BatchDetail
+from bot.bland.stats import BatchStats, batch_stats
+from formatters import action_ids
+from formatters.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    fields,
+    header,
+    message,
+    section,
+)
+from formatters.charts import histogram
+from formatters.status import batch_status
+from formatters.text import clip, code, code_block, count, seconds, slack_date
+
+PROMPT_LIMIT = 600
+SHOWN_ERRORS = 3
+SHOWN_PARAMS = 8
+
+
+def batch_summary(detail: BatchDetail, *, batch_id: str, watching: bool | None = None) -> Message:
+    """Render the summary; `watching` adds a Watch/Unwatch button when known."""
+    params = detail.batch_params
+    stats = batch_stats(detail)
+    label = params.label or "Untitled batch"
+    shown_id = params.id or batch_id
+
+    blocks: list[Block] = [
+        header(label),
+        fields(
+            f"*Status*\n{batch_status(detail.status)}",
+            f"*Batch*\n{code(shown_id, 130)}",
+            f"*Created*\n{slack_date(params.created_at)}",
+            f"*Campaign*\n{code(params.campaign_id, 80) if params.campaign_id else '-'}",
+            f"*Endpoint*\n{clip(params.endpoint_code, 80) if params.endpoint_code else '-'}",
+        ),
+        _totals(stats),
+    ]
+    if params.base_prompt:
+        blocks.append(section("*Base prompt*\n" + code_block(params.base_prompt, PROMPT_LIMIT)))
+    call_params = _call_params(params.call_params)
+    if call_params:
+        blocks.append(context(f"*Call params:* {call_params}"))
+    blocks.extend(_lengths(stats))
+    if stats.queue_statuses:
+        blocks.append(section("*Queue statuses*\n" + _breakdown(stats.queue_statuses)))
+    if stats.answered_by:
+        blocks.append(section("*Answered by*\n" + _breakdown(stats.answered_by)))
+    if stats.errors:
+        blocks.append(section(_errors(stats)))
+    blocks.append(_buttons(batch_id, detail, watching))
+
+    status_word = "in progress" if detail.in_progress else clip(detail.status or "unknown", 40)
+    text = (
+        f"Batch {clip(label, 100)} ({clip(shown_id, 130)}): {status_word}, "
+        f"{count(stats.completed)} of {count(stats.total)} calls completed"
+    )
+    return message(text, blocks)
+
+
+def _totals(stats: BatchStats) -> Block:
+    return fields(
+        f"*Total calls*\n{count(stats.total)}",
+        f"*Completed*\n{count(stats.completed)}",
+        f"*In progress*\n{count(stats.in_progress)}",
+        f"*Errored*\n{count(stats.errored)}",
+    )
+
+
+def _lengths(stats: BatchStats) -> list[Block]:
+    blocks: list[Block] = []
+    if stats.average_seconds is not None or stats.average_nonzero_seconds is not None:
+        blocks.append(
+            section(
+                f"*Average length* {seconds(stats.average_seconds)}"
+                f"  ·  *non-zero average* {seconds(stats.average_nonzero_seconds)}"
+            )
+        )
+    chart = histogram({f"{k}s": v for k, v in stats.length_buckets.items()})
+    if chart:
+        blocks.append(section("*Call lengths (seconds)*\n" + code_block(chart, 2000)))
+    return blocks
+
+
+def _breakdown(counts: Mapping[str, int]) -> str:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    parts = [f"{clip(name, 40)} *{value:,}*" for name, value in ordered[:12]]
+    if len(ordered) > 12:
+        parts.append(f"and {len(ordered) - 12} more")
+    return "  ·  ".join(parts)
+
+
+def _errors(stats: BatchStats) -> str:
+    lines = [f"*Errors* ({len(stats.errors):,})"]
+    for error in stats.errors[:SHOWN_ERRORS]:
+        call = code(error.call_id[:8], 20) if error.call_id else "`-`"
+        lines.append(f"• {call} {clip(error.error_message or 'no message', 300)}")
+    rest = len(stats.errors) - SHOWN_ERRORS
+    if rest > 0:
+        lines.append(f"_…and {rest:,} more_")
+    return "\n".join(lines)
+
+
+def _call_params(call_params: Any) -> str:
+    if not isinstance(call_params, dict):
+        return ""
+    parts = []
+    for key, value in list(call_params.items())[:SHOWN_PARAMS]:
+        if isinstance(value, dict | list):
+            continue
+        parts.append(f"{clip(key, 40)} {code(value, 60)}")
+    return " · ".join(parts)
+
+
+def _buttons(batch_id: str, detail: BatchDetail, watching: bool | None) -> Block:
+    elements = [
+        button("Calls", action_ids.CALLS, f"calls {batch_id} 1"),
+        button("Transcripts", action_ids.TRANSCRIPTS, f"transcript {batch_id}"),
+        button("Refresh", action_ids.REFRESH, batch_id),
+    ]
+    if watching is True:
+        elements.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))
+    elif watching is False and detail.in_progress:
+        elements.append(button("Watch", action_ids.WATCH, f"watch {batch_id}", style="primary"))
+    return actions(*elements)

@@ -1,0 +1,117 @@
+"""The paged list of a batch's calls, and the picker that leads to a transcript."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from bot.bland.batch_ids import is_batch_id
+from bot.bland.models import Call
+from formatters import action_ids
+from formatters.blocks import Block, Message, actions, button, context, header, message, section
+from formatters.text import clip, code, plain, plural, seconds
+
+PAGE_SIZE = 15
+PICKER_OPTIONS = 100
+
+
+def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
+    return max(1, math.ceil(total / page_size))
+
+
+def calls_page(
+    calls: Sequence[Call],
+    *,
+    batch_id: str,
+    label: str | None,
+    page: int,
+    page_size: int = PAGE_SIZE,
+) -> Message:
+    """One page of calls; pages past the end show the last page."""
+    pages = page_count(len(calls), page_size)
+    page = min(max(page, 1), pages)
+    shown = calls[(page - 1) * page_size : page * page_size]
+    title = f"Calls · {label}" if label else "Calls"
+    if not calls:
+        text = f"Batch {clip(batch_id, 130)} has no calls yet."
+        return message(text, [header(title), section(text)])
+
+    first = (page - 1) * page_size + 1
+    blocks: list[Block] = [
+        header(title),
+        context(
+            f"{code(batch_id, 130)} · calls {first:,}–{first + len(shown) - 1:,} "
+            f"of {len(calls):,} · page {page:,} of {pages:,}"
+        ),
+    ]
+    blocks.extend(_call(call, batch_id) for call in shown)
+    nav: list[Block] = []
+    if page > 1:
+        nav.append(button("‹ Previous", action_ids.CALLS, f"calls {batch_id} {page - 1}"))
+    if page < pages:
+        nav.append(button("Next ›", action_ids.CALLS, f"calls {batch_id} {page + 1}"))
+    nav.append(button("Summary", action_ids.OPEN, batch_id))
+    blocks.append(actions(*nav))
+    last = first + len(shown) - 1
+    text = f"Calls {first:,}–{last:,} of {len(calls):,} in batch {clip(batch_id, 130)}"
+    return message(text, blocks)
+
+
+def _call(call: Call, batch_id: str) -> Block:
+    call_id = call.call_id or "-"
+    facts = [
+        clip(call.status or call.queue_status or "unknown", 40),
+        clip(call.answered or "not recorded", 30),
+        seconds(call.duration_seconds),
+    ]
+    lines = [f"{code(call_id, 60)} → {code(call.to or '-', 40)}", " · ".join(facts)]
+    if call.error_message:
+        lines.append(f":warning: {clip(call.error_message, 300)}")
+    text = "\n".join(lines)
+    if call.call_id and is_batch_id(call.call_id):
+        value = f"transcript {batch_id} {call.call_id}"
+        return section(text, accessory=button("Transcript", action_ids.TRANSCRIPT, value))
+    return section(text)
+
+
+def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None) -> Message:
+    """A select of the calls most worth reading: answered by a person, longest first."""
+    candidates = [c for c in calls if c.call_id and is_batch_id(c.call_id)]
+    candidates.sort(key=lambda c: (c.answered != "human", -(c.duration_seconds or 0)))
+    options = [_option(call) for call in candidates[:PICKER_OPTIONS]]
+    title = f"Transcripts · {label}" if label else "Transcripts"
+    if not options:
+        text = f"Batch {clip(batch_id, 130)} has no calls to read yet."
+        return message(text, [header(title), section(text)])
+    more = len(candidates) - len(options)
+    note = f" The {plural(more, 'other call')} are in the call list." if more > 0 else ""
+    blocks: list[Block] = [
+        header(title),
+        section(
+            f"Pick a call of {code(batch_id, 130)} to read its transcript. "
+            f"Calls answered by a person come first, longest first.{note}"
+        ),
+        {
+            "type": "actions",
+            "block_id": f"{action_ids.PICK_BLOCK_PREFIX}{batch_id}"[:255],
+            "elements": [
+                {
+                    "type": "static_select",
+                    "action_id": action_ids.PICK_TRANSCRIPT,
+                    "placeholder": {"type": "plain_text", "text": "Choose a call"},
+                    "options": options,
+                }
+            ],
+        },
+        actions(button("Call list", action_ids.CALLS, f"calls {batch_id} 1")),
+    ]
+    return message(f"Pick a call of batch {clip(batch_id, 130)} to read its transcript", blocks)
+
+
+def _option(call: Call) -> Block:
+    who = call.answered or "no answer recorded"
+    label = f"{call.to or 'unknown number'} · {seconds(call.duration_seconds)} · {who}"
+    return {
+        "text": {"type": "plain_text", "text": plain(label, 75)},
+        "value": (call.call_id or "")[:150],
+    }

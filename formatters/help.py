@@ -1,0 +1,35 @@
+"""Usage text for every command."""
+
+from __future__ import annotations
+
+from formatters.blocks import Message, context, header, message, section
+
+USAGE = [
+    ("/batches", "List batches, newest first."),
+    (
+        "/batches campaign:<id> limit:<n> from:<i> to:<j> asc",
+        "Filter by campaign, page by index, or list oldest first.",
+    ),
+    ("/batch <batch_id>", "Summary: status, totals, lengths, answers and errors."),
+    ("/batch calls <batch_id> [page]", "The calls, 15 to a page."),
+    ("/batch transcript <batch_id>", "Pick a call and read what was said."),
+    (
+        "/batch transcript <batch_id> <call_id>",
+        "One call's dialogue; the first 8 characters of the call id are enough.",
+    ),
+    ("/batch watch <batch_id>", "Post in this channel when the batch finishes."),
+    ("/batch unwatch <batch_id>", "Stop watching it here."),
+    ("/batch watches", "What this channel is watching."),
+    ("/batch help", "This help."),
+]
+
+
+def help_message(reason: str | None = None) -> Message:
+    """The usage of every subcommand, after `reason` when the text was not understood."""
+    lines = "\n".join(f"`{command}`\n{what}" for command, what in USAGE)
+    blocks = [header("Bland batches: commands")]
+    if reason:
+        blocks.append(section(f":warning: {reason}"))
+    blocks.append(section(lines))
+    blocks.append(context("Batch ids look like `AAcQq8zXxLB56LWg-gen-batch`."))
+    return message(reason or "Bland batches: commands", blocks)

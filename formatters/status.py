@@ -1,0 +1,17 @@
+"""How a batch or call status reads, known or not."""
+
+from __future__ import annotations
+
+from formatters.text import clip
+
+_BATCH = {
+    "in-progress": ":hourglass_flowing_sand: In progress",
+    "completed": ":white_check_mark: Completed",
+}
+
+
+def batch_status(status: str | None) -> str:
+    """Known statuses get words and an emoji; unknown ones are shown as sent, escaped."""
+    if status is None or not status.strip():
+        return ":grey_question: Unknown"
+    return _BATCH.get(status, f":grey_question: {clip(status, 40)}")

@@ -1,0 +1,112 @@
+"""A call's dialogue in order, with speaker labels and times, paged to fit Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.bland.models import TranscriptLine
+from bot.bland.times import parse_time
+from formatters import action_ids
+from formatters.blocks import Block, Message, actions, button, context, header, message, section
+from formatters.text import clip, code, escape, seconds, slack_date, truncate
+
+SPEAKERS = {
+    "assistant": ":robot_face: *Agent*",
+    "user": ":bust_in_silhouette: *Callee*",
+    "agent-action": ":gear: _System action_",
+}
+LINE_LIMIT = 1500
+SECTION_BUDGET = 2800
+PAGE_BUDGET = 8000
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What the transcript header says about the call."""
+
+    call_id: str
+    to: str | None = None
+    started_at: str | None = None
+    answered_by: str | None = None
+    duration_seconds: float | None = None
+
+
+def transcript_pages(lines: Sequence[TranscriptLine]) -> list[list[str]]:
+    """Render each line once and pack them into pages of sections within Slack's limits."""
+    ordered = _ordered(lines)
+    start = next((t for t in (parse_time(line.created_at) for line in ordered) if t), None)
+    rendered = [_line(line, start) for line in ordered]
+    pages: list[list[str]] = []
+    sections: list[str] = []
+    current = ""
+    used = 0
+    for text in rendered:
+        if used + len(text) > PAGE_BUDGET and (sections or current):
+            pages.append([*sections, current] if current else sections)
+            sections, current, used = [], "", 0
+        if current and len(current) + 1 + len(text) > SECTION_BUDGET:
+            sections.append(current)
+            current = ""
+        current = f"{current}\n{text}" if current else text
+        used += len(text) + 1
+    if current or sections:
+        pages.append([*sections, current] if current else sections)
+    return pages
+
+
+def transcript(
+    lines: Sequence[TranscriptLine], *, batch_id: str, call: CallFacts, page: int = 1
+) -> Message:
+    """One page of the transcript of `call`."""
+    pages = transcript_pages(lines)
+    facts = [
+        code(call.call_id, 60),
+        f"to {code(call.to, 40)}" if call.to else None,
+        slack_date(call.started_at) if call.started_at else None,
+        clip(call.answered_by, 30) if call.answered_by else None,
+        seconds(call.duration_seconds) if call.duration_seconds is not None else None,
+    ]
+    blocks: list[Block] = [header("Transcript"), context(" · ".join(f for f in facts if f))]
+    if not pages:
+        blocks.append(section("_This call has no transcript._"))
+        blocks.append(actions(button("Call list", action_ids.CALLS, f"calls {batch_id} 1")))
+        return message(f"Call {clip(call.call_id, 60)} has no transcript", blocks)
+
+    page = min(max(page, 1), len(pages))
+    blocks.extend(section(text) for text in pages[page - 1])
+    nav: list[Block] = []
+    base = f"transcript {batch_id} {call.call_id}"
+    if page > 1:
+        nav.append(button("‹ Earlier", action_ids.TRANSCRIPT, f"{base} {page - 1}"))
+    if page < len(pages):
+        nav.append(button("Later ›", action_ids.TRANSCRIPT, f"{base} {page + 1}"))
+    nav.append(button("Call list", action_ids.CALLS, f"calls {batch_id} 1"))
+    if len(pages) > 1:
+        blocks.append(context(f"Page {page} of {len(pages)}"))
+    blocks.append(actions(*nav))
+    text = f"Transcript of call {clip(call.call_id, 60)} ({len(lines)} lines)"
+    return message(text, blocks)
+
+
+def _ordered(lines: Sequence[TranscriptLine]) -> list[TranscriptLine]:
+    def key(item: tuple[int, TranscriptLine]) -> tuple[float, int]:
+        when = parse_time(item[1].created_at)
+        return (when.timestamp() if when else float("inf"), item[0])
+
+    return [line for _, line in sorted(enumerate(lines), key=key)]
+
+
+def _line(line: TranscriptLine, start: datetime | None) -> str:
+    speaker = SPEAKERS.get(line.user or "", f"*{clip(line.user or 'Unknown', 30)}*")
+    when = parse_time(line.created_at)
+    offset = ""
+    if when is not None and start is not None:
+        delta = max(0, int((when - start).total_seconds()))
+        offset = f"`{delta // 60}:{delta % 60:02d}` "
+    text = " ".join((line.text or "").split()) or "…"
+    body = truncate(escape(text), LINE_LIMIT)
+    if line.user == "agent-action":
+        body = f"_{body}_"
+    return f"{offset}{speaker}  {body}"

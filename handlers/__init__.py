@@ -1,0 +1,1 @@
+"""Bolt listeners: they parse what Slack sent, acknowledge it, and reply."""

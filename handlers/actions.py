@@ -1,0 +1,111 @@
+"""Button and menu clicks. Each value is command text, parsed and checked like typed input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.services import Services
+from formatters import action_ids
+from formatters.errors import error_message
+from handlers.answers import Reply, Who, answer_batch, answer_batches
+from handlers.commands_parser import (
+    ListCalls,
+    PickTranscript,
+    ShowBatch,
+    ShowTranscript,
+    UnwatchBatch,
+    WatchBatch,
+    parse_batch,
+    parse_batches,
+    subject_of,
+)
+from handlers.delivery import Respond, reply_with
+
+log = logging.getLogger(__name__)
+
+# What each button may ask for; anything else in its value is a forgery or a bug.
+EXPECTED: dict[str, type] = {
+    action_ids.OPEN: ShowBatch,
+    action_ids.REFRESH: ShowBatch,
+    action_ids.CALLS: ListCalls,
+    action_ids.TRANSCRIPTS: PickTranscript,
+    action_ids.TRANSCRIPT: ShowTranscript,
+    action_ids.PICK_TRANSCRIPT: ShowTranscript,
+    action_ids.WATCH: WatchBatch,
+    action_ids.UNWATCH: UnwatchBatch,
+}
+FORGED = "That button's data isn't valid, so nothing was done. Try the command again."
+
+
+async def batch_action(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    services: Services = context["services"]
+    action_id = str(action.get("action_id") or "")
+    text = _value(action)
+    who = _who(body)
+    # Navigation inside a private message replaces it; from a shared one it opens a new one.
+    in_place = bool((body.get("container") or {}).get("is_ephemeral"))
+
+    async def work() -> Reply:
+        expected = EXPECTED.get(action_id)
+        request = parse_batch(text) if text is not None else None
+        if expected is None or request is None or not isinstance(request, expected):
+            log.warning("refused a click on %s with an unexpected value", action_id[:40])
+            return Reply(error_message(FORGED))
+        return await answer_batch(request, services, who)
+
+    subject = subject_of(text) if text else None
+    await reply_with(respond, work, subject=subject, replace_original=in_place)
+
+
+async def batches_page_action(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    services: Services = context["services"]
+    value = action.get("value")
+    in_place = bool((body.get("container") or {}).get("is_ephemeral"))
+
+    async def work() -> Reply:
+        if not isinstance(value, str):
+            return Reply(error_message(FORGED))
+        return await answer_batches(parse_batches(value), services)
+
+    await reply_with(respond, work, replace_original=in_place)
+
+
+def _value(action: dict[str, Any]) -> str | None:
+    """The command text a click stands for."""
+    if action.get("action_id") == action_ids.PICK_TRANSCRIPT:
+        block_id = str(action.get("block_id") or "")
+        call_id = (action.get("selected_option") or {}).get("value")
+        if not block_id.startswith(action_ids.PICK_BLOCK_PREFIX) or not isinstance(call_id, str):
+            return None
+        return f"transcript {block_id.removeprefix(action_ids.PICK_BLOCK_PREFIX)} {call_id}"
+    value = action.get("value")
+    return value if isinstance(value, str) else None
+
+
+def _who(body: dict[str, Any]) -> Who:
+    user = body.get("user") or {}
+    channel = body.get("channel") or {}
+    return Who(user_id=str(user.get("id") or ""), channel_id=channel.get("id"))
+
+
+def register(app: AsyncApp) -> None:
+    for action_id in EXPECTED:
+        app.action(action_id)(batch_action)
+    app.action(action_ids.BATCHES_PAGE)(batches_page_action)

@@ -1,0 +1,229 @@
+"""What each parsed request is answered with: fetch from Bland, then format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.bland.errors import BlandNotFoundError
+from bot.bland.models import BatchDetail, Call
+from bot.services import Services
+from bot.storage.base import Store
+from formatters.batch_list import batch_list
+from formatters.batch_summary import batch_summary
+from formatters.blocks import Message
+from formatters.calls import calls_page, transcript_picker
+from formatters.errors import error_message
+from formatters.help import help_message
+from formatters.text import code
+from formatters.transcript import CallFacts, transcript
+from formatters.watches import already_finished, unwatched, watch_list, watching
+from handlers.commands_parser import (
+    BatchRequest,
+    Help,
+    ListBatches,
+    ListCalls,
+    ListWatches,
+    PickTranscript,
+    ShowBatch,
+    ShowTranscript,
+    UnwatchBatch,
+    WatchBatch,
+)
+
+LIST_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message and how to deliver it."""
+
+    message: Message
+    public: bool = False
+    replace_original: bool = False
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where the request came from."""
+
+    user_id: str
+    channel_id: str | None
+
+
+async def answer_batches(request: ListBatches, services: Services) -> Reply:
+    """`/batches`: ask for one more than we show, to know whether there are more."""
+    wanted = request.limit or LIST_PAGE
+    shown = min(wanted, LIST_PAGE)
+    result = await services.bland.list_batches(
+        campaign_id=request.campaign_id,
+        start=request.start,
+        end=request.end,
+        limit=shown + 1,
+        ascending=request.ascending if request.ascending else None,
+    )
+    batches = result.batches[:shown]
+    more_exist = len(result.batches) > shown
+    start = request.start or 0
+    has_more = (more_exist and wanted > shown) or (more_exist and request.limit is None)
+    next_page = None
+    if has_more:
+        next_start = start + len(batches)
+        remaining = wanted - shown if request.limit else LIST_PAGE
+        parts = [f"from:{next_start}", f"limit:{max(1, remaining)}"]
+        if request.campaign_id:
+            parts.append(f"campaign:{request.campaign_id}")
+        if request.end is not None:
+            parts.append(f"to:{request.end}")
+        parts.append("asc" if request.ascending else "desc")
+        next_page = " ".join(parts)
+    message = batch_list(
+        batches,
+        campaign_id=request.campaign_id,
+        ascending=request.ascending,
+        start=start,
+        has_more=more_exist,
+        next_page=next_page,
+    )
+    return Reply(message)
+
+
+async def answer_batch(request: BatchRequest, services: Services, who: Who) -> Reply:
+    """`/batch …` in all its forms."""
+    match request:
+        case Help(reason):
+            return Reply(help_message(reason))
+        case ShowBatch(batch_id):
+            return Reply(await summary(services, batch_id, who))
+        case ListCalls(batch_id, page):
+            detail = await _calls(services, batch_id)
+            label = detail.batch_params.label
+            return Reply(calls_page(detail.call_data, batch_id=batch_id, label=label, page=page))
+        case PickTranscript(batch_id):
+            detail = await _calls(services, batch_id)
+            label = detail.batch_params.label
+            return Reply(transcript_picker(detail.call_data, batch_id=batch_id, label=label))
+        case ShowTranscript(batch_id, call_ref, page):
+            return Reply(await _transcript(services, batch_id, call_ref, page))
+        case WatchBatch():
+            return await _watch(services, request, who)
+        case UnwatchBatch(target_id, kind):
+            store = _store(services)
+            removed = await store.remove_watch(
+                channel_id=_channel(who), kind=kind, target_id=target_id
+            )
+            return Reply(unwatched(kind=kind, target_id=target_id, removed=removed), public=removed)
+        case ListWatches():
+            watches = await _store(services).list_watches(channel_id=_channel(who))
+            return Reply(watch_list(watches))
+    raise AssertionError(f"unhandled request {type(request).__name__}")  # pragma: no cover
+
+
+async def summary(services: Services, batch_id: str, who: Who) -> Message:
+    """The summary never asks for transcripts: they can be most of the payload."""
+    detail = await services.bland.get_batch(
+        batch_id, include_calls=True, include_transcripts=False, include_analysis=True
+    )
+    watched: bool | None = None
+    if services.store is not None and who.channel_id:
+        watches = await services.store.list_watches(channel_id=who.channel_id)
+        watched = any(w.kind == "batch" and w.target_id == batch_id for w in watches)
+    return batch_summary(detail, batch_id=batch_id, watching=watched)
+
+
+async def _calls(services: Services, batch_id: str) -> BatchDetail:
+    return await services.bland.get_batch(
+        batch_id, include_calls=True, include_transcripts=False, include_analysis=False
+    )
+
+
+async def _transcript(services: Services, batch_id: str, call_ref: str, page: int) -> Message:
+    detail = await _calls(services, batch_id)
+    found = _resolve_call(detail.call_data, call_ref)
+    if isinstance(found, Message):
+        return found
+    call_id = found.call_id or call_ref
+    facts = CallFacts(
+        call_id=call_id,
+        to=found.to,
+        started_at=found.created_at,
+        answered_by=found.answered,
+        duration_seconds=found.duration_seconds,
+    )
+    try:
+        lines = (await services.bland.get_call(call_id)).transcripts
+    except BlandNotFoundError:
+        # Some accounts cannot read batch calls one by one; the batch has them too.
+        full = await services.bland.get_batch(
+            batch_id, include_calls=True, include_transcripts=True, include_analysis=False
+        )
+        match = next((c for c in full.call_data if c.call_id == call_id), None)
+        lines = match.transcripts if match else []
+    return transcript(lines, batch_id=batch_id, call=facts, page=page)
+
+
+def _resolve_call(calls: list[Call], ref: str) -> Call | Message:
+    """A full call id, or a unique prefix of one (case-insensitive)."""
+    wanted = ref.lower()
+    matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]
+    exact = [c for c in matches if (c.call_id or "").lower() == wanted]
+    if exact:
+        return exact[0]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return error_message(f"No call in this batch has an id starting with {code(ref, 60)}.")
+    sample = ", ".join(code(c.call_id, 60) for c in matches[:5])
+    return error_message(
+        f"{code(ref, 60)} matches {len(matches):,} calls ({sample}…). Give more characters."
+    )
+
+
+async def _watch(services: Services, request: WatchBatch, who: Who) -> Reply:
+    store = _store(services)
+    if request.kind != "batch" or request.error_threshold is not None:
+        return Reply(
+            error_message(
+                "Campaign watches and error thresholds aren't available yet. "
+                "Watch a batch with `/batch watch <batch_id>`."
+            )
+        )
+    batch_id = request.target_id
+    # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
+    probe = await services.bland.get_batch(batch_id, include_calls=False)
+    if not probe.in_progress and probe.status is not None:
+        return Reply(already_finished(await summary(services, batch_id, Who(who.user_id, None))))
+    watch, created = await store.add_watch(
+        channel_id=_channel(who),
+        kind="batch",
+        target_id=batch_id,
+        label=probe.batch_params.label,
+        created_by=who.user_id,
+    )
+    message = watching(
+        kind="batch", target_id=batch_id, label=watch.label, user_id=who.user_id, created=created
+    )
+    return Reply(message, public=created)
+
+
+def _store(services: Services) -> Store:
+    if services.store is None:
+        raise NoStoreError
+    return services.store
+
+
+def _channel(who: Who) -> str:
+    if not who.channel_id:
+        raise NoChannelError
+    return who.channel_id
+
+
+class NoStoreError(RuntimeError):
+    """Watching needs the database, which this way of running has not opened."""
+
+    user_message = "Watching needs the bot's database, which isn't open in this mode."
+
+
+class NoChannelError(RuntimeError):
+    """Watching needs a channel to post in."""
+
+    user_message = "Watches post to a channel: run this command in one."

@@ -1,0 +1,44 @@
+"""The `/batches` and `/batch` slash commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.services import Services
+from handlers.answers import Reply, Who, answer_batch, answer_batches
+from handlers.commands_parser import parse_batch, parse_batches, subject_of
+from handlers.delivery import Respond, reply_with
+
+
+async def batches_command(
+    ack: AsyncAck, command: dict[str, Any], respond: Respond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    services: Services = context["services"]
+
+    async def work() -> Reply:
+        return await answer_batches(parse_batches(str(command.get("text") or "")), services)
+
+    await reply_with(respond, work)
+
+
+async def batch_command(
+    ack: AsyncAck, command: dict[str, Any], respond: Respond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    services: Services = context["services"]
+    who = Who(user_id=str(command.get("user_id") or ""), channel_id=command.get("channel_id"))
+    text = str(command.get("text") or "")
+    subject = subject_of(text)
+
+    async def work() -> Reply:
+        return await answer_batch(parse_batch(text), services, who)
+
+    await reply_with(respond, work, subject=subject)
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/batches")(batches_command)
+    app.command("/batch")(batch_command)

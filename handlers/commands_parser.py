@@ -1,0 +1,230 @@
+"""Turning `/batches` and `/batch` text (and button values) into typed requests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.bland.batch_ids import InvalidIdError, check_batch_id, check_call_ref
+from formatters.text import clip
+
+MAX_TEXT = 500
+MIN_CALL_PREFIX = 8
+MAX_LIST_LIMIT = 1000
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class ListBatches:
+    campaign_id: str | None = None
+    limit: int | None = None
+    start: int | None = None
+    end: int | None = None
+    ascending: bool = False
+
+
+@dataclass(frozen=True)
+class ShowBatch:
+    batch_id: str
+
+
+@dataclass(frozen=True)
+class ListCalls:
+    batch_id: str
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class PickTranscript:
+    batch_id: str
+
+
+@dataclass(frozen=True)
+class ShowTranscript:
+    batch_id: str
+    call_ref: str
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class WatchBatch:
+    target_id: str
+    kind: str = "batch"
+    error_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class UnwatchBatch:
+    target_id: str
+    kind: str = "batch"
+
+
+@dataclass(frozen=True)
+class ListWatches:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    reason: str | None = None
+
+
+BatchRequest = (
+    ShowBatch
+    | ListCalls
+    | PickTranscript
+    | ShowTranscript
+    | WatchBatch
+    | UnwatchBatch
+    | ListWatches
+    | Help
+)
+
+
+class UsageError(ValueError):
+    """The text could not be understood; the message says why, safe to show."""
+
+
+_THRESHOLD = re.compile(r"errors?\s*>\s*(\d{1,3}(?:\.\d+)?)\s*%")
+
+
+def parse_batches(text: str) -> ListBatches:
+    """`/batches [campaign:<id>] [limit:<n>] [from:<i>] [to:<j>] [asc|desc]`."""
+    campaign: str | None = None
+    limit = start = end = None
+    ascending = False
+    for word in _words(text):
+        key, _, value = word.partition(":")
+        key = key.lower()
+        if key == "campaign" and value:
+            campaign = _checked_id(value, "campaign")
+        elif key == "limit" and value:
+            limit = _number(value, "limit", low=1, high=MAX_LIST_LIMIT)
+        elif key == "from" and value:
+            start = _number(value, "from", low=0, high=10_000_000)
+        elif key == "to" and value:
+            end = _number(value, "to", low=0, high=10_000_000)
+        elif word.lower() in ("asc", "ascending", "oldest"):
+            ascending = True
+        elif word.lower() in ("desc", "descending", "newest"):
+            ascending = False
+        else:
+            raise UsageError(f"I don't understand `{_show(word)}`.")
+    if start is not None and end is not None and end < start:
+        raise UsageError("`to:` must not be smaller than `from:`.")
+    return ListBatches(campaign, limit, start, end, ascending)
+
+
+def parse_batch(text: str) -> BatchRequest:
+    """`/batch` and its subcommands; see `formatters.help` for the usage text."""
+    words = _words(text)
+    if not words or words[0].lower() in ("help", "-h", "--help", "?"):
+        return Help()
+    head, rest = words[0].lower(), words[1:]
+    if head == "calls":
+        batch_id, page = _id_and_page(rest, "calls <batch_id> [page]")
+        return ListCalls(batch_id, page)
+    if head in ("transcript", "transcripts"):
+        if len(rest) == 1:
+            return PickTranscript(_checked_id(rest[0], "batch"))
+        if len(rest) not in (2, 3):
+            raise UsageError("Usage: `/batch transcript <batch_id> <call_id> [page]`.")
+        call_ref = _checked_call(rest[1])
+        page = _number(rest[2], "page", low=1, high=MAX_PAGE) if len(rest) == 3 else 1
+        return ShowTranscript(_checked_id(rest[0], "batch"), call_ref, page)
+    if head == "watch":
+        return _watch(rest)
+    if head == "unwatch":
+        if len(rest) != 1:
+            raise UsageError(
+                "Usage: `/batch unwatch <batch_id>` or `/batch unwatch campaign:<id>`."
+            )
+        kind, target = _target(rest[0])
+        return UnwatchBatch(target, kind)
+    if head == "watches":
+        if rest:
+            raise UsageError("`/batch watches` takes no arguments.")
+        return ListWatches()
+    if head == "show":
+        words = rest
+    if len(words) != 1:
+        raise UsageError(f"I don't understand `{_show(' '.join(words))}`.")
+    return ShowBatch(_checked_id(words[0], "batch"))
+
+
+def subject_of(text: str) -> str | None:
+    """The batch (or campaign) id that an error about this text should name."""
+    try:
+        request = parse_batch(text)
+    except ValueError:
+        return None
+    return getattr(request, "batch_id", None) or getattr(request, "target_id", None)
+
+
+def _watch(rest: list[str]) -> WatchBatch:
+    usage = "Usage: `/batch watch <batch_id> [errors>10%]` or `/batch watch campaign:<id>`."
+    if not rest:
+        raise UsageError(usage)
+    kind, target = _target(rest[0])
+    threshold = None
+    if len(rest) > 1:
+        match = _THRESHOLD.fullmatch(" ".join(rest[1:]).lower())
+        if not match:
+            raise UsageError(usage)
+        threshold = float(match.group(1))
+        if not 0 < threshold <= 100:
+            raise UsageError("The error threshold must be between 0% and 100%.")
+    return WatchBatch(target, kind, threshold)
+
+
+def _target(word: str) -> tuple[str, str]:
+    key, sep, value = word.partition(":")
+    if sep and key.lower() == "campaign":
+        return "campaign", _checked_id(value, "campaign")
+    return "batch", _checked_id(word, "batch")
+
+
+def _id_and_page(rest: list[str], usage: str) -> tuple[str, int]:
+    if len(rest) not in (1, 2):
+        raise UsageError(f"Usage: `/batch {usage}`.")
+    page = _number(rest[1], "page", low=1, high=MAX_PAGE) if len(rest) == 2 else 1
+    return _checked_id(rest[0], "batch"), page
+
+
+def _words(text: str) -> list[str]:
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"That is too long: commands are at most {MAX_TEXT} characters.")
+    # Slack may send `<mailto:…|…>`-style or formatted text; take the words as typed.
+    return text.replace("\u00a0", " ").split()
+
+
+def _checked_id(value: str, what: str) -> str:
+    try:
+        return check_batch_id(value)
+    except InvalidIdError as exc:
+        if what == "campaign":
+            raise UsageError(
+                f"`{_show(value)}` is not a campaign id: use letters, digits, `-` or `_`."
+            ) from None
+        raise UsageError(f"`{_show(value)}` is not a batch id. {exc}") from None
+
+
+def _checked_call(value: str) -> str:
+    try:
+        check_call_ref(value)
+    except InvalidIdError as exc:
+        raise UsageError(f"`{_show(value)}` is not a call id. {exc}") from None
+    if len(value) < MIN_CALL_PREFIX:
+        raise UsageError(f"Give at least {MIN_CALL_PREFIX} characters of the call id.")
+    return value
+
+
+def _number(value: str, what: str, *, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise UsageError(f"`{what}` must be a whole number from {low:,} to {high:,}.")
+    return int(value)
+
+
+def _show(value: str) -> str:
+    """User text echoed inside a code span: escaped, short, and unable to end the span."""
+    return clip(value.replace("`", "'"), 60)

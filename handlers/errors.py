@@ -1,0 +1,84 @@
+"""What the user is told when something fails: plain words, the next step, nothing secret."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.bland.batch_ids import InvalidIdError
+from bot.bland.errors import (
+    BlandAuthError,
+    BlandConnectionError,
+    BlandError,
+    BlandNotFoundError,
+    BlandRateLimitError,
+    BlandResponseError,
+    BlandServerError,
+    BlandStatusError,
+    BlandTimeoutError,
+)
+from formatters.blocks import Message
+from formatters.errors import error_message
+from formatters.help import help_message
+from formatters.text import clip, code
+from handlers.commands_parser import UsageError
+
+log = logging.getLogger(__name__)
+
+
+def describe_error(exc: BaseException, *, subject: str | None = None) -> Message:
+    """Map any failure to a clear message; `subject` names the batch or call involved."""
+    if isinstance(exc, UsageError):
+        return help_message(str(exc))
+    if isinstance(exc, InvalidIdError):
+        return error_message(str(exc))
+    if isinstance(exc, BlandError):
+        return _bland(exc, subject)
+    user_message = getattr(exc, "user_message", None)
+    if isinstance(user_message, str):
+        return error_message(user_message)
+    where = _origin(exc)
+    log.error("unexpected %s in a listener at %s", type(exc).__name__, where)
+    log.debug("unexpected error detail", exc_info=exc)
+    return error_message(
+        "Something went wrong on our side. It has been logged; please try again.",
+    )
+
+
+def _bland(exc: BlandError, subject: str | None) -> Message:
+    what = code(subject, 140) if subject else "that"
+    if isinstance(exc, BlandNotFoundError):
+        return error_message(
+            f"Bland has no batch or call {what}.",
+            "Check the id with `/batches`; ids look like `AAcQq8zXxLB56LWg-gen-batch`.",
+        )
+    if isinstance(exc, BlandAuthError):
+        return error_message(
+            "Bland refused this app's API key.",
+            "Ask a workspace admin to check the app's BLAND_API_KEY.",
+        )
+    if isinstance(exc, BlandRateLimitError):
+        wait = f" in about {round(exc.retry_after)} s" if exc.retry_after else " in a minute"
+        return error_message(f"Bland is rate limiting requests right now. Try again{wait}.")
+    if isinstance(exc, BlandTimeoutError):
+        return error_message("Bland is taking too long to answer. Try again in a minute.")
+    if isinstance(exc, BlandConnectionError):
+        return error_message("Bland can't be reached right now. Try again in a minute.")
+    if isinstance(exc, BlandServerError):
+        return error_message(
+            f"Bland is having trouble (HTTP {exc.status_code}). Try again in a minute."
+        )
+    if isinstance(exc, BlandResponseError):
+        return error_message("Bland sent an answer I couldn't read. Try again in a minute.")
+    if isinstance(exc, BlandStatusError):
+        said = f": {clip(exc.message, 300)}" if exc.message else ""
+        return error_message(f"Bland refused the request (HTTP {exc.status_code}){said}.")
+    return error_message("Bland could not be asked. Try again in a minute.")
+
+
+def _origin(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "unknown"
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
