@@ -1,0 +1,47 @@
+"""Fixtures for the storage contract: the same tests on real SQLite and real PostgreSQL."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from bot.storage import Store, open_store  # noqa: E402
+from tests.postgres_server import PostgresServer, postgres_server  # noqa: E402, F401
+
+OpenStore = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/bland.db"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return await server.new_database()
+
+
+@pytest.fixture
+async def connect(database_url: str) -> AsyncIterator[OpenStore]:
+    """Open as many stores on the database as a test wants (as separate processes would)."""
+    stores: list[Store] = []
+
+    async def _open() -> Store:
+        store = open_store(database_url)
+        await store.open()
+        stores.append(store)
+        return store
+
+    yield _open
+    for store in reversed(stores):
+        await store.close()
+
+
+@pytest.fixture
+async def store(connect: OpenStore) -> Store:
+    return await connect()
