@@ -36,8 +36,8 @@ def batch_list(
     if has_more and next_page:
         blocks.append(
             context(
-                "There are more batches. Page on, or narrow with `campaign:<id>`, "
-                "`from:<i>`, `to:<j>` or `limit:<n>`."
+                "There are more batches. Page on, or narrow with `campaign:&lt;id&gt;`, "
+                "`from:&lt;i&gt;`, `to:&lt;j&gt;` or `limit:&lt;n&gt;`."
             )
         )
         blocks.append(actions(button("Next page ›", action_ids.BATCHES_PAGE, next_page)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from formatters.blocks import Message, context, header, message, section
+from formatters.text import escape
 
 USAGE = [
     ("/batches", "List batches, newest first."),
@@ -26,7 +27,7 @@ USAGE = [
 
 def help_message(reason: str | None = None) -> Message:
     """The usage of every subcommand, after `reason` when the text was not understood."""
-    lines = "\n".join(f"`{command}`\n{what}" for command, what in USAGE)
+    lines = "\n".join(f"`{escape(command)}`\n{what}" for command, what in USAGE)
     blocks = [header("Bland batches: commands")]
     if reason:
         blocks.append(section(f":warning: {reason}"))

@@ -184,7 +184,7 @@ async def _watch(services: Services, request: WatchBatch, who: Who) -> Reply:
         return Reply(
             error_message(
                 "Campaign watches and error thresholds aren't available yet. "
-                "Watch a batch with `/batch watch <batch_id>`."
+                "Watch a batch with `/batch watch &lt;batch_id&gt;`."
             )
         )
     batch_id = request.target_id

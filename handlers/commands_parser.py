@@ -122,13 +122,13 @@ def parse_batch(text: str) -> BatchRequest:
         return Help()
     head, rest = words[0].lower(), words[1:]
     if head == "calls":
-        batch_id, page = _id_and_page(rest, "calls <batch_id> [page]")
+        batch_id, page = _id_and_page(rest, "calls &lt;batch_id&gt; [page]")
         return ListCalls(batch_id, page)
     if head in ("transcript", "transcripts"):
         if len(rest) == 1:
             return PickTranscript(_checked_id(rest[0], "batch"))
         if len(rest) not in (2, 3):
-            raise UsageError("Usage: `/batch transcript <batch_id> <call_id> [page]`.")
+            raise UsageError("Usage: `/batch transcript &lt;batch_id&gt; &lt;call_id&gt; [page]`.")
         call_ref = _checked_call(rest[1])
         page = _number(rest[2], "page", low=1, high=MAX_PAGE) if len(rest) == 3 else 1
         return ShowTranscript(_checked_id(rest[0], "batch"), call_ref, page)
@@ -137,7 +137,7 @@ def parse_batch(text: str) -> BatchRequest:
     if head == "unwatch":
         if len(rest) != 1:
             raise UsageError(
-                "Usage: `/batch unwatch <batch_id>` or `/batch unwatch campaign:<id>`."
+                "Usage: `/batch unwatch &lt;batch_id&gt;` or `/batch unwatch campaign:&lt;id&gt;`."
             )
         kind, target = _target(rest[0])
         return UnwatchBatch(target, kind)
@@ -162,7 +162,7 @@ def subject_of(text: str) -> str | None:
 
 
 def _watch(rest: list[str]) -> WatchBatch:
-    usage = "Usage: `/batch watch <batch_id> [errors>10%]` or `/batch watch campaign:<id>`."
+    usage = "Usage: `/batch watch &lt;batch_id&gt; [errors&gt;10%]` or `/batch watch campaign:&lt;id&gt;`."
     if not rest:
         raise UsageError(usage)
     kind, target = _target(rest[0])

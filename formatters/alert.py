@@ -1,0 +1,111 @@
+"""The message a watching channel gets once, when a watched batch stops being in progress."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from bot.bland.models import COMPLETED, BatchDetail
+from bot.bland.stats import BatchStats, batch_stats
+from formatters import action_ids
+from formatters.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    fields,
+    header,
+    message,
+    section,
+)
+from formatters.text import clip, code, count, plain, seconds, slack_date
+
+SHOWN_ERRORS = 3
+SHOWN_COUNTS = 8
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+
+
+def completion_alert(
+    detail: BatchDetail,
+    *,
+    batch_id: str,
+    mention_user_ids: Sequence[str],
+    label: str | None = None,
+) -> Message:
+    """Final totals, breakdowns, run time and first errors, with a Details button.
+
+    `label` (the watch's own name for the batch) wins over Bland's label.
+    """
+    stats = batch_stats(detail)
+    status = detail.status or "unknown"
+    name = label or detail.batch_params.label or "Untitled batch"
+    finished_ok = status == COMPLETED
+    emoji = ":white_check_mark:" if finished_ok else ":warning:"
+    verb = "finished" if finished_ok else f"ended: {status}"
+    mentions = " ".join(f"<@{user}>" for user in mention_user_ids if _USER_ID.fullmatch(user))
+
+    lead = f"{emoji} Batch *{clip(name, 150)}* {code(batch_id, 130)} {clip(verb, 60)}."
+    if mentions:
+        lead += f"\n{mentions}, you asked to hear when it was done."
+    blocks: list[Block] = [
+        header(f"{'✅' if finished_ok else '⚠️'} {plain(name, 120)}"),
+        section(lead),
+        fields(
+            f"*Status*\n{clip(status, 40)}",
+            f"*Calls*\n{count(stats.total)}",
+            f"*Completed*\n{count(stats.completed)}",
+            f"*Errored*\n{count(stats.errored)}",
+            f"*Ran for*\n{seconds(stats.run_seconds)}",
+            f"*Average call*\n{seconds(stats.average_seconds)}",
+        ),
+    ]
+    breakdown = _breakdowns(stats)
+    if breakdown is not None:
+        blocks.append(breakdown)
+    if stats.errors:
+        blocks.append(section(_errors(stats)))
+    blocks.append(
+        context(
+            f"Started {slack_date(stats.started_at)}",
+            f"Last call ended {slack_date(stats.finished_at)}",
+        )
+    )
+    blocks.append(actions(button("Details", action_ids.OPEN, batch_id, style="primary")))
+
+    text = (
+        f"Batch {clip(name, 150)} ({clip(batch_id, 130)}) {clip(verb, 60)}: "
+        f"{count(stats.completed)} of {count(stats.total)} calls completed, "
+        f"{count(stats.errored)} errored."
+    )
+    if mentions:
+        text += f" {mentions}"
+    return message(text, blocks)
+
+
+def _breakdowns(stats: BatchStats) -> Block | None:
+    parts = []
+    if stats.queue_statuses:
+        parts.append("*Queue statuses*\n" + _counts(stats.queue_statuses))
+    if stats.answered_by:
+        parts.append("*Answered by*\n" + _counts(stats.answered_by))
+    return fields(*parts) if parts else None
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    lines = [f"{clip(name, 40)}: *{value:,}*" for name, value in ordered[:SHOWN_COUNTS]]
+    if len(ordered) > SHOWN_COUNTS:
+        lines.append(f"_…and {len(ordered) - SHOWN_COUNTS} more_")
+    return "\n".join(lines)
+
+
+def _errors(stats: BatchStats) -> str:
+    lines = [f"*First errors* ({len(stats.errors):,} in all)"]
+    for error in stats.errors[:SHOWN_ERRORS]:
+        call = code(error.call_id[:8], 20) if error.call_id else "`-`"
+        lines.append(f"• {call} {clip(error.error_message or 'no message', 300)}")
+    rest = len(stats.errors) - SHOWN_ERRORS
+    if rest > 0:
+        lines.append(f"_…and {rest:,} more_")
+    return "\n".join(lines)
