@@ -1,0 +1,227 @@
+"""Delivering the alert outbox: post each stored alert to Slack once, and record it.
+
+Exactly once, and the window that remains
+-----------------------------------------
+The watcher records a completion and its alerts in one transaction, so an alert exists
+exactly once per watching channel. Delivering it is: claim (a lease), post, mark sent.
+A process that dies between Slack accepting the post and the mark being written leaves
+an alert that looks unsent; after its lease expires another process claims it again.
+To narrow that window every post carries message `metadata` (event type
+`bland_batch_alert`, payload `{alert_id, batch_id}`), and an alert claimed with
+`attempts > 0` is first looked for in `conversations.history` (from its creation time,
+`include_all_metadata=true`); if found, it is marked sent without posting again.
+
+What remains: (1) a post still in flight when its lease expires, or accepted by Slack
+but not yet visible in history when the next owner looks, can be posted twice; leases
+are long next to Slack's timeout, so this needs a stall of a minute or more. (2) Where
+history cannot be read (missing `channels:history`/`groups:history`, or the bot posts
+with `chat:write.public` without being a member), we post again rather than risk
+losing the alert, and log that we could not check. Posts go through a client that
+retries only 429s (a 429 is never a post); a 5xx or a dropped connection may hide an
+accepted post, so those come back through the outbox and its history check instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.storage.base import Alert, Store
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "bland_batch_alert"
+# Slack will never accept a post to these channels until a person acts: stop trying.
+CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+# The message itself is refused; retrying sends the same bytes, so it would never pass.
+MESSAGE_REFUSED = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "no_text",
+        "invalid_arguments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+    }
+)
+# History cannot be read here: post without checking rather than lose the alert.
+HISTORY_UNREADABLE = frozenset(
+    {"missing_scope", "not_in_channel", "not_allowed_token_type", "no_permission"}
+)
+HISTORY_PAGES = 5
+HISTORY_MARGIN_SECONDS = 60.0
+RETRY_CAP_SECONDS = 300.0
+
+
+def posting_client(slack: AsyncWebClient) -> AsyncWebClient:
+    """The same Slack connection settings, retrying only rate limits (see module doc)."""
+    return AsyncWebClient(
+        token=slack.token,
+        base_url=slack.base_url,
+        timeout=slack.timeout,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def retry_delay(attempts: int, retry_after: float | None = None) -> float:
+    if retry_after is not None:
+        return min(max(retry_after, 1.0), RETRY_CAP_SECONDS)
+    ceiling = min(RETRY_CAP_SECONDS, 2.0 ** min(attempts, 12))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+class AlertSender:
+    """Delivers claimed alerts: finds an earlier post, or posts, then records the outcome."""
+
+    def __init__(self, store: Store, slack: AsyncWebClient, *, owner: str) -> None:
+        self._store = store
+        self._reader = slack
+        self._poster = posting_client(slack)
+        self._owner = owner
+
+    async def deliver(self, alert: Alert) -> None:
+        """Handle one claimed alert to the end; on cancellation, give the lease back."""
+        try:
+            await self._deliver(alert)
+        except asyncio.CancelledError:
+            await self._release(alert, 0.0, "stopped while sending")
+            raise
+        except SlackApiError as exc:
+            await self._refused(alert, exc)
+        except Exception as exc:
+            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip.
+            delay = retry_delay(alert.attempts + 1)
+            log.warning(
+                "alert %s to %s failed (%s); retry in %.0fs",
+                alert.id,
+                alert.channel_id,
+                type(exc).__name__,
+                delay,
+            )
+            await self._release(alert, delay, type(exc).__name__)
+
+    async def _deliver(self, alert: Alert) -> None:
+        if alert.attempts > 0:
+            found = await self._find_earlier_post(alert)
+            if found is not None:
+                log.info("alert %s was already posted (ts %s); not posting again", alert.id, found)
+                await self._store.mark_alert_sent(alert.id, message_ts=found)
+                return
+        response = await self._poster.chat_postMessage(
+            channel=alert.channel_id,
+            text=alert.message.get("text", ""),
+            blocks=alert.message.get("blocks") or None,
+            metadata={
+                "event_type": EVENT_TYPE,
+                "event_payload": {"alert_id": alert.id, "batch_id": alert.batch_id},
+            },
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        ts = str(response.get("ts") or "")
+        if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
+            log.warning("alert %s was posted but was no longer pending", alert.id)
+        log.info("alert %s for batch %s posted to %s", alert.id, alert.batch_id, alert.channel_id)
+
+    async def _find_earlier_post(self, alert: Alert) -> str | None:
+        # Slack's clock and the database's may differ a little: look a minute earlier.
+        oldest = alert.created_at.timestamp() - HISTORY_MARGIN_SECONDS
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = await self._reader.conversations_history(
+                    channel=alert.channel_id,
+                    oldest=f"{oldest:.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            except SlackApiError as exc:
+                error = _error_code(exc)
+                if error in HISTORY_UNREADABLE:
+                    log.warning(
+                        "cannot read history of %s (%s) to check alert %s; posting it again",
+                        alert.channel_id,
+                        error,
+                        alert.id,
+                    )
+                    return None
+                raise
+            for item in page.get("messages") or []:
+                if _is_post_of(item, alert.id):
+                    return str(item.get("ts"))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return None
+
+    async def _refused(self, alert: Alert, exc: SlackApiError) -> None:
+        error = _error_code(exc)
+        if error in CHANNEL_GONE:
+            suspended = await self._store.suspend_channel(alert.channel_id, reason=error)
+            await self._store.drop_alert(alert.id, reason=error)
+            log.warning(
+                "channel %s refused alert %s (%s): dropped it and suspended %d watch(es)",
+                alert.channel_id,
+                alert.id,
+                error,
+                suspended,
+            )
+        elif error in MESSAGE_REFUSED:
+            await self._store.drop_alert(alert.id, reason=error)
+            log.error("Slack refused alert %s as malformed (%s); dropped it", alert.id, error)
+        else:
+            retry_after = _retry_after(exc)
+            delay = retry_delay(alert.attempts + 1, retry_after)
+            log.warning(
+                "Slack answered %s for alert %s to %s; retry in %.0fs",
+                error,
+                alert.id,
+                alert.channel_id,
+                delay,
+            )
+            await self._release(alert, delay, error)
+
+    async def _release(self, alert: Alert, delay: float, error: str) -> None:
+        try:
+            await asyncio.wait_for(
+                self._store.release_alert(alert.id, owner=self._owner, delay=delay, error=error),
+                timeout=3.0,
+            )
+        except Exception as exc:
+            # The lease runs out on its own; the alert is not lost, only later.
+            log.warning("could not release alert %s (%s)", alert.id, type(exc).__name__)
+
+
+def _is_post_of(item: Any, alert_id: str) -> bool:
+    if not isinstance(item, dict):
+        return False
+    metadata = item.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("alert_id") == alert_id
+
+
+def _error_code(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or "unknown_error")
+    except Exception:
+        return "unknown_error"
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    try:
+        value = exc.response.headers.get("retry-after") or exc.response.headers.get("Retry-After")
+        return float(value) if value is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None

@@ -1,0 +1,31 @@
+"""The Slack Web API client every part of the bot shares, with retries Slack expects."""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+DEFAULT_BASE_URL = "https://slack.com/api/"
+TIMEOUT_SECONDS = 15
+RATE_LIMIT_RETRIES = 3
+SERVER_ERROR_RETRIES = 2
+CONNECTION_RETRIES = 2
+
+
+def make_slack_client(token: str, base_url: str = DEFAULT_BASE_URL) -> AsyncWebClient:
+    """An AsyncWebClient that waits out 429s (per `Retry-After`) and retries 5xx and
+    dropped connections; by default slack_sdk retries only the last."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        ],
+    )
