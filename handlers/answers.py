@@ -64,12 +64,9 @@ async def answer_batches(request: ListBatches, services: Services) -> Reply:
     batches = result.batches[:shown]
     more_exist = len(result.batches) > shown
     start = request.start or 0
-    has_more = (more_exist and wanted > shown) or (more_exist and request.limit is None)
     next_page = None
-    if has_more:
-        next_start = start + len(batches)
-        remaining = wanted - shown if request.limit else LIST_PAGE
-        parts = [f"from:{next_start}", f"limit:{max(1, remaining)}"]
+    if more_exist:
+        parts = [f"from:{start + len(batches)}", f"limit:{shown}"]
         if request.campaign_id:
             parts.append(f"campaign:{request.campaign_id}")
         if request.end is not None:

@@ -162,7 +162,10 @@ def subject_of(text: str) -> str | None:
 
 
 def _watch(rest: list[str]) -> WatchBatch:
-    usage = "Usage: `/batch watch &lt;batch_id&gt; [errors&gt;10%]` or `/batch watch campaign:&lt;id&gt;`."
+    usage = (
+        "Usage: `/batch watch &lt;batch_id&gt; [errors&gt;10%]` "
+        "or `/batch watch campaign:&lt;id&gt;`."
+    )
     if not rest:
         raise UsageError(usage)
     kind, target = _target(rest[0])

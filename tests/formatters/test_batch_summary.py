@@ -75,7 +75,9 @@ def test_empty_response_still_renders() -> None:
 def test_unknown_status_shown_escaped() -> None:
     message = batch_summary(detail(status="<!here> paused"), batch_id=BATCH_ID, watching=True)
     check_message(message)
-    assert message.blocks[1]["fields"][0]["text"] == "*Status*\n:grey_question: &lt;!here&gt; paused"
+    assert (
+        message.blocks[1]["fields"][0]["text"] == "*Status*\n:grey_question: &lt;!here&gt; paused"
+    )
     assert message.blocks[-1]["elements"][-1]["text"]["text"] == "Unwatch"
 
 

@@ -30,7 +30,9 @@ def test_batch_list_paging_and_empty() -> None:
     batches = examples.batch_list().batches * 20
     message = batch_list(batches, start=20, has_more=True, next_page="from:40 limit:20 desc")
     check_message(message)
-    assert message.blocks[1]["elements"][0]["text"] == "Showing 21–40, newest first · more available"
+    assert (
+        message.blocks[1]["elements"][0]["text"] == "Showing 21–40, newest first · more available"
+    )
     assert message.blocks[-1]["elements"][0]["value"] == "from:40 limit:20 desc"
     empty = batch_list([], campaign_id="c1")
     check_message(empty)
@@ -95,7 +97,9 @@ def test_long_transcript_is_paged_and_hostile_text_escaped() -> None:
 
 def test_picker_prefers_people_and_long_calls() -> None:
     calls = [
-        Call.model_validate({**CALL, "call_id": f"call-{i:04d}", "answered_by": a, "corrected_duration": d})
+        Call.model_validate(
+            {**CALL, "call_id": f"call-{i:04d}", "answered_by": a, "corrected_duration": d}
+        )
         for i, (a, d) in enumerate([("voicemail", "90"), ("human", "30"), ("human", "60")] * 50)
     ]
     message = transcript_picker(calls, batch_id=BATCH_ID, label=None)
