@@ -66,7 +66,7 @@ class Bot:
             token = self.settings.slack_app_token
             assert token is not None
             self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack in Socket Mode")
         else:
             web_app = self.app.web_app(path="/slack/events", port=self.settings.port)
@@ -95,7 +95,7 @@ class Bot:
 
     async def _stop_listener(self) -> None:
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._http is not None:
             await self._http.cleanup()
 
