@@ -178,7 +178,9 @@ class Watcher:
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
         try:
-            detail = await self._bland.get_batch(batch_id, include_calls=False)
+            detail = await self._bland.get_batch(
+                batch_id, include_calls=False, include_transcripts=False, include_analysis=False
+            )
             _check_status(detail)
             if detail.in_progress:
                 await self._store.finish_poll(

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from bot.storage import Store, open_store  # noqa: E402
-from tests.postgres_server import PostgresServer, postgres_server  # noqa: E402, F401
+from bot.storage import Store, open_store
+from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401
 
 OpenStore = Callable[[], Awaitable[Store]]
 
