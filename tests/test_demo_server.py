@@ -7,7 +7,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -376,6 +379,19 @@ async def test_rate_limit_then_ok(slack: SlackStandIn) -> None:
     assert len(slack.calls_to("chat.postMessage")) == 2
 
 
+async def test_server_error_then_ok(slack: SlackStandIn) -> None:
+    slack.server_error("chat.update", times=1)
+    web = AsyncWebClient(
+        token="xoxb-test",
+        base_url=slack.api_url,
+        retry_handlers=[AsyncServerErrorRetryHandler(max_retry_count=1)],
+    )
+    posted = await web.chat_postMessage(channel="C1", text="v1")
+    updated = await web.chat_update(channel="C1", ts=posted["ts"], text="v2")
+    assert updated["ok"] and slack.posted("C1")[0]["text"] == "v2"
+    assert len(slack.calls_to("chat.update")) == 2
+
+
 async def test_channel_failures(slack: SlackStandIn) -> None:
     from slack_sdk.errors import SlackApiError
 
@@ -447,3 +463,20 @@ async def test_socket_mode_round_trip(slack: SlackStandIn) -> None:
     assert seen[0]["command"] == "/batch" and seen[0]["text"] == "list"
     assert ack["payload"] == {"text": "got list"}
     assert json.loads(json.dumps(ack))["envelope_id"]
+
+
+async def test_socket_mode_interactive_envelope(slack: SlackStandIn) -> None:
+    web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    socket_client = SocketModeClient(app_token="xapp-test", web_client=web)
+
+    async def ack_only(client: SocketModeClient, request: SocketModeRequest) -> None:
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id))
+
+    socket_client.socket_mode_request_listeners.append(ack_only)  # type: ignore[arg-type]
+    await socket_client.connect()  # type: ignore[no-untyped-call]
+    try:
+        ack = await slack.push_interactive({"type": "block_actions", "actions": []})
+    finally:
+        await socket_client.close()  # type: ignore[no-untyped-call]
+    assert set(ack) == {"envelope_id"}
+    assert slack.last("apps.connections.open").headers["Authorization"] == "Bearer xapp-test"
