@@ -20,6 +20,13 @@ def check_batch_id(value: str) -> str:
     return value
 
 
+def check_campaign_id(value: str) -> str:
+    """Return `value` if it can be a campaign id; raise InvalidIdError otherwise."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise InvalidIdError("A campaign id is 1 to 128 letters, digits, `-` or `_`.")
+    return value
+
+
 def check_call_ref(value: str) -> str:
     """Return `value` if it can be a call id or the prefix of one."""
     if not isinstance(value, str) or not _ID.fullmatch(value):

@@ -13,16 +13,17 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from bot.bland.batch_ids import check_batch_id, check_call_ref
+from bot.bland.batch_ids import check_batch_id, check_call_ref, check_campaign_id
 from bot.bland.errors import (
     BlandConnectionError,
     BlandError,
-    BlandRateLimitError,
     BlandResponseError,
+    BlandStatusError,
     BlandTimeoutError,
     status_error,
 )
@@ -32,6 +33,7 @@ from bot.bland.models import BatchDetail, BatchList, CallDetail, StopResult
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.bland.ai"
+LARGE_BODY = 1_000_000
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 M = TypeVar("M", bound=LenientModel)
@@ -110,7 +112,7 @@ class BlandClient:
     ) -> BatchList:
         """`GET /v1/batches`: newest first unless `ascending`."""
         if campaign_id is not None:
-            check_batch_id(campaign_id)
+            check_campaign_id(campaign_id)
         params: dict[str, str] = {}
         if campaign_id is not None:
             params["campaign_id"] = campaign_id
@@ -158,6 +160,9 @@ class BlandClient:
 
     async def _get(self, model: type[M], path: str, params: Mapping[str, str]) -> M:
         body = await self._request("GET", path, params, retries=self._max_retries)
+        if len(body) > LARGE_BODY:
+            # Parsing megabytes takes a while; in a thread, the loop keeps acking meanwhile.
+            return await asyncio.to_thread(_parse, model, body)
         return _parse(model, body)
 
     async def _request(
@@ -168,22 +173,25 @@ class BlandClient:
             try:
                 response = await self._http.request(method, path, params=params)
                 if response.status_code < 400:
-                    body = response.content
-                    _raise_for_error_body(response.status_code, body)
-                    return body
+                    return response.content
                 error: BlandError = status_error(
                     response.status_code,
                     _error_message(response.content),
                     _retry_after(response.headers.get("retry-after")),
                 )
                 retryable = response.status_code in RETRYABLE_STATUSES
-            except httpx.TimeoutException:
-                error, retryable = BlandTimeoutError("Bland did not answer in time"), True
+            except httpx.TimeoutException as exc:
+                # httpx-aiohttp reports a refused connection as a connect timeout.
+                if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
+                    error = BlandConnectionError("Bland refused the connection")
+                else:
+                    error = BlandTimeoutError("Bland did not answer in time")
+                retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
             if not retryable or attempt >= retries:
                 raise error
-            retry_after = error.retry_after if isinstance(error, BlandRateLimitError) else None
+            retry_after = error.retry_after if isinstance(error, BlandStatusError) else None
             if retry_after is not None and retry_after > self._backoff.max_retry_after:
                 raise error
             delay = self._backoff.delay(attempt, retry_after)
@@ -204,6 +212,14 @@ def _flag(value: bool) -> str:
 
 
 def _parse(model: type[M], body: bytes) -> M:
+    parsed = _validate(model, body)
+    # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
+    if getattr(parsed, "status", None) == "error":
+        raise status_error(400, getattr(parsed, "message", None))
+    return parsed
+
+
+def _validate(model: type[M], body: bytes) -> M:
     try:
         return model.model_validate_json(body)
     except ValidationError:
@@ -233,24 +249,6 @@ def _error_message(body: bytes) -> str | None:
             if isinstance(value, str):
                 return value.strip()[:300]
     return None
-
-
-class _ErrorBody(BaseModel):
-    status: str | None = None
-    message: str | None = None
-
-
-def _raise_for_error_body(status_code: int, body: bytes) -> None:
-    """Bland sometimes answers 200 with `{"status": "error", "message": ...}`."""
-    # A cheap look at the head of the body spares a second parse of large successes.
-    if b'"error"' not in body[:200]:
-        return
-    try:
-        parsed = _ErrorBody.model_validate_json(body)
-    except ValidationError:
-        return
-    if parsed.status == "error":
-        raise status_error(400 if status_code < 400 else status_code, parsed.message)
 
 
 def _retry_after(value: str | None) -> float | None:
