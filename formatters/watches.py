@@ -60,7 +60,9 @@ def already_finished(summary: Message) -> Message:
 def watch_list(watches: Sequence[Watch]) -> Message:
     """This channel's watches: label, id, status and who set each one up."""
     if not watches:
-        text = "This channel isn't watching any batches. Start with `/batch watch &lt;batch_id&gt;`."
+        text = (
+            "This channel isn't watching any batches. Start with `/batch watch &lt;batch_id&gt;`."
+        )
         return message(text, [section(text)])
     blocks: list[Block] = [
         header("Watched here"),
