@@ -21,6 +21,7 @@ from formatters.blocks import (
 )
 from formatters.charts import histogram
 from formatters.status import batch_status
+from formatters.stop import stop_button
 from formatters.text import clip, code, code_block, count, seconds, slack_date
 
 PROMPT_LIMIT = 600
@@ -58,7 +59,7 @@ def batch_summary(detail: BatchDetail, *, batch_id: str, watching: bool | None =
         blocks.append(section("*Answered by*\n" + _breakdown(stats.answered_by)))
     if stats.errors:
         blocks.append(section(_errors(stats)))
-    blocks.append(_buttons(batch_id, detail, watching))
+    blocks.append(_buttons(batch_id, detail, stats, watching))
 
     status_word = "in progress" if detail.in_progress else clip(detail.status or "unknown", 40)
     text = (
@@ -122,14 +123,17 @@ def _call_params(call_params: Any) -> str:
     return " · ".join(parts)
 
 
-def _buttons(batch_id: str, detail: BatchDetail, watching: bool | None) -> Block:
+def _buttons(batch_id: str, detail: BatchDetail, stats: BatchStats, watching: bool | None) -> Block:
     elements = [
+        button("Refresh", action_ids.REFRESH, batch_id),
         button("Calls", action_ids.CALLS, f"calls {batch_id} 1"),
         button("Transcripts", action_ids.TRANSCRIPTS, f"transcript {batch_id}"),
-        button("Refresh", action_ids.REFRESH, batch_id),
+        button("Export CSV", action_ids.EXPORT, f"export {batch_id}"),
     ]
     if watching is True:
         elements.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))
     elif watching is False and detail.in_progress:
         elements.append(button("Watch", action_ids.WATCH, f"watch {batch_id}", style="primary"))
+    if detail.in_progress:
+        elements.append(stop_button(batch_id, detail.batch_params.label, stats.remaining))
     return actions(*elements)

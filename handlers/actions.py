@@ -6,23 +6,28 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
 from formatters import action_ids
 from formatters.errors import error_message
-from handlers.answers import Reply, Who, answer_batch, answer_batches
+from handlers.answers import answer_batch, answer_batches
 from handlers.commands_parser import (
+    ExportCsv,
     ListCalls,
     PickTranscript,
     ShowBatch,
     ShowTranscript,
+    StopBatch,
     UnwatchBatch,
+    UsageError,
     WatchBatch,
     parse_batch,
     parse_batches,
     subject_of,
 )
 from handlers.delivery import Respond, reply_with
+from handlers.replies import Reply, Who
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,8 @@ EXPECTED: dict[str, type] = {
     action_ids.PICK_TRANSCRIPT: ShowTranscript,
     action_ids.WATCH: WatchBatch,
     action_ids.UNWATCH: UnwatchBatch,
+    action_ids.EXPORT: ExportCsv,
+    action_ids.STOP: StopBatch,
 }
 FORGED = "That button's data isn't valid, so nothing was done. Try the command again."
 
@@ -46,6 +53,7 @@ async def batch_action(
     action: dict[str, Any],
     respond: Respond,
     context: AsyncBoltContext,
+    client: AsyncWebClient | None = None,
 ) -> None:
     await ack()
     services: Services = context["services"]
@@ -57,11 +65,14 @@ async def batch_action(
 
     async def work() -> Reply:
         expected = EXPECTED.get(action_id)
-        request = parse_batch(text) if text is not None else None
+        try:
+            request = parse_batch(text) if text is not None else None
+        except UsageError:
+            request = None  # our own buttons never carry text that fails to parse
         if expected is None or request is None or not isinstance(request, expected):
             log.warning("refused a click on %s with an unexpected value", action_id[:40])
             return Reply(error_message(FORGED))
-        return await answer_batch(request, services, who)
+        return await answer_batch(request, services, who, slack=client, clicked=True)
 
     subject = subject_of(text) if text else None
     await reply_with(respond, work, subject=subject, replace_original=in_place)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandNotFoundError
 from bot.bland.models import BatchDetail, Call
@@ -19,6 +19,7 @@ from formatters.transcript import CallFacts, transcript
 from formatters.watches import already_finished, unwatched, watch_list, watching
 from handlers.commands_parser import (
     BatchRequest,
+    ExportCsv,
     Help,
     ListBatches,
     ListCalls,
@@ -26,28 +27,15 @@ from handlers.commands_parser import (
     PickTranscript,
     ShowBatch,
     ShowTranscript,
+    StopBatch,
     UnwatchBatch,
     WatchBatch,
 )
+from handlers.exporting import export_csv
+from handlers.replies import Reply, Who
+from handlers.stopping import confirmed_stop, prompt_stop
 
 LIST_PAGE = 20
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message and how to deliver it."""
-
-    message: Message
-    public: bool = False
-    replace_original: bool = False
-
-
-@dataclass(frozen=True)
-class Who:
-    """Where the request came from."""
-
-    user_id: str
-    channel_id: str | None
 
 
 async def answer_batches(request: ListBatches, services: Services) -> Reply:
@@ -84,8 +72,15 @@ async def answer_batches(request: ListBatches, services: Services) -> Reply:
     return Reply(message)
 
 
-async def answer_batch(request: BatchRequest, services: Services, who: Who) -> Reply:
-    """`/batch …` in all its forms."""
+async def answer_batch(
+    request: BatchRequest,
+    services: Services,
+    who: Who,
+    *,
+    slack: AsyncWebClient | None = None,
+    clicked: bool = False,
+) -> Reply:
+    """`/batch …` in all its forms; `clicked` when a button (not typed text) asked."""
     match request:
         case Help(reason):
             return Reply(help_message(reason))
@@ -103,12 +98,14 @@ async def answer_batch(request: BatchRequest, services: Services, who: Who) -> R
             return Reply(await _transcript(services, batch_id, call_ref, page))
         case WatchBatch():
             return await _watch(services, request, who)
-        case UnwatchBatch(target_id, kind):
-            store = _store(services)
-            removed = await store.remove_watch(
-                channel_id=_channel(who), kind=kind, target_id=target_id
-            )
-            return Reply(unwatched(kind=kind, target_id=target_id, removed=removed), public=removed)
+        case UnwatchBatch():
+            return await _unwatch(services, request, who)
+        case ExportCsv():
+            return await export_csv(request, services, who, _slack(slack))
+        case StopBatch():
+            if clicked:
+                return await confirmed_stop(request, services, who, _slack(slack))
+            return await prompt_stop(request, services)
         case ListWatches():
             watches = await _store(services).list_watches(channel_id=_channel(who))
             return Reply(watch_list(watches))
@@ -202,6 +199,27 @@ async def _watch(services: Services, request: WatchBatch, who: Who) -> Reply:
     return Reply(message, public=created)
 
 
+async def _unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
+    store = _store(services)
+    channel = request.channel_id or _channel(who)
+    if request.channel_id is not None:
+        # From App Home: only a watch this user set up, whatever the button claims.
+        mine = await store.list_watches(channel_id=channel, created_by=who.user_id)
+        if not any(w.kind == request.kind and w.target_id == request.target_id for w in mine):
+            return Reply(error_message("You can only remove watches you set up."))
+    removed = await store.remove_watch(
+        channel_id=channel, kind=request.kind, target_id=request.target_id
+    )
+    message = unwatched(kind=request.kind, target_id=request.target_id, removed=removed)
+    return Reply(message, public=removed and request.channel_id is None)
+
+
+def _slack(slack: AsyncWebClient | None) -> AsyncWebClient:
+    if slack is None:
+        raise NoSlackError
+    return slack
+
+
 def _store(services: Services) -> Store:
     if services.store is None:
         raise NoStoreError
@@ -218,6 +236,12 @@ class NoStoreError(RuntimeError):
     """Watching needs the database, which this way of running has not opened."""
 
     user_message = "Watching needs the bot's database, which isn't open in this mode."
+
+
+class NoSlackError(RuntimeError):
+    """Exports and stops talk to Slack, which a preview has no connection to."""
+
+    user_message = "That needs a connection to Slack, which a preview doesn't have."
 
 
 class NoChannelError(RuntimeError):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from handlers.answers import Reply, Who, answer_batch, answer_batches
+from handlers.answers import answer_batch, answer_batches
 from handlers.commands_parser import parse_batch, parse_batches, subject_of
 from handlers.delivery import Respond, reply_with
+from handlers.replies import Reply, Who
 
 
 async def batches_command(
@@ -25,7 +27,11 @@ async def batches_command(
 
 
 async def batch_command(
-    ack: AsyncAck, command: dict[str, Any], respond: Respond, context: AsyncBoltContext
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: Respond,
+    context: AsyncBoltContext,
+    client: AsyncWebClient | None = None,
 ) -> None:
     await ack()
     services: Services = context["services"]
@@ -34,7 +40,7 @@ async def batch_command(
     subject = subject_of(text)
 
     async def work() -> Reply:
-        return await answer_batch(parse_batch(text), services, who)
+        return await answer_batch(parse_batch(text), services, who, slack=client)
 
     await reply_with(respond, work, subject=subject)
 

@@ -57,11 +57,24 @@ class WatchBatch:
 class UnwatchBatch:
     target_id: str
     kind: str = "batch"
+    # Set only by App Home buttons, which have no channel of their own.
+    channel_id: str | None = None
 
 
 @dataclass(frozen=True)
 class ListWatches:
     pass
+
+
+@dataclass(frozen=True)
+class ExportCsv:
+    batch_id: str
+    transcripts: bool = False
+
+
+@dataclass(frozen=True)
+class StopBatch:
+    batch_id: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,8 @@ BatchRequest = (
     | WatchBatch
     | UnwatchBatch
     | ListWatches
+    | ExportCsv
+    | StopBatch
     | Help
 )
 
@@ -85,6 +100,7 @@ class UsageError(ValueError):
     """The text could not be understood; the message says why, safe to show."""
 
 
+_CHANNEL = re.compile(r"[CDG][A-Z0-9]{2,30}")
 _THRESHOLD = re.compile(r"errors?\s*>\s*(\d{1,3}(?:\.\d+)?)\s*%")
 
 
@@ -135,12 +151,15 @@ def parse_batch(text: str) -> BatchRequest:
     if head == "watch":
         return _watch(rest)
     if head == "unwatch":
+        return _unwatch(rest)
+    if head == "export":
+        if len(rest) not in (1, 2) or (len(rest) == 2 and rest[1].lower() != "transcripts"):
+            raise UsageError("Usage: `/batch export &lt;batch_id&gt; [transcripts]`.")
+        return ExportCsv(_checked_id(rest[0], "batch"), transcripts=len(rest) == 2)
+    if head == "stop":
         if len(rest) != 1:
-            raise UsageError(
-                "Usage: `/batch unwatch &lt;batch_id&gt;` or `/batch unwatch campaign:&lt;id&gt;`."
-            )
-        kind, target = _target(rest[0])
-        return UnwatchBatch(target, kind)
+            raise UsageError("Usage: `/batch stop &lt;batch_id&gt;`.")
+        return StopBatch(_checked_id(rest[0], "batch"))
     if head == "watches":
         if rest:
             raise UsageError("`/batch watches` takes no arguments.")
@@ -159,6 +178,20 @@ def subject_of(text: str) -> str | None:
     except ValueError:
         return None
     return getattr(request, "batch_id", None) or getattr(request, "target_id", None)
+
+
+def _unwatch(rest: list[str]) -> UnwatchBatch:
+    usage = "Usage: `/batch unwatch &lt;batch_id&gt;` or `/batch unwatch campaign:&lt;id&gt;`."
+    if len(rest) not in (1, 2):
+        raise UsageError(usage)
+    kind, target = _target(rest[0])
+    channel = None
+    if len(rest) == 2:
+        key, _, value = rest[1].partition(":")
+        if key.lower() != "in" or not _CHANNEL.fullmatch(value):
+            raise UsageError(usage)
+        channel = value
+    return UnwatchBatch(target, kind, channel)
 
 
 def _watch(rest: list[str]) -> WatchBatch:

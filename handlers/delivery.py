@@ -6,8 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers.answers import Reply
 from handlers.errors import describe_error
+from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
 

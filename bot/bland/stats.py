@@ -42,6 +42,15 @@ class BatchStats:
     finished_at: str | None = None
 
     @property
+    def remaining(self) -> int | None:
+        """Calls not yet finished: what a stop would cancel."""
+        if self.in_progress is not None:
+            return self.in_progress
+        if self.total is not None and self.completed is not None:
+            return max(0, self.total - self.completed)
+        return None
+
+    @property
     def run_seconds(self) -> float | None:
         start, end = parse_time(self.started_at), parse_time(self.finished_at)
         if start is None or end is None or end < start:

@@ -50,11 +50,24 @@ def test_documented_example() -> None:
     assert "120+s     1 ▊" in chart
     buttons = blocks[-1]["elements"]
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons] == [
+        ("Refresh", "batch_refresh", BATCH_ID),
         ("Calls", "batch_calls", f"calls {BATCH_ID} 1"),
         ("Transcripts", "batch_transcripts", f"transcript {BATCH_ID}"),
-        ("Refresh", "batch_refresh", BATCH_ID),
+        ("Export CSV", "batch_export", f"export {BATCH_ID}"),
         ("Watch", "batch_watch", f"watch {BATCH_ID}"),
+        ("Stop", "batch_stop", f"stop {BATCH_ID}"),
     ]
+    stop = buttons[-1]
+    assert stop["style"] == "danger"
+    assert stop["confirm"]["text"]["text"] == (
+        "Stop 2 remaining calls of Customer Satisfaction Follow-up?"
+    )
+
+
+def test_stop_button_only_while_in_progress() -> None:
+    message = batch_summary(detail(status="completed"), batch_id=BATCH_ID, watching=False)
+    labels = [b["text"]["text"] for b in message.blocks[-1]["elements"]]
+    assert labels == ["Refresh", "Calls", "Transcripts", "Export CSV"]
 
 
 def test_missing_analysis_is_derived_from_calls() -> None:
@@ -62,7 +75,7 @@ def test_missing_analysis_is_derived_from_calls() -> None:
     check_message(message)
     totals = [f["text"] for f in message.blocks[2]["fields"]]
     assert totals == ["*Total calls*\n1", "*Completed*\n1", "*In progress*\n0", "*Errored*\n0"]
-    assert message.blocks[-1]["elements"][-1]["text"]["text"] == "Refresh"
+    assert [b["text"]["text"] for b in message.blocks[-1]["elements"]][-1] == "Stop"
 
 
 def test_empty_response_still_renders() -> None:
@@ -78,7 +91,7 @@ def test_unknown_status_shown_escaped() -> None:
     assert (
         message.blocks[1]["fields"][0]["text"] == "*Status*\n:grey_question: &lt;!here&gt; paused"
     )
-    assert message.blocks[-1]["elements"][-1]["text"]["text"] == "Unwatch"
+    assert message.blocks[-1]["elements"][-1]["text"]["text"] == "Unwatch"  # not running: no Stop
 
 
 def test_ten_thousand_errors_are_summarised() -> None:

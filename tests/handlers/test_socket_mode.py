@@ -43,7 +43,7 @@ async def test_command_and_click_over_socket_mode(
     assert set(ack) >= {"envelope_id"}
     summary = (await slack.wait_for_response("cmd"))[0]
     check_message(summary)
-    calls_button = summary["blocks"][-1]["elements"][0]
+    calls_button = summary["blocks"][-1]["elements"][1]
     await slack.push_interactive(
         {
             "type": "block_actions",

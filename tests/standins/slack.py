@@ -142,6 +142,7 @@ class SlackStandIn:
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
+            "conversations.open": self._conversations_open,
         }
         self.add_user("U0ADMIN", name="ada", real_name="Ada Admin", is_admin=True)
         self.add_user("U0OWNER", name="olga", real_name="Olga Owner", is_owner=True, is_admin=True)
@@ -500,6 +501,13 @@ class SlackStandIn:
                 }
             )
         return {"ok": True, "files": completed}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A DM with one user: channel id `D` + the user id."""
+        users = str(params.get("users") or "")
+        if not users or "," in users:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "channel": {"id": f"D{users}", "is_im": True}}
 
     def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.socket_url}

@@ -1,0 +1,74 @@
+"""A batch's calls as CSV: one row per call, safe to open in Excel, written as it goes."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from typing import IO
+
+from bot.bland.models import Call, TranscriptLine
+
+COLUMNS = (
+    "call_id",
+    "to",
+    "from",
+    "status",
+    "queue_status",
+    "answered_by",
+    "duration_seconds",
+    "created_at",
+    "end_at",
+    "error_message",
+)
+TRANSCRIPT_COLUMN = "transcript"
+SPEAKERS = {"assistant": "Agent", "user": "Callee", "agent-action": "Action"}
+# Spreadsheets run a cell starting with these as a formula (tab and CR too, per OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# An E.164 number is digits only after the plus: no formula can hide in it.
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def neutralise(value: str) -> str:
+    """Prefix a would-be formula with an apostrophe; leave E.164 numbers as they are."""
+    if value.startswith(_FORMULA_START) and not _E164.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_calls_csv(calls: Iterable[Call], out: IO[str], *, transcripts: bool = False) -> int:
+    """Write a header and one row per call to `out`; returns the number of rows.
+
+    Rows are written one at a time, so the CSV is never held in memory beside the calls.
+    Open `out` with `newline=""` and UTF-8 with a BOM (`utf-8-sig`) so Excel reads it.
+    """
+    writer = csv.writer(out)
+    writer.writerow([*COLUMNS, TRANSCRIPT_COLUMN] if transcripts else COLUMNS)
+    rows = 0
+    for call in calls:
+        duration = call.duration_seconds
+        row = [
+            call.call_id,
+            call.to,
+            call.from_,
+            call.status,
+            call.queue_status,
+            call.answered,
+            "" if duration is None else f"{duration:g}",
+            call.created_at,
+            call.end_at,
+            call.error_message,
+        ]
+        if transcripts:
+            row.append(transcript_text(call.transcripts))
+        writer.writerow([neutralise(cell) if cell else "" for cell in row])
+        rows += 1
+    return rows
+
+
+def transcript_text(lines: Iterable[TranscriptLine]) -> str:
+    """The dialogue as `Speaker: text` lines, for one spreadsheet cell."""
+    return "\n".join(
+        f"{SPEAKERS.get(line.user or '', line.user or 'Unknown')}: {(line.text or '').strip()}"
+        for line in lines
+    )

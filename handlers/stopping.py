@@ -1,0 +1,64 @@
+"""Stopping a batch: a typed command only prompts; the confirmed button, if allowed, stops."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.bland.stats import batch_stats
+from bot.services import Services
+from formatters.stop import not_running, stop_prompt, stop_refused, stopped
+from handlers.commands_parser import StopBatch
+from handlers.replies import Reply, Who
+
+log = logging.getLogger(__name__)
+
+
+async def may_stop(user_id: str, services: Services, slack: AsyncWebClient) -> bool:
+    """Workspace admins and owners, and the users named in BLAND_ADMIN_USERS."""
+    if user_id in services.admin_users:
+        return True
+    try:
+        info = await slack.users_info(user=user_id)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.warning("users.info failed (%s); treating the user as not an admin", error)
+        return False
+    user = info.get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+async def prompt_stop(request: StopBatch, services: Services) -> Reply:
+    """Typed `/batch stop <id>`: show what would stop, behind a confirm dialog."""
+    detail = await services.bland.get_batch(
+        request.batch_id, include_calls=True, include_transcripts=False, include_analysis=True
+    )
+    label = detail.batch_params.label
+    if not detail.in_progress:
+        return Reply(not_running(request.batch_id, label))
+    return Reply(stop_prompt(request.batch_id, label, batch_stats(detail).remaining))
+
+
+async def confirmed_stop(
+    request: StopBatch, services: Services, who: Who, slack: AsyncWebClient
+) -> Reply:
+    """The Stop button, after its confirm dialog. Permission comes before any request."""
+    if not await may_stop(who.user_id, services, slack):
+        log.info("refused a stop of %s by a user who may not", request.batch_id)
+        return Reply(stop_refused(services.admin_users))
+    probe = await services.bland.get_batch(request.batch_id, include_calls=False)
+    label = probe.batch_params.label
+    if not probe.in_progress and probe.status is not None:
+        return Reply(not_running(request.batch_id, label))
+    result = await services.bland.stop_batch(request.batch_id)
+    log.info("stopped %s (%s calls)", request.batch_id, result.num_calls)
+    message = stopped(
+        request.batch_id,
+        label,
+        user_id=who.user_id,
+        cancelled=result.num_calls,
+        said=result.message if result.message and result.message != "success" else None,
+    )
+    return Reply(message, public=True)
