@@ -21,6 +21,8 @@ USAGE = [
     ("/batch watch <batch_id>", "Post in this channel when the batch finishes."),
     ("/batch unwatch <batch_id>", "Stop watching it here."),
     ("/batch watches", "What this channel is watching."),
+    ("/batch export <batch_id> [transcripts]", "The calls as a CSV file, posted here."),
+    ("/batch stop <batch_id>", "Stop the remaining calls (admins; asks to confirm)."),
     ("/batch help", "This help."),
 ]
 

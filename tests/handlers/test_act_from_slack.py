@@ -86,7 +86,7 @@ async def test_stop_is_refused_politely_for_members(app: SlackApp) -> None:
 
 
 async def test_admins_and_listed_users_may_stop(app: SlackApp) -> None:
-    status, token = await app.click("batch_stop", f"stop {LIVE}", user_id="U0ADMIN")
+    _, token = await app.click("batch_stop", f"stop {LIVE}", user_id="U0ADMIN")
     reply = (await app.slack.wait_for_response(token))[0]
     check_message(reply)
     assert reply["response_type"] == "in_channel"
