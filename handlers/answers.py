@@ -7,16 +7,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bland.errors import BlandNotFoundError
 from bot.bland.models import BatchDetail, Call
 from bot.services import Services
-from bot.storage.base import Store
 from formatters.batch_list import batch_list
-from formatters.batch_summary import batch_summary
 from formatters.blocks import Message
 from formatters.calls import calls_page, transcript_picker
 from formatters.errors import error_message
 from formatters.help import help_message
 from formatters.text import code
 from formatters.transcript import CallFacts, transcript
-from formatters.watches import already_finished, unwatched, watch_list, watching
 from handlers.commands_parser import (
     BatchRequest,
     ExportCsv,
@@ -34,6 +31,8 @@ from handlers.commands_parser import (
 from handlers.exporting import export_csv
 from handlers.replies import Reply, Who
 from handlers.stopping import confirmed_stop, prompt_stop
+from handlers.summary import summary
+from handlers.watching import list_channel_watches, unwatch, watch
 
 LIST_PAGE = 20
 
@@ -97,9 +96,9 @@ async def answer_batch(
         case ShowTranscript(batch_id, call_ref, page):
             return Reply(await _transcript(services, batch_id, call_ref, page))
         case WatchBatch():
-            return await _watch(services, request, who)
+            return await watch(services, request, who, slack=slack)
         case UnwatchBatch():
-            return await _unwatch(services, request, who)
+            return await unwatch(services, request, who)
         case ExportCsv():
             return await export_csv(request, services, who, _slack(slack))
         case StopBatch():
@@ -107,21 +106,8 @@ async def answer_batch(
                 return await confirmed_stop(request, services, who, _slack(slack))
             return await prompt_stop(request, services)
         case ListWatches():
-            watches = await _store(services).list_watches(channel_id=_channel(who))
-            return Reply(watch_list(watches))
+            return await list_channel_watches(services, who)
     raise AssertionError(f"unhandled request {type(request).__name__}")  # pragma: no cover
-
-
-async def summary(services: Services, batch_id: str, who: Who) -> Message:
-    """The summary never asks for transcripts: they can be most of the payload."""
-    detail = await services.bland.get_batch(
-        batch_id, include_calls=True, include_transcripts=False, include_analysis=True
-    )
-    watched: bool | None = None
-    if services.store is not None and who.channel_id:
-        watches = await services.store.list_watches(channel_id=who.channel_id)
-        watched = any(w.kind == "batch" and w.target_id == batch_id for w in watches)
-    return batch_summary(detail, batch_id=batch_id, watching=watched)
 
 
 async def _calls(services: Services, batch_id: str) -> BatchDetail:
@@ -172,79 +158,13 @@ def _resolve_call(calls: list[Call], ref: str) -> Call | Message:
     )
 
 
-async def _watch(services: Services, request: WatchBatch, who: Who) -> Reply:
-    store = _store(services)
-    if request.kind != "batch" or request.error_threshold is not None:
-        return Reply(
-            error_message(
-                "Campaign watches and error thresholds aren't available yet. "
-                "Watch a batch with `/batch watch &lt;batch_id&gt;`."
-            )
-        )
-    batch_id = request.target_id
-    # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
-    probe = await services.bland.get_batch(batch_id, include_calls=False)
-    if not probe.in_progress and probe.status is not None:
-        return Reply(already_finished(await summary(services, batch_id, Who(who.user_id, None))))
-    watch, created = await store.add_watch(
-        channel_id=_channel(who),
-        kind="batch",
-        target_id=batch_id,
-        label=probe.batch_params.label,
-        created_by=who.user_id,
-    )
-    message = watching(
-        kind="batch", target_id=batch_id, label=watch.label, user_id=who.user_id, created=created
-    )
-    return Reply(message, public=created)
-
-
-async def _unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
-    store = _store(services)
-    channel = request.channel_id or _channel(who)
-    if request.channel_id is not None:
-        # From App Home: only a watch this user set up, whatever the button claims.
-        mine = await store.list_watches(channel_id=channel, created_by=who.user_id)
-        if not any(w.kind == request.kind and w.target_id == request.target_id for w in mine):
-            return Reply(error_message("You can only remove watches you set up."))
-    removed = await store.remove_watch(
-        channel_id=channel, kind=request.kind, target_id=request.target_id
-    )
-    message = unwatched(kind=request.kind, target_id=request.target_id, removed=removed)
-    return Reply(message, public=removed and request.channel_id is None)
-
-
 def _slack(slack: AsyncWebClient | None) -> AsyncWebClient:
     if slack is None:
         raise NoSlackError
     return slack
 
 
-def _store(services: Services) -> Store:
-    if services.store is None:
-        raise NoStoreError
-    return services.store
-
-
-def _channel(who: Who) -> str:
-    if not who.channel_id:
-        raise NoChannelError
-    return who.channel_id
-
-
-class NoStoreError(RuntimeError):
-    """Watching needs the database, which this way of running has not opened."""
-
-    user_message = "Watching needs the bot's database, which isn't open in this mode."
-
-
 class NoSlackError(RuntimeError):
     """Exports and stops talk to Slack, which a preview has no connection to."""
 
     user_message = "That needs a connection to Slack, which a preview doesn't have."
-
-
-class NoChannelError(RuntimeError):
-    """Watching needs a channel to post in."""
-
-    user_message = "Watches post to a channel: run this command in one."
