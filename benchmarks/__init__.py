@@ -1,0 +1,1 @@
+"""Performance figures for the bot, each measured beside a floor taken in the same run."""
