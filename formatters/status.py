@@ -10,6 +10,13 @@ _BATCH = {
 }
 
 
+def watched_status(status: str | None) -> str:
+    """A watch's last seen status; before the first poll there is none yet."""
+    if status is None:
+        return ":hourglass_flowing_sand: Waiting for the first check"
+    return batch_status(status)
+
+
 def batch_status(status: str | None) -> str:
     """Known statuses get words and an emoji; unknown ones are shown as sent, escaped."""
     if status is None or not status.strip():

@@ -27,12 +27,14 @@ from handlers.commands_parser import (
     subject_of,
 )
 from handlers.delivery import Respond, reply_with
+from handlers.home import publish_home, reply_in_view
 from handlers.replies import Reply, Who
 
 log = logging.getLogger(__name__)
 
 # What each button may ask for; anything else in its value is a forgery or a bug.
-EXPECTED: dict[str, type] = {
+EXPECTED: dict[str, type | tuple[type, ...]] = {
+    action_ids.HOME_MENU: (ShowBatch, UnwatchBatch),
     action_ids.OPEN: ShowBatch,
     action_ids.REFRESH: ShowBatch,
     action_ids.CALLS: ListCalls,
@@ -61,7 +63,8 @@ async def batch_action(
     text = _value(action)
     who = _who(body)
     # Navigation inside a private message replaces it; from a shared one it opens a new one.
-    in_place = bool((body.get("container") or {}).get("is_ephemeral"))
+    container = body.get("container") or {}
+    in_place = bool(container.get("is_ephemeral"))
 
     async def work() -> Reply:
         expected = EXPECTED.get(action_id)
@@ -72,10 +75,28 @@ async def batch_action(
         if expected is None or request is None or not isinstance(request, expected):
             log.warning("refused a click on %s with an unexpected value", action_id[:40])
             return Reply(error_message(FORGED))
+        if (
+            isinstance(request, UnwatchBatch)
+            and request.channel_id
+            and container.get("type") != "view"
+        ):
+            return Reply(error_message(FORGED))
         return await answer_batch(request, services, who, slack=client, clicked=True)
 
+    if container.get("type") == "view" and client is not None:
+        await reply_in_view(client, body, work)
+        if text and text.startswith("unwatch "):
+            await publish_home(client, services, who.user_id)
+        return
     subject = subject_of(text) if text else None
     await reply_with(respond, work, subject=subject, replace_original=in_place)
+
+
+async def home_refresh_action(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    await publish_home(client, context["services"], _who(body).user_id)
 
 
 async def batches_page_action(
@@ -100,6 +121,9 @@ async def batches_page_action(
 
 def _value(action: dict[str, Any]) -> str | None:
     """The command text a click stands for."""
+    if action.get("action_id") == action_ids.HOME_MENU:
+        value = (action.get("selected_option") or {}).get("value")
+        return value if isinstance(value, str) else None
     if action.get("action_id") == action_ids.PICK_TRANSCRIPT:
         block_id = str(action.get("block_id") or "")
         call_id = (action.get("selected_option") or {}).get("value")
@@ -120,3 +144,4 @@ def register(app: AsyncApp) -> None:
     for action_id in EXPECTED:
         app.action(action_id)(batch_action)
     app.action(action_ids.BATCHES_PAGE)(batches_page_action)
+    app.action(action_ids.HOME_REFRESH)(home_refresh_action)

@@ -12,7 +12,7 @@ from formatters.blocks import Message, block_text_length
 
 # Our own markup: dates, user mentions we build from Slack ids. Anything else that
 # starts with "<" came from outside unescaped.
-_ALLOWED_ANGLE = re.compile(r"<(!date\^\d+\^[^|>]*\|[^>]*|@U[A-Z0-9]+|@[A-Z0-9]+)>")
+_ALLOWED_ANGLE = re.compile(r"<(!date\^\d+\^[^|>]*\|[^>]*|@U[A-Z0-9]+|@[A-Z0-9]+|#[CDG][A-Z0-9]+)>")
 
 
 def check_message(message: Message | dict[str, Any], *, max_blocks: int = 50) -> None:

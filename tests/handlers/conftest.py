@@ -140,6 +140,22 @@ class SlackApp:
         return status, token
 
 
+async def event(app: SlackApp, event: dict[str, Any]) -> int:
+    """Send a signed Events API callback; returns the HTTP status."""
+    body = {
+        "token": "legacy",
+        "team_id": "T0STANDIN",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": f"Ev{next(app.tokens)}",
+        "event_time": int(time.time()),
+        "event": event,
+        "authorizations": [{"team_id": "T0STANDIN", "user_id": "U0BOT", "is_bot": True}],
+    }
+    status, _ = await app.post(json.dumps(body), content_type="application/json")
+    return status
+
+
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     db = open_store(f"sqlite:///{tmp_path / 'bot.db'}")

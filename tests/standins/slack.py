@@ -118,6 +118,7 @@ class SlackStandIn:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
+        self.modals: dict[str, dict[str, Any]] = {}
         self.uploads: list[Upload] = []
         self.files: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
@@ -143,6 +144,8 @@ class SlackStandIn:
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
             "conversations.open": self._conversations_open,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
         }
         self.add_user("U0ADMIN", name="ada", real_name="Ada Admin", is_admin=True)
         self.add_user("U0OWNER", name="olga", real_name="Olga Owner", is_owner=True, is_admin=True)
@@ -451,6 +454,22 @@ class SlackStandIn:
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
         }
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A modal: kept in `modals` by view id, as views.update leaves it."""
+        view = params.get("view")
+        if not params.get("trigger_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{len(self.modals) + 1:08d}"
+        self.modals[view_id] = view
+        return {"ok": True, "view": {**view, "id": view_id}}
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id, view = str(params.get("view_id")), params.get("view")
+        if view_id not in self.modals or not isinstance(view, dict):
+            return {"ok": False, "error": "not_found"}
+        self.modals[view_id] = view
+        return {"ok": True, "view": {**view, "id": view_id}}
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id, view = params.get("user_id"), params.get("view")

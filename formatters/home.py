@@ -1,0 +1,92 @@
+"""The App Home tab: your watches with status, the latest batches, and buttons to act."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.bland.batch_ids import is_batch_id
+from bot.bland.models import BatchSummary
+from formatters import action_ids
+from formatters.blocks import (
+    MAX_VIEW_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    section,
+)
+from formatters.status import watched_status
+from formatters.text import clip, code, plain, slack_date
+
+if TYPE_CHECKING:
+    from bot.storage.base import Watch
+
+MAX_WATCHES = 40
+MAX_RECENT = 15
+
+
+def home_view(
+    watches: Sequence[Watch],
+    recent: Sequence[BatchSummary],
+    *,
+    recent_error: str | None = None,
+) -> dict[str, Any]:
+    """A `home` view within 100 blocks, whatever the number of watches."""
+    blocks: list[Block] = [
+        header("Bland batches"),
+        actions(button("Refresh", action_ids.HOME_REFRESH, "home")),
+        header("Your watches"),
+    ]
+    if not watches:
+        blocks.append(
+            section(
+                "You aren't watching any batches. "
+                "In a channel, type `/batch watch &lt;batch_id&gt;`."
+            )
+        )
+    for watch in watches[:MAX_WATCHES]:
+        blocks.append(_watch(watch))
+    if len(watches) > MAX_WATCHES:
+        blocks.append(
+            context(f"…and {len(watches) - MAX_WATCHES} more. `/batch watches` lists a channel's.")
+        )
+    blocks += [divider(), header("Latest batches")]
+    if recent_error:
+        blocks.append(section(f":warning: {recent_error}"))
+    elif not recent:
+        blocks.append(section("No batches yet."))
+    for batch in recent[:MAX_RECENT]:
+        blocks.append(_recent(batch))
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+def _watch(watch: Watch) -> Block:
+    what = "Campaign" if watch.kind == "campaign" else "Batch"
+    name = f"*{clip(watch.label, 100)}* " if watch.label else ""
+    state = "" if watch.state == "active" else f" · _{clip(watch.state, 20)}_"
+    status = watched_status(watch.batch_status) if watch.kind == "batch" else "every batch"
+    text = (
+        f"{what} {name}{code(watch.target_id, 130)}\n"
+        f"<#{clip(watch.channel_id, 20)}> · {status}{state}"
+    )
+    prefix = "campaign:" if watch.kind == "campaign" else ""
+    options = [_option("Unwatch", f"unwatch {prefix}{watch.target_id} in:{watch.channel_id}")]
+    if watch.kind == "batch":
+        options.insert(0, _option("Open", watch.target_id))
+    menu = {"type": "overflow", "action_id": action_ids.HOME_MENU, "options": options}
+    return section(text, accessory=menu)
+
+
+def _recent(batch: BatchSummary) -> Block:
+    label = clip(batch.label, 100) if batch.label else "_Untitled batch_"
+    text = f"*{label}*\n{code(batch.batch_id or '-', 130)} · {slack_date(batch.created_at)}"
+    if batch.batch_id and is_batch_id(batch.batch_id):
+        return section(text, accessory=button("Open", action_ids.OPEN, batch.batch_id))
+    return section(text)
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": plain(text, 75)}, "value": value[:150]}
