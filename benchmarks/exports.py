@@ -1,0 +1,193 @@
+"""CSV export and transcript rendering of a 10,000-call batch: bot CPU and peak RSS.
+
+The worker fetches the full batch (with transcripts) from the Bland stand-in through
+the real BlandClient, then, in separate worker processes so each peak RSS is its own:
+renders every call's transcript with `formatters.transcript.transcript`, or runs the
+CSV export. The floor is `json.loads` of the same bytes, in the same process.
+
+CSV export is not built yet. It is picked up when a module below exists with a
+function below (first match wins); it is called with the parsed `BatchDetail` and may
+return str, bytes, or an iterable (sync or async) of either:
+    modules   bot.csv_export, formatters.csv_export, bot.export.csv, formatters.csv
+    functions batch_csv, calls_csv, export_csv, render_csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import json
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.processes import (
+    announce,
+    own_cpu_seconds,
+    peak_rss_bytes,
+    rss_bytes,
+    run_worker,
+    started,
+)
+from benchmarks.report import Row
+from benchmarks.standins import BLAND_KEY
+
+FIGURE = "exports"
+CSV_MODULES = ("bot.csv_export", "formatters.csv_export", "bot.export.csv", "formatters.csv")
+CSV_FUNCTIONS = ("batch_csv", "calls_csv", "export_csv", "render_csv")
+FULL = {"include_calls": "true", "include_transcripts": "true", "include_analysis": "true"}
+FLOOR_REPEATS = 2
+
+
+def find_csv_export() -> tuple[str, Callable[..., Any]] | None:
+    """The CSV entry point, once another engineer lands it; None until then."""
+    for module_name in CSV_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        for name in CSV_FUNCTIONS:
+            function = getattr(module, name, None)
+            if callable(function):
+                return f"{module_name}.{name}", function
+    return None
+
+
+async def _drain(result: Any) -> int:
+    """Bytes of whatever the export produced, consuming iterables as a writer would."""
+    if inspect.isawaitable(result):
+        result = await result
+    if isinstance(result, str | bytes):
+        return len(result.encode() if isinstance(result, str) else result)
+    total = 0
+    if hasattr(result, "__aiter__"):
+        async for chunk in result:
+            total += len(chunk.encode() if isinstance(chunk, str) else chunk)
+        return total
+    for chunk in result:
+        total += len(chunk.encode() if isinstance(chunk, str) else chunk)
+    return total
+
+
+# -- the bot side -------------------------------------------------------------------------
+
+
+async def work(args: argparse.Namespace) -> dict[str, Any]:
+    from bot.bland.client import BlandClient
+    from bot.bland.models import BatchDetail
+    from formatters.transcript import CallFacts, transcript
+
+    async with BlandClient(api_key=BLAND_KEY, base_url=args.bland) as bland:
+        body = await bland.get_raw(f"/v1/batches/{args.batch_id}", FULL)
+    rss_before = rss_bytes()
+    cpu0 = own_cpu_seconds()
+    detail = BatchDetail.model_validate_json(body)
+    parse_cpu = own_cpu_seconds() - cpu0
+    out: dict[str, Any] = {"bytes": len(body), "parse_cpu": parse_cpu, "rss_before": rss_before}
+    cpu0 = own_cpu_seconds()
+    if args.what == "transcripts":
+        blocks = 0
+        for call in detail.call_data:
+            facts = CallFacts(
+                call_id=call.call_id or "",
+                to=call.to,
+                started_at=call.created_at,
+                answered_by=call.answered,
+                duration_seconds=call.duration_seconds,
+            )
+            message = transcript(call.transcripts, batch_id=args.batch_id, call=facts, page=1)
+            blocks += len(message.blocks)
+        out["produced"] = blocks
+    else:
+        found = find_csv_export()
+        if found is None:
+            return {"skipped": "not built yet"}
+        name, function = found
+        out["entry_point"] = name
+        out["produced"] = await _drain(function(detail))
+    out["cpu"] = own_cpu_seconds() - cpu0
+    out["peak_rss"] = peak_rss_bytes()
+    floor = []
+    for _ in range(FLOOR_REPEATS):
+        cpu0 = own_cpu_seconds()
+        json.loads(body)
+        floor.append(own_cpu_seconds() - cpu0)
+    out["floor_cpu"] = statistics.median(floor)
+    return out
+
+
+# -- the harness side ---------------------------------------------------------------------
+
+
+def measure(calls: int) -> list[Row]:
+    rows: list[Row] = []
+    with started(["benchmarks.standins", "bland", "--sizes", str(calls)], within=300) as bland:
+        batch_id = bland.info["by_size"][str(calls)]
+        for what in ("transcripts", "csv"):
+            result = run_worker(
+                [
+                    "benchmarks.exports",
+                    "work",
+                    "--what",
+                    what,
+                    "--bland",
+                    bland.info["url"],
+                    "--batch-id",
+                    batch_id,
+                ],
+                timeout=300,
+            )
+            rows += _rows(what, calls, result)
+    return rows
+
+
+def _rows(what: str, calls: int, result: dict[str, Any]) -> list[Row]:
+    name = "transcript rendering (every call)" if what == "transcripts" else "CSV export"
+    label = f"{calls:,} calls"
+    if "skipped" in result:
+        note = f"{result['skipped']}: no {'/'.join(CSV_MODULES)} with {'/'.join(CSV_FUNCTIONS)}"
+        return [Row(FIGURE, label, f"{name}: CPU", None, "s", status="skipped", note=note)]
+    floor = result["floor_cpu"]
+    note = f"+ parse {result['parse_cpu'] * 1e3:.0f} ms; {result['bytes'] / 1e6:.1f} MB fetched"
+    if "entry_point" in result:
+        note += f"; {result['entry_point']}"
+    return [
+        Row(
+            FIGURE,
+            label,
+            f"{name}: CPU",
+            result["cpu"],
+            "s",
+            floor=floor,
+            floor_name="json.loads of the same bytes",
+            note=note,
+            extra=result,
+        ),
+        Row(
+            FIGURE,
+            label,
+            f"{name}: peak RSS",
+            float(result["peak_rss"]),
+            "B",
+            floor=float(result["rss_before"]),
+            floor_name="RSS holding the fetched bytes",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The bot side of the exports figure.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    work_parser = sub.add_parser("work")
+    work_parser.add_argument("--what", choices=["transcripts", "csv"], required=True)
+    work_parser.add_argument("--bland", required=True)
+    work_parser.add_argument("--batch-id", required=True)
+    announce(asyncio.run(work(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
