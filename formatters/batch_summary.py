@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bot.bland.models import BatchDetail
@@ -19,6 +18,7 @@ from formatters.blocks import (
     message,
     section,
 )
+from formatters.breakdown import error_list, ranked_counts
 from formatters.charts import histogram
 from formatters.status import batch_status
 from formatters.stop import stop_button
@@ -54,11 +54,17 @@ def batch_summary(detail: BatchDetail, *, batch_id: str, watching: bool | None =
         blocks.append(context(f"*Call params:* {call_params}"))
     blocks.extend(_lengths(stats))
     if stats.queue_statuses:
-        blocks.append(section("*Queue statuses*\n" + _breakdown(stats.queue_statuses)))
+        blocks.append(section("*Queue statuses*\n" + ranked_counts(stats.queue_statuses)))
     if stats.answered_by:
-        blocks.append(section("*Answered by*\n" + _breakdown(stats.answered_by)))
+        blocks.append(section("*Answered by*\n" + ranked_counts(stats.answered_by)))
     if stats.errors:
-        blocks.append(section(_errors(stats)))
+        blocks.append(
+            section(
+                error_list(
+                    stats.errors, title=f"*Errors* ({len(stats.errors):,})", shown=SHOWN_ERRORS
+                )
+            )
+        )
     blocks.append(_buttons(batch_id, detail, stats, watching))
 
     status_word = "in progress" if detail.in_progress else clip(detail.status or "unknown", 40)
@@ -91,25 +97,6 @@ def _lengths(stats: BatchStats) -> list[Block]:
     if chart:
         blocks.append(section("*Call lengths (seconds)*\n" + code_block(chart, 2000)))
     return blocks
-
-
-def _breakdown(counts: Mapping[str, int]) -> str:
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    parts = [f"{clip(name, 40)} *{value:,}*" for name, value in ordered[:12]]
-    if len(ordered) > 12:
-        parts.append(f"and {len(ordered) - 12} more")
-    return "  ·  ".join(parts)
-
-
-def _errors(stats: BatchStats) -> str:
-    lines = [f"*Errors* ({len(stats.errors):,})"]
-    for error in stats.errors[:SHOWN_ERRORS]:
-        call = code(error.call_id[:8], 20) if error.call_id else "`-`"
-        lines.append(f"• {call} {clip(error.error_message or 'no message', 300)}")
-    rest = len(stats.errors) - SHOWN_ERRORS
-    if rest > 0:
-        lines.append(f"_…and {rest:,} more_")
-    return "\n".join(lines)
 
 
 def _call_params(call_params: Any) -> str:
