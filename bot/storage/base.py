@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +18,20 @@ SENT = "sent"
 DROPPED = "dropped"
 
 BATCH = "batch"
+CAMPAIGN = "campaign"
+
+# Alert.kind
+COMPLETION = "completion"
+CAMPAIGN_COMPLETION = "campaign_completion"
+WARNING = "warning"
+# Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
+PROGRESS_FINAL = "progress_final"
+
+# The batch status Bland reports while calls are still going out.
+IN_PROGRESS = "in-progress"
+
+# What a progress message shows once it is finished with: it is never edited again.
+FINAL = "final"
 
 Render = Callable[["Watch"], dict[str, Any]]
 
@@ -35,6 +49,34 @@ class Watch:
     state: str
     batch_status: str | None
     error_threshold: float | None = None
+    # The latest counts of a watched batch (None until a progress fetch or for campaigns).
+    calls_total: int | None = None
+    calls_completed: int | None = None
+    calls_errored: int | None = None
+    # The ts of this channel's live progress message for the batch, if it has one.
+    progress_ts: str | None = None
+    # Campaign watches: batches discovered so far, and how many of them are running.
+    batches_seen: int | None = None
+    batches_running: int | None = None
+
+
+@dataclass(frozen=True)
+class CallCounts:
+    """How far a batch has got: what a progress message shows and a warning weighs."""
+
+    total: int | None
+    completed: int | None
+    errored: int | None
+
+    def key(self) -> str:
+        """Equal keys show the same message: no edit is needed between them."""
+        return f"{self.completed}/{self.total}/{self.errored}"
+
+    def error_percent(self) -> float | None:
+        """Errored calls as a percentage of the calls finished so far (None before any)."""
+        if not self.completed or self.errored is None:
+            return None
+        return 100.0 * min(self.errored, self.completed) / self.completed
 
 
 @dataclass(frozen=True)
@@ -44,6 +86,25 @@ class DueBatch:
     batch_id: str
     failures: int
     status: str | None
+    polls: int = 0
+    # Some active watch wants counts: a progress message to keep, or a threshold to check.
+    wants_progress: bool = False
+
+
+@dataclass(frozen=True)
+class DueCampaign:
+    """A campaign this process holds the discovery lease for."""
+
+    campaign_id: str
+    failures: int
+
+
+@dataclass(frozen=True)
+class SeenBatch:
+    """A batch listed under a campaign, and when Bland says it was created."""
+
+    batch_id: str
+    created_at: float | None
 
 
 @dataclass(frozen=True)
@@ -63,6 +124,9 @@ class Alert:
     created_at: datetime
     message_ts: str | None = None
     last_error: str | None = None
+    kind: str = COMPLETION
+    # PROGRESS_FINAL: the message `message` replaces (chat.update), not a new post.
+    target_ts: str | None = None
 
 
 class Store(Protocol):
@@ -106,6 +170,15 @@ class Store(Protocol):
     ) -> list[Watch]:
         """Watches in any state, oldest first, filtered by channel and/or creator."""
 
+    async def set_progress_message(
+        self, *, channel_id: str, batch_id: str, ts: str, counts: CallCounts
+    ) -> bool:
+        """Remember the channel's progress message for its active watch of the batch,
+        showing `counts`. False (and nothing changed) when it already has one."""
+
+    async def progress_message(self, *, channel_id: str, batch_id: str) -> str | None:
+        """The ts of the channel's progress message for the batch, if any."""
+
     # --- Polling (the watcher) ---
 
     async def claim_due_batches(
@@ -128,14 +201,74 @@ class Store(Protocol):
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a leased batch back unpolled (on shutdown); it is due again at once."""
 
+    async def record_progress(
+        self,
+        batch_id: str,
+        *,
+        owner: str,
+        counts: CallCounts,
+        render_warning: Render | None = None,
+    ) -> list[Alert] | None:
+        """Store the batch's latest counts. With `render_warning`, also queue one warning
+        per channel whose active watch (of the batch, or of its campaign) has a threshold
+        below `counts.error_percent()`, once per batch per channel ever.
+
+        None when `owner` no longer holds the lease."""
+
+    async def progress_to_update(self, batch_id: str, *, shown: str) -> list[Watch]:
+        """Active watches of the batch whose progress message shows something other
+        than `shown` (and is not final)."""
+
+    async def mark_progress_shown(
+        self, *, channel_id: str, batch_id: str, ts: str, shown: str
+    ) -> bool:
+        """The message `ts` now shows `shown` (FINAL: never edit it again)."""
+
+    async def completion_audience(self, batch_id: str) -> int:
+        """How many channels a completion of the batch would alert now."""
+
     async def record_completion(
-        self, batch_id: str, *, owner: str, status: str, render: Render
+        self,
+        batch_id: str,
+        *,
+        owner: str,
+        status: str,
+        render: Render,
+        counts: CallCounts | None = None,
+        render_progress: Render | None = None,
     ) -> list[Alert] | None:
         """In one transaction: mark the batch done, mark its active watches done and
         queue one alert per watching channel, holding `render(watch)` as the message.
 
+        Channels watching the batch's campaign (and not the batch itself) get one too,
+        if the batch was seen running or created after their watch. With
+        `render_progress`, each progress message not yet final gets a PROGRESS_FINAL
+        alert holding its last edit. `counts` are stored as the batch's final counts.
+
         None when `owner` had lost the lease or the batch was already done, so a
         completion is recorded once however many processes saw it."""
+
+    # --- Campaign discovery (the watcher) ---
+
+    async def claim_due_campaigns(
+        self, *, owner: str, limit: int, lease_seconds: float
+    ) -> list[DueCampaign]:
+        """Lease up to `limit` campaigns due a scan that an active watch still wants."""
+
+    async def finish_scan(
+        self,
+        campaign_id: str,
+        *,
+        owner: str,
+        batches: Sequence[SeenBatch],
+        delay: float,
+        error: str | None = None,
+    ) -> int | None:
+        """Record a scan: batches not seen before become polled for the campaign. Next
+        scan in `delay` seconds. The number of new batches; None if the lease was lost."""
+
+    async def release_campaign(self, campaign_id: str, *, owner: str) -> bool:
+        """Give a leased campaign back unscanned (on shutdown)."""
 
     # --- The outbox ---
 

@@ -92,6 +92,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX alerts_by_batch ON alerts (batch_id)",
         ),
     ),
+    Migration(
+        2,
+        "live progress, campaign discovery, early warnings",
+        (
+            # Which campaign a batch was discovered through, and when Bland created it:
+            # a campaign watch alerts only batches created after it or seen running.
+            "ALTER TABLE batches ADD COLUMN campaign_id TEXT",
+            "ALTER TABLE batches ADD COLUMN bland_created_at DOUBLE PRECISION",
+            # The latest counts from a progress fetch, for App Home and `/batch watches`.
+            "ALTER TABLE batches ADD COLUMN calls_total INTEGER",
+            "ALTER TABLE batches ADD COLUMN calls_completed INTEGER",
+            "ALTER TABLE batches ADD COLUMN calls_errored INTEGER",
+            "ALTER TABLE batches ADD COLUMN progress_at DOUBLE PRECISION",
+            "CREATE INDEX batches_by_campaign ON batches (campaign_id, state)",
+            # The channel's live progress message and what it now shows ('final': no
+            # more edits).
+            "ALTER TABLE watches ADD COLUMN progress_ts TEXT",
+            "ALTER TABLE watches ADD COLUMN progress_shown TEXT",
+            # Alert kinds beyond the completion post: warnings, campaign completions and
+            # the final edit of a progress message (`target_ts`), each once per channel.
+            "ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'completion'",
+            "ALTER TABLE alerts ADD COLUMN target_ts TEXT",
+            "CREATE UNIQUE INDEX alerts_once ON alerts (batch_id, channel_id, kind) "
+            "WHERE kind <> 'completion'",
+            # One row per watched campaign: the unit of discovery, leased like batches.
+            """
+            CREATE TABLE campaigns (
+                campaign_id TEXT PRIMARY KEY,
+                next_scan_at DOUBLE PRECISION NOT NULL,
+                lease_owner TEXT,
+                lease_until DOUBLE PRECISION,
+                failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                scans INTEGER NOT NULL DEFAULT 0,
+                last_scan_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX campaigns_due ON campaigns (next_scan_at)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
