@@ -19,6 +19,11 @@ with `chat:write.public` without being a member), we post again rather than risk
 losing the alert, and log that we could not check. Posts go through a client that
 retries only 429s (a 429 is never a post); a 5xx or a dropped connection may hide an
 accepted post, so those come back through the outbox and its history check instead.
+
+Kinds: completions and campaign completions and early warnings are posts as above.
+`PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
+`target_ts`): repeating an edit is harmless, so it skips the history check, and a
+message that can't be edited any more is dropped without suspending the channel.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.storage.base import Alert, Store
+from bot.storage.base import PROGRESS_FINAL, Alert, Store
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,10 @@ MESSAGE_REFUSED = frozenset(
         "invalid_metadata_schema",
         "metadata_too_large",
     }
+)
+# A progress message that can no longer be edited (deleted, too old, not ours).
+EDIT_REFUSED = MESSAGE_REFUSED | frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed"}
 )
 # History cannot be read here: post without checking rather than lose the alert.
 HISTORY_UNREADABLE = frozenset(
@@ -110,6 +119,9 @@ class AlertSender:
             await self._release(alert, delay, type(exc).__name__)
 
     async def _deliver(self, alert: Alert) -> None:
+        if alert.kind == PROGRESS_FINAL:
+            await self._edit(alert)
+            return
         if alert.attempts > 0:
             found = await self._find_earlier_post(alert)
             if found is not None:
@@ -131,6 +143,20 @@ class AlertSender:
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("alert %s was posted but was no longer pending", alert.id)
         log.info("alert %s for batch %s posted to %s", alert.id, alert.batch_id, alert.channel_id)
+
+    async def _edit(self, alert: Alert) -> None:
+        """The final edit of a progress message: an edit repeated is harmless, so no
+        history check, and a message gone is simply not edited."""
+        ts = alert.target_ts or ""
+        await self._poster.chat_update(
+            channel=alert.channel_id,
+            ts=ts,
+            text=alert.message.get("text", ""),
+            blocks=alert.message.get("blocks") or None,
+        )
+        if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
+            log.warning("progress edit %s was made but was no longer pending", alert.id)
+        log.info("progress message %s in %s finalised", ts, alert.channel_id)
 
     async def _find_earlier_post(self, alert: Alert) -> str | None:
         # Slack's clock and the database's may differ a little: look a minute earlier.
@@ -166,7 +192,11 @@ class AlertSender:
 
     async def _refused(self, alert: Alert, exc: SlackApiError) -> None:
         error = _error_code(exc)
-        if error in CHANNEL_GONE:
+        if alert.kind == PROGRESS_FINAL and (error in CHANNEL_GONE or error in EDIT_REFUSED):
+            # Only an edit is lost; the channel's watches are judged by real posts.
+            await self._store.drop_alert(alert.id, reason=error)
+            log.warning("progress message of alert %s can't be edited (%s)", alert.id, error)
+        elif error in CHANNEL_GONE:
             suspended = await self._store.suspend_channel(alert.channel_id, reason=error)
             await self._store.drop_alert(alert.id, reason=error)
             log.warning(

@@ -1,5 +1,21 @@
 """The watcher: polls each distinct watched batch, records completions, sends the alerts.
 
+It also keeps live progress messages up to date, posts early warnings when a batch's
+errors pass a watch's threshold, and discovers the batches of watched campaigns.
+
+Polls ask Bland for the status only (`include_calls=false`). A batch that some watch
+wants counts for (a progress message, or a threshold not yet crossed) gets a progress
+fetch instead on every `progress_every`-th poll: calls without transcripts, with
+analysis, which is also the final summary if the batch turns out to have finished.
+Progress messages are edited while the poll still holds its lease, within a time
+budget, and only when the counts changed; a failed edit is tried again at the next
+progress fetch. The last edit (final state) goes through the outbox with the alert,
+so neither waits on the other.
+
+Campaigns are listed (`GET /v1/batches?campaign_id=`) every `scan_every` polls' worth
+of time, leased like batches; each batch not seen before is then polled like a
+watched one. See `bot.storage.sql` for which campaign watches a completion alerts.
+
 Several processes can run it against one PostgreSQL database. Each poll and each alert
 is claimed with a lease in the store, so the processes share the work (about one poll
 per distinct batch per interval in total) and a dead process's claims are picked up
@@ -22,14 +38,29 @@ import zlib
 from collections.abc import Coroutine
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import AlertSender
+from bot.alerts import CHANNEL_GONE, EDIT_REFUSED, AlertSender, posting_client
+from bot.bland.batch_ids import check_batch_id
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
-from bot.bland.models import BatchDetail
-from bot.storage.base import DueBatch, Store, Watch
+from bot.bland.models import BatchDetail, BatchSummary
+from bot.bland.stats import BatchStats, batch_stats
+from bot.bland.times import parse_time
+from bot.storage.base import (
+    BATCH,
+    FINAL,
+    CallCounts,
+    DueBatch,
+    DueCampaign,
+    SeenBatch,
+    Store,
+    Watch,
+)
 from formatters.alert import completion_alert
+from formatters.progress import FINISHED, RUNNING, progress_message
+from formatters.warning import error_warning
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +69,15 @@ MAX_BACKOFF_SECONDS = 900.0
 MAX_ALERT_SENDERS = 8
 STOP_GRACE_SECONDS = 5.0
 RELEASE_SECONDS = 2.0
+# A progress fetch (calls, no transcripts) on every Nth poll of a batch that wants counts.
+PROGRESS_EVERY_POLLS = 2
+# Campaigns are listed once per this many poll intervals.
+CAMPAIGN_SCAN_POLLS = 5
+# Longest a poll spends editing progress messages (429s wait out Retry-After inside it).
+EDIT_BUDGET_SECONDS = 20.0
+# No warning until this many calls have finished (or all of them, in a smaller batch):
+# two errors in the first three calls say little about the batch.
+MIN_FINISHED_FOR_WARNING = 10
 
 
 def default_owner() -> str:
@@ -73,15 +113,22 @@ class Watcher:
         concurrency: int,
         owner: str | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        progress_every: int = PROGRESS_EVERY_POLLS,
+        scan_every: int = CAMPAIGN_SCAN_POLLS,
     ) -> None:
         self._store = store
         self._bland = bland
         self._poll_seconds = poll_seconds
+        self._progress_every = max(1, progress_every)
+        self._scan_seconds = poll_seconds * max(1, scan_every)
+        # Edits retry only 429s, as posts do; anything else waits for the next fetch.
+        self._editor = posting_client(slack)
         self._concurrency = max(1, concurrency)
         self._alert_senders = max(1, min(self._concurrency, MAX_ALERT_SENDERS))
         self.owner = owner or default_owner()
         self._lease = lease_seconds
         self._sender = AlertSender(store, slack, owner=self.owner)
+        self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
         # Ticks bound how late a due poll is noticed; no tick is longer than a second.
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
@@ -148,6 +195,11 @@ class Watcher:
         if self._stopping.is_set():
             return
         free = self._concurrency - len(self._polls)
+        for campaign in await self._store.claim_due_campaigns(
+            owner=self.owner, limit=free, lease_seconds=self._lease
+        ):
+            self._spawn(self._polls, self._scan(campaign))
+        free = self._concurrency - len(self._polls)
         for due in await self._store.claim_due_batches(
             owner=self.owner, limit=free, lease_seconds=self._lease
         ):
@@ -177,20 +229,30 @@ class Watcher:
 
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
+        counting = due.wants_progress and due.polls % self._progress_every == 0
         try:
             detail = await self._bland.get_batch(
-                batch_id, include_calls=False, include_transcripts=False, include_analysis=False
+                batch_id,
+                include_calls=counting,
+                include_transcripts=False,
+                include_analysis=counting,
             )
             _check_status(detail)
             if detail.in_progress:
+                if counting and not await self._progress(due, detail):
+                    return
                 await self._store.finish_poll(
                     batch_id, owner=self.owner, status=detail.status, delay=self._next(batch_id)
                 )
                 return
-            final = await self._bland.get_batch(
-                batch_id, include_calls=True, include_transcripts=False, include_analysis=True
-            )
-            _check_status(final)
+            final = detail
+            if not counting and await self._store.completion_audience(batch_id) > 0:
+                final = await self._bland.get_batch(
+                    batch_id, include_calls=True, include_transcripts=False, include_analysis=True
+                )
+                _check_status(final)
+            # Nobody to tell (a campaign's batch that ended before its watch began): the
+            # completion is recorded without fetching the calls.
         except (BlandError, ValueError) as exc:
             await self._poll_failed(due, exc)
             return
@@ -200,21 +262,151 @@ class Watcher:
             )
             return
         status = final.status or "unknown"
+        stats = batch_stats(final)
+        counts = _counts(stats)
 
         def render(watch: Watch) -> dict[str, Any]:
             alert = completion_alert(
-                final, batch_id=batch_id, mention_user_ids=[watch.created_by], label=watch.label
+                final,
+                batch_id=batch_id,
+                mention_user_ids=[watch.created_by],
+                label=watch.label if watch.kind == BATCH else None,
             )
             return alert.as_kwargs()
 
+        def render_progress(watch: Watch) -> dict[str, Any]:
+            return progress_message(
+                batch_id=batch_id,
+                label=watch.label or final.batch_params.label,
+                counts=counts,
+                state=FINISHED,
+                status=status,
+            ).as_kwargs()
+
         alerts = await self._store.record_completion(
-            batch_id, owner=self.owner, status=status, render=render
+            batch_id,
+            owner=self.owner,
+            status=status,
+            render=render,
+            counts=counts if counts.total is not None else None,
+            render_progress=render_progress,
         )
         if alerts is None:
             log.info("batch %s: completion already recorded by another owner", batch_id)
             return
         log.info("batch %s is %s: %d alert(s) queued", batch_id, status, len(alerts))
         self._wake.set()
+
+    async def _progress(self, due: DueBatch, detail: BatchDetail) -> bool:
+        """Store the counts, queue any warning, edit stale progress messages.
+        False if the lease was lost meanwhile."""
+        batch_id = due.batch_id
+        stats = batch_stats(detail)
+        counts = _counts(stats)
+        percent = counts.error_percent()
+        warn = None
+        if percent is not None and _enough_finished(counts):
+
+            def warn(watch: Watch) -> dict[str, Any]:
+                return error_warning(
+                    stats,
+                    batch_id=batch_id,
+                    label=(watch.label if watch.kind == BATCH else None)
+                    or detail.batch_params.label,
+                    percent=percent,
+                    threshold=watch.error_threshold or 0.0,
+                    mention_user_ids=[watch.created_by],
+                ).as_kwargs()
+
+        warnings = await self._store.record_progress(
+            batch_id, owner=self.owner, counts=counts, render_warning=warn
+        )
+        if warnings is None:
+            return False
+        if warnings:
+            log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
+            self._wake.set()
+        await self._edit_progress(batch_id, counts, detail.batch_params.label)
+        return True
+
+    async def _edit_progress(self, batch_id: str, counts: CallCounts, label: str | None) -> None:
+        try:
+            stale = await self._store.progress_to_update(batch_id, shown=counts.key())
+            async with asyncio.timeout(self._edit_budget):
+                for watch in stale:
+                    await self._edit(watch, batch_id, counts, label)
+        except TimeoutError:
+            log.warning("batch %s: progress edits ran out of time; next fetch retries", batch_id)
+        except Exception as exc:
+            log.warning("batch %s: progress edit failed (%s)", batch_id, type(exc).__name__)
+
+    async def _edit(
+        self, watch: Watch, batch_id: str, counts: CallCounts, label: str | None
+    ) -> None:
+        ts = watch.progress_ts or ""
+        message = progress_message(
+            batch_id=batch_id,
+            label=watch.label or label,
+            counts=counts,
+            state=RUNNING,
+            error_threshold=watch.error_threshold,
+        )
+        shown = counts.key()
+        try:
+            await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
+                log.warning("progress edit in %s refused (%s)", watch.channel_id, error[:40])
+                return
+            log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
+            shown = FINAL
+        await self._store.mark_progress_shown(
+            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, shown=shown
+        )
+
+    async def _scan(self, due: DueCampaign) -> None:
+        try:
+            await self._scan_once(due)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self._store.release_campaign(due.campaign_id, owner=self.owner),
+                    RELEASE_SECONDS,
+                )
+            raise
+
+    async def _scan_once(self, due: DueCampaign) -> None:
+        campaign_id = due.campaign_id
+        try:
+            listing = await self._bland.list_batches(campaign_id=campaign_id)
+        except (BlandError, ValueError) as exc:
+            delay = backoff_delay(due.failures + 1, self._scan_seconds)
+            log.warning(
+                "listing campaign %s failed (%s: %s); next try in %.1fs",
+                campaign_id,
+                type(exc).__name__,
+                str(exc)[:200],
+                delay,
+            )
+            await self._store.finish_scan(
+                campaign_id,
+                owner=self.owner,
+                batches=[],
+                delay=delay,
+                error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
+            return
+        seen = [s for s in (_seen(entry, campaign_id) for entry in listing.batches) if s]
+        new = await self._store.finish_scan(
+            campaign_id,
+            owner=self.owner,
+            batches=seen,
+            delay=next_poll_delay(campaign_id, self._scan_seconds, time.time()),
+        )
+        if new:
+            log.info("campaign %s: %d new batch(es) to poll", campaign_id, new)
+            self._wake.set()
 
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
@@ -243,3 +435,26 @@ def _check_status(detail: BatchDetail) -> None:
     """A 200 without a status is not a finished batch: count it as a failed poll."""
     if not (detail.status or "").strip():
         raise ValueError("Bland's answer has no batch status")
+
+
+def _counts(stats: BatchStats) -> CallCounts:
+    return CallCounts(total=stats.total, completed=stats.completed, errored=stats.errored)
+
+
+def _enough_finished(counts: CallCounts) -> bool:
+    needed = MIN_FINISHED_FOR_WARNING
+    if counts.total is not None:
+        needed = min(needed, counts.total)
+    return (counts.completed or 0) >= max(1, needed)
+
+
+def _seen(entry: BatchSummary, campaign_id: str) -> SeenBatch | None:
+    """A listed batch worth polling: a valid id, in this campaign (Bland filtered it)."""
+    if not entry.batch_id or entry.campaign_id not in (None, campaign_id):
+        return None
+    try:
+        check_batch_id(entry.batch_id)
+    except ValueError:
+        return None
+    created = parse_time(entry.created_at)
+    return SeenBatch(entry.batch_id, created.timestamp() if created else None)

@@ -1,0 +1,67 @@
+"""The live progress message a watch keeps in its channel, edited as calls finish."""
+
+from __future__ import annotations
+
+from bot.bland.models import COMPLETED
+from bot.storage.base import CallCounts
+from formatters import action_ids
+from formatters.blocks import Block, Message, actions, button, context, message, section
+from formatters.charts import progress
+from formatters.text import clip, code, count
+
+RUNNING = "running"
+FINISHED = "finished"
+UNWATCHED = "unwatched"
+
+
+def progress_message(
+    *,
+    batch_id: str,
+    label: str | None,
+    counts: CallCounts,
+    state: str = RUNNING,
+    status: str | None = None,
+    error_threshold: float | None = None,
+) -> Message:
+    """Bar and counts; `state` FINISHED (with Bland's `status`) or UNWATCHED is final."""
+    name = f"*{clip(label, 120)}* {code(batch_id, 130)}" if label else code(batch_id, 130)
+    plain_name = f"{clip(label, 120)} ({clip(batch_id, 130)})" if label else clip(batch_id, 130)
+    if state == FINISHED:
+        ok = (status or COMPLETED) == COMPLETED
+        emoji = ":white_check_mark:" if ok else ":warning:"
+        verb = "finished" if ok else f"ended: {clip(status, 60)}"
+        note = "Final counts. The summary was posted as a new message."
+    elif state == UNWATCHED:
+        emoji, verb = ":no_bell:", "is no longer watched here"
+        note = "No longer updated: the last counts seen are shown."
+    else:
+        emoji, verb = ":hourglass_flowing_sand:", "is running"
+        note = "Updated here as calls finish."
+        if error_threshold is not None:
+            note += (
+                f" A warning is posted if more than {error_threshold:g}% of finished calls error."
+            )
+    done, total = counts.completed, counts.total
+    if done is None or total is None:
+        figures = "Counting calls…"
+        bar = ""
+    else:
+        figures = (
+            f"*{count(done)}* of *{count(total)}* calls done · *{count(counts.errored)}* errored"
+        )
+        bar = f"`{progress(done, total)}`  "
+    blocks: list[Block] = [
+        section(f"{emoji} Batch {name} {verb}."),
+        section(f"{bar}{figures}"),
+        context(note),
+    ]
+    buttons = [button("Details", action_ids.OPEN, batch_id)]
+    if state == RUNNING:
+        buttons.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))
+    blocks.append(actions(*buttons))
+    text = f"Batch {plain_name} {verb}: " + (
+        "counting calls."
+        if done is None or total is None
+        else f"{count(done)} of {count(total)} calls done, {count(counts.errored)} errored."
+    )
+    return message(text, blocks)

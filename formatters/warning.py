@@ -1,0 +1,83 @@
+"""The early warning a channel gets once, while a batch runs, when too many calls error."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.bland.stats import BatchStats
+from formatters import action_ids
+from formatters.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    fields,
+    header,
+    message,
+    section,
+)
+from formatters.stop import stop_button
+from formatters.text import clip, code, count, plain
+
+SHOWN_ERRORS = 3
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+
+
+def error_warning(
+    stats: BatchStats,
+    *,
+    batch_id: str,
+    label: str | None,
+    percent: float,
+    threshold: float,
+    mention_user_ids: Sequence[str] = (),
+) -> Message:
+    """`percent` of finished calls errored, above `threshold`: the top errors and a Stop button.
+
+    The share is of calls finished so far (errored / completed), not of all calls: early
+    in a batch, most calls have not been placed, and a share of the total would only
+    pass the threshold when it is too late to act.
+    """
+    name = label or "Untitled batch"
+    mentions = " ".join(f"<@{user}>" for user in mention_user_ids if _USER_ID.fullmatch(user))
+    lead = (
+        f":rotating_light: Batch *{clip(name, 150)}* {code(batch_id, 130)} is still running, "
+        f"and *{percent:.0f}%* of its finished calls errored: more than the {threshold:g}% "
+        "you set."
+    )
+    if mentions:
+        lead += f"\n{mentions}, you asked to hear about this."
+    blocks: list[Block] = [
+        header(f"⚠️ Errors above {threshold:g}%: {plain(name, 100)}"),
+        section(lead),
+        fields(
+            f"*Calls*\n{count(stats.total)}",
+            f"*Finished*\n{count(stats.completed)}",
+            f"*Errored*\n{count(stats.errored)}",
+            f"*Still to go*\n{count(stats.remaining)}",
+        ),
+    ]
+    top = Counter(e.error_message or "no message" for e in stats.errors)
+    if top:
+        ranked = sorted(top.items(), key=lambda item: (-item[1], item[0]))
+        lines = [f"• {clip(text, 300)}: *{n:,}*" for text, n in ranked[:SHOWN_ERRORS]]
+        if len(ranked) > SHOWN_ERRORS:
+            lines.append(f"_…and {len(ranked) - SHOWN_ERRORS:,} other messages_")
+        blocks.append(section("*Top errors*\n" + "\n".join(lines)))
+    blocks.append(context("Only this one warning is posted for this batch here."))
+    blocks.append(
+        actions(
+            stop_button(batch_id, label, stats.remaining),
+            button("Details", action_ids.OPEN, batch_id),
+        )
+    )
+    text = (
+        f"Batch {clip(name, 150)} ({clip(batch_id, 130)}): {percent:.0f}% of finished calls "
+        f"errored ({count(stats.errored)} of {count(stats.completed)}), above {threshold:g}%."
+    )
+    if mentions:
+        text += f" {mentions}"
+    return message(text, blocks)
