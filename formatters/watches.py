@@ -7,11 +7,15 @@ from typing import TYPE_CHECKING
 
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
+from formatters.charts import progress
 from formatters.status import batch_status
 from formatters.text import clip, code, plural
 
 if TYPE_CHECKING:
     from bot.storage.base import Watch
+
+# Header, count and one section per watch, under Slack's 50 blocks with room to spare.
+MAX_LISTED = 45
 
 
 def _target(kind: str, target_id: str, label: str | None) -> str:
@@ -21,20 +25,51 @@ def _target(kind: str, target_id: str, label: str | None) -> str:
 
 
 def watching(
-    *, kind: str, target_id: str, label: str | None, user_id: str, created: bool
+    *,
+    kind: str,
+    target_id: str,
+    label: str | None,
+    user_id: str,
+    created: bool,
+    error_threshold: float | None = None,
+    progress_posted: bool = False,
+    empty_campaign: bool = False,
 ) -> Message:
     """Confirmation, shown in the channel so everyone knows an alert will come."""
     target = _target(kind, target_id, label)
-    if created:
-        text = f":eyes: <@{user_id}> is watching {target}. I'll post here when it finishes."
+    if kind == "campaign":
+        promise = (
+            "I'll post here when each of its batches finishes: batches created from now on "
+            "and those still running (batches that already finished stay quiet)."
+        )
     else:
-        text = f":eyes: This channel is already watching {target}. I'll post here when it finishes."
+        promise = "I'll post here when it finishes."
+    if created:
+        text = f":eyes: <@{clip(user_id, 20)}> is watching {target}. {promise}"
+    else:
+        text = f":eyes: This channel is already watching {target}. {promise}"
+    if progress_posted:
+        text += " The message above shows its progress as calls finish."
+    if empty_campaign:
+        text += " It has no batches yet; new ones are picked up as they appear."
+    if error_threshold is not None:
+        which = "a batch's" if kind == "campaign" else "its"
+        text += (
+            f" If more than {error_threshold:g}% of {which} finished calls error while it "
+            "runs, I'll warn here once."
+        )
     blocks: list[Block] = [section(text)]
     if kind == "batch":
         blocks.append(
             actions(
                 button("Details", action_ids.OPEN, target_id),
                 button("Unwatch", action_ids.UNWATCH, f"unwatch {target_id}"),
+            )
+        )
+    else:
+        blocks.append(
+            actions(
+                button("Unwatch", action_ids.UNWATCH, f"unwatch campaign:{target_id}"),
             )
         )
     return message(text, blocks)
@@ -68,13 +103,41 @@ def watch_list(watches: Sequence[Watch]) -> Message:
         header("Watched here"),
         context(plural(len(watches), "watch", "watches")),
     ]
-    for watch in watches:
+    for watch in watches[:MAX_LISTED]:
         state = "" if watch.state == "active" else f" · _{clip(watch.state, 20)}_"
-        status = batch_status(watch.batch_status) if watch.kind == "batch" else "campaign"
+        if watch.kind == "batch":
+            status = batch_status(watch.batch_status)
+        else:
+            status = _campaign_status(watch)
         lines = (
             f"{_target(watch.kind, watch.target_id, watch.label)}\n"
             f"{status}{state} · set up by <@{clip(watch.created_by, 20)}>"
         )
+        extra = _progress_line(watch)
+        if extra:
+            lines += f"\n{extra}"
         value = f"unwatch {'campaign:' if watch.kind == 'campaign' else ''}{watch.target_id}"
         blocks.append(section(lines, accessory=button("Unwatch", action_ids.UNWATCH, value)))
+    if len(watches) > MAX_LISTED:
+        blocks.append(context(f"_…and {len(watches) - MAX_LISTED:,} more_"))
     return message(f"This channel has {plural(len(watches), 'watch', 'watches')}", blocks)
+
+
+def _campaign_status(watch: Watch) -> str:
+    if watch.batches_seen is None:
+        return "campaign"
+    running = watch.batches_running or 0
+    return f"campaign · {plural(watch.batches_seen, 'batch', 'batches')} found, {running:,} running"
+
+
+def _progress_line(watch: Watch) -> str:
+    parts = []
+    done, total = watch.calls_completed, watch.calls_total
+    if watch.kind == "batch" and done is not None and total is not None:
+        parts.append(
+            f"`{progress(done, total)}` {done:,} of {total:,} calls · "
+            f"{(watch.calls_errored or 0):,} errored"
+        )
+    if watch.error_threshold is not None:
+        parts.append(f"warns above {watch.error_threshold:g}% errors")
+    return " · ".join(parts)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bland.models import BatchDetail
+from bot.bland.stats import batch_stats
 from bot.services import Services
-from bot.storage.base import Store
+from bot.storage.base import BATCH, CAMPAIGN, CallCounts, Store, Watch
 from formatters.errors import error_message
+from formatters.progress import RUNNING, UNWATCHED, progress_message
 from formatters.watches import already_finished, unwatched, watch_list, watching
 from handlers.commands_parser import UnwatchBatch, WatchBatch
 from handlers.replies import Reply, Who
 from handlers.summary import summary
+
+log = logging.getLogger(__name__)
 
 
 async def list_channel_watches(services: Services, who: Who) -> Reply:
@@ -22,29 +31,107 @@ async def watch(
     services: Services, request: WatchBatch, who: Who, *, slack: AsyncWebClient | None = None
 ) -> Reply:
     store = _store(services)
-    if request.kind != "batch" or request.error_threshold is not None:
-        return Reply(
-            error_message(
-                "Campaign watches and error thresholds aren't available yet. "
-                "Watch a batch with `/batch watch &lt;batch_id&gt;`."
-            )
-        )
+    if request.kind == CAMPAIGN:
+        return await _watch_campaign(services, store, request, who)
+    if request.kind != BATCH:
+        return Reply(error_message("Watch a batch or a campaign: `campaign:&lt;id&gt;`."))
     batch_id = request.target_id
     # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
-    probe = await services.bland.get_batch(batch_id, include_calls=False)
+    # With a channel to post in, the calls come too (never transcripts): the counts the
+    # progress message starts from.
+    posting = slack is not None and who.channel_id is not None
+    probe = await services.bland.get_batch(
+        batch_id, include_calls=posting, include_transcripts=False, include_analysis=posting
+    )
     if not probe.in_progress and probe.status is not None:
         return Reply(already_finished(await summary(services, batch_id, Who(who.user_id, None))))
-    watch, created = await store.add_watch(
-        channel_id=_channel(who),
-        kind="batch",
+    channel = _channel(who)
+    found, created = await store.add_watch(
+        channel_id=channel,
+        kind=BATCH,
         target_id=batch_id,
         label=probe.batch_params.label,
         created_by=who.user_id,
+        error_threshold=request.error_threshold,
     )
+    posted = False
+    if slack is not None and found.progress_ts is None:
+        posted = await _post_progress(store, slack, found, probe)
     message = watching(
-        kind="batch", target_id=batch_id, label=watch.label, user_id=who.user_id, created=created
+        kind=BATCH,
+        target_id=batch_id,
+        label=found.label,
+        user_id=who.user_id,
+        created=created,
+        error_threshold=found.error_threshold,
+        progress_posted=posted,
     )
     return Reply(message, public=created)
+
+
+async def _watch_campaign(services: Services, store: Store, request: WatchBatch, who: Who) -> Reply:
+    campaign_id = request.target_id
+    channel = _channel(who)
+    # Bland has no campaign lookup: one listed batch says the campaign is in use, none
+    # may mean a typo or a campaign not started yet, so the watch is kept and we say so.
+    sample = await services.bland.list_batches(campaign_id=campaign_id, limit=1)
+    found, created = await store.add_watch(
+        channel_id=channel,
+        kind=CAMPAIGN,
+        target_id=campaign_id,
+        label=None,
+        created_by=who.user_id,
+        error_threshold=request.error_threshold,
+    )
+    message = watching(
+        kind=CAMPAIGN,
+        target_id=campaign_id,
+        label=None,
+        user_id=who.user_id,
+        created=created,
+        error_threshold=found.error_threshold,
+        empty_campaign=not sample.batches,
+    )
+    return Reply(message, public=created)
+
+
+async def _post_progress(
+    store: Store, slack: AsyncWebClient, found: Watch, detail: BatchDetail
+) -> bool:
+    """Post the channel's live progress message and remember its ts for the watcher.
+
+    chat.postMessage rather than the response_url: the watcher edits the message later,
+    and only a Web API post says which message it is.
+    """
+    stats = batch_stats(detail)
+    counts = CallCounts(total=stats.total, completed=stats.completed, errored=stats.errored)
+    message = progress_message(
+        batch_id=found.target_id,
+        label=found.label,
+        counts=counts,
+        state=RUNNING,
+        error_threshold=found.error_threshold,
+    )
+    try:
+        response = await slack.chat_postMessage(
+            channel=found.channel_id, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
+        )
+    except SlackApiError as exc:
+        # The watch stands without it; the completion alert still comes.
+        log.warning(
+            "could not post a progress message in %s (%s)",
+            found.channel_id,
+            str(exc.response.get("error") or "unknown")[:40],
+        )
+        return False
+    ts = str(response.get("ts") or "")
+    if not ts:
+        return False
+    if not await store.set_progress_message(
+        channel_id=found.channel_id, batch_id=found.target_id, ts=ts, counts=counts
+    ):
+        log.info("another progress message for %s in %s won", found.target_id, found.channel_id)
+    return True
 
 
 async def unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
@@ -55,11 +142,24 @@ async def unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
         mine = await store.list_watches(channel_id=channel, created_by=who.user_id)
         if not any(w.kind == request.kind and w.target_id == request.target_id for w in mine):
             return Reply(error_message("You can only remove watches you set up."))
+    # A progress message is marked as no longer watched: one edit, sent by the outbox.
     removed = await store.remove_watch(
-        channel_id=channel, kind=request.kind, target_id=request.target_id
+        channel_id=channel,
+        kind=request.kind,
+        target_id=request.target_id,
+        render_progress=_unwatched_progress,
     )
     message = unwatched(kind=request.kind, target_id=request.target_id, removed=removed)
     return Reply(message, public=removed and request.channel_id is None)
+
+
+def _unwatched_progress(found: Watch) -> dict[str, Any]:
+    counts = CallCounts(
+        total=found.calls_total, completed=found.calls_completed, errored=found.calls_errored
+    )
+    return progress_message(
+        batch_id=found.target_id, label=found.label, counts=counts, state=UNWATCHED
+    ).as_kwargs()
 
 
 def _store(services: Services) -> Store:

@@ -162,8 +162,18 @@ class Store(Protocol):
         done batch is then polled again, so the channel hears its final state).
         """
 
-    async def remove_watch(self, *, channel_id: str, kind: str, target_id: str) -> bool:
-        """Forget the watch; False when there was none. Alerts already queued still go."""
+    async def remove_watch(
+        self,
+        *,
+        channel_id: str,
+        kind: str,
+        target_id: str,
+        render_progress: Render | None = None,
+    ) -> bool:
+        """Forget the watch; False when there was none. Alerts already queued still go.
+
+        With `render_progress`, a progress message the watch kept (and not yet final)
+        gets its last edit, `render_progress(watch)`, queued in the outbox."""
 
     async def list_watches(
         self, *, channel_id: str | None = None, created_by: str | None = None

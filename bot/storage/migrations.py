@@ -115,7 +115,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'completion'",
             "ALTER TABLE alerts ADD COLUMN target_ts TEXT",
             "CREATE UNIQUE INDEX alerts_once ON alerts (batch_id, channel_id, kind) "
-            "WHERE kind <> 'completion'",
+            "WHERE kind IN ('warning', 'campaign_completion')",
+            "CREATE UNIQUE INDEX alerts_one_final_edit ON alerts (channel_id, target_ts) "
+            "WHERE kind = 'progress_final'",
             # One row per watched campaign: the unit of discovery, leased like batches.
             """
             CREATE TABLE campaigns (

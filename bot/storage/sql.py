@@ -59,7 +59,7 @@ ALERT_COLUMNS = (
 # for a campaign how many batches it has found and how many of those are running.
 WATCH_SELECT = (
     "SELECT w.channel_id, w.kind, w.target_id, w.label, w.created_by, w.created_at, "
-    "w.state, w.batch_status, w.error_threshold, w.progress_ts, "
+    "w.state, w.batch_status, w.error_threshold, w.progress_ts, w.progress_shown, "
     "b.calls_total, b.calls_completed, b.calls_errored, "
     "CASE WHEN w.kind = 'campaign' THEN (SELECT COUNT(*) FROM batches c "
     " WHERE c.campaign_id = w.target_id) END AS batches_seen, "
@@ -223,17 +223,36 @@ class SqlStore(ABC):
             )
         return _watch(row[0]), created
 
-    async def remove_watch(self, *, channel_id: str, kind: str, target_id: str) -> bool:
+    async def remove_watch(
+        self,
+        *,
+        channel_id: str,
+        kind: str,
+        target_id: str,
+        render_progress: Render | None = None,
+    ) -> bool:
+        key = (channel_id, kind, target_id)
         async with self.transaction() as tx:
-            return (
-                await tx.execute(
-                    "DELETE FROM watches WHERE channel_id = ? AND kind = ? AND target_id = ?",
-                    channel_id,
-                    kind,
-                    target_id,
-                )
-                > 0
+            rows = await tx.fetch(
+                WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
+                *key,
             )
+            removed = await tx.execute(
+                "DELETE FROM watches WHERE channel_id = ? AND kind = ? AND target_id = ?", *key
+            )
+            if removed and rows and render_progress is not None:
+                watch = _watch(rows[0])
+                # A message already final (the batch finished) keeps its final state.
+                if watch.progress_ts and rows[0]["progress_shown"] != FINAL:
+                    await self._queue(
+                        tx,
+                        target_id,
+                        watch,
+                        render_progress(watch),
+                        PROGRESS_FINAL,
+                        target_ts=watch.progress_ts,
+                    )
+        return removed > 0
 
     async def list_watches(
         self, *, channel_id: str | None = None, created_by: str | None = None
