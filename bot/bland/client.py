@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.bland.ai"
 LARGE_BODY = 1_000_000
+USER_AGENT = "bland-batches-slack/0.1"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 M = TypeVar("M", bound=LenientModel)
@@ -74,16 +75,25 @@ class BlandClient:
         max_retries: int = 3,
         backoff: Backoff = Backoff(),
         max_connections: int = 64,
-        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._max_retries = max_retries
         self._backoff = backoff
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers={"authorization": api_key, "accept": "application/json"},
-            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
-            transport=AiohttpTransport(limits=httpx.Limits(max_connections=max_connections)),
+        self._base = base_url.rstrip("/")
+        self._headers = httpx.Headers(
+            {"authorization": api_key, "accept": "application/json", "user-agent": USER_AGENT}
+        )
+        self._timeout = {
+            "connect": timeouts.connect,
+            "read": timeouts.read,
+            "write": timeouts.read,
+            "pool": timeouts.connect,
+        }
+        # Requests go straight to the transport: httpx's client layer (URL merging,
+        # cookies, redirects) doubled the CPU of a watcher poll and we need none of it.
+        self._owns_transport = transport is None
+        self._transport = transport or AiohttpTransport(
+            limits=httpx.Limits(max_connections=max_connections)
         )
 
     async def __aenter__(self) -> Self:
@@ -98,8 +108,8 @@ class BlandClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_transport:
+            await self._transport.aclose()
 
     async def list_batches(
         self,
@@ -165,21 +175,35 @@ class BlandClient:
             return await asyncio.to_thread(_parse, model, body)
         return _parse(model, body)
 
+    async def _send(
+        self, method: str, path: str, params: Mapping[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        request = httpx.Request(
+            method,
+            httpx.URL(self._base + path, params=params),
+            headers=self._headers,
+            extensions={"timeout": self._timeout},
+        )
+        response = await self._transport.handle_async_request(request)
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        return response.status_code, response.headers, body
+
     async def _request(
         self, method: str, path: str, params: Mapping[str, str], *, retries: int
     ) -> bytes:
         attempt = 0
         while True:
             try:
-                response = await self._http.request(method, path, params=params)
-                if response.status_code < 400:
-                    return response.content
+                status, headers, body = await self._send(method, path, params)
+                if status < 400:
+                    return body
                 error: BlandError = status_error(
-                    response.status_code,
-                    _error_message(response.content),
-                    _retry_after(response.headers.get("retry-after")),
+                    status, _error_message(body), _retry_after(headers.get("retry-after"))
                 )
-                retryable = response.status_code in RETRYABLE_STATUSES
+                retryable = status in RETRYABLE_STATUSES
             except httpx.TimeoutException as exc:
                 # httpx-aiohttp reports a refused connection as a connect timeout.
                 if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
