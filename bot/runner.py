@@ -7,6 +7,7 @@ import logging
 import signal
 from contextlib import suppress
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -36,13 +37,13 @@ class Bot:
         self.slack = make_slack_client(
             settings.slack_bot_token.get_secret_value(), settings.slack_api_base
         )
-        services = Services(
+        self.services = Services(
             bland=self.bland, store=self.store, admin_users=settings.bland_admin_users
         )
         secret = settings.slack_signing_secret
         self.app = build_app(
             client=self.slack,
-            services=services,
+            services=self.services,
             signing_secret=None
             if settings.socket_mode
             else secret.get_secret_value()
@@ -58,10 +59,16 @@ class Bot:
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
         self.port: int | None = None
 
     async def start(self) -> None:
         await self.store.open()
+        # One session for every Slack Web API call and response_url post: without it,
+        # slack_sdk and Bolt open a new session (and TLS handshake) per request.
+        self._session = aiohttp.ClientSession()
+        self.slack.session = self._session
+        self.services.http = self._session
         if self.settings.socket_mode:
             token = self.settings.slack_app_token
             assert token is not None
@@ -85,6 +92,7 @@ class Bot:
             ("watcher", self.watcher.stop()),
             ("listener", self._stop_listener()),
             ("Bland client", self.bland.aclose()),
+            ("Slack session", self._close_session()),
             ("store", self.store.close()),
         ]
         for name, step in steps:
@@ -92,6 +100,10 @@ class Bot:
                 await step
             except Exception as exc:
                 log.warning("stopping the %s failed: %s", name, type(exc).__name__)
+
+    async def _close_session(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     async def _stop_listener(self) -> None:
         if self._socket is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import aiohttp
+
 from bot.bland.client import BlandClient
 
 if TYPE_CHECKING:
@@ -13,8 +15,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    """The Bland client, the store (None where no database is wired, as in `preview`)."""
+    """The Bland client, the store (None where no database is wired, as in `preview`),
+    and one HTTP session for response_url posts (None: each post opens its own)."""
 
     bland: BlandClient
     store: Store | None = None
     admin_users: frozenset[str] = field(default_factory=frozenset)
+    http: aiohttp.ClientSession | None = None

@@ -89,7 +89,9 @@ async def batch_action(
             await publish_home(client, services, who.user_id)
         return
     subject = subject_of(text) if text else None
-    await reply_with(respond, work, subject=subject, replace_original=in_place)
+    await reply_with(
+        respond, work, subject=subject, replace_original=in_place, session=services.http
+    )
 
 
 async def home_refresh_action(
@@ -116,7 +118,7 @@ async def batches_page_action(
             return Reply(error_message(FORGED))
         return await answer_batches(parse_batches(value), services)
 
-    await reply_with(respond, work, replace_original=in_place)
+    await reply_with(respond, work, replace_original=in_place, session=services.http)
 
 
 def _value(action: dict[str, Any]) -> str | None:

@@ -23,7 +23,7 @@ async def batches_command(
     async def work() -> Reply:
         return await answer_batches(parse_batches(str(command.get("text") or "")), services)
 
-    await reply_with(respond, work)
+    await reply_with(respond, work, session=services.http)
 
 
 async def batch_command(
@@ -42,7 +42,7 @@ async def batch_command(
     async def work() -> Reply:
         return await answer_batch(parse_batch(text), services, who, slack=client)
 
-    await reply_with(respond, work, subject=subject)
+    await reply_with(respond, work, subject=subject, session=services.http)
 
 
 def register(app: AsyncApp) -> None:

@@ -6,6 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
 from handlers.errors import describe_error
 from handlers.replies import Reply
 
@@ -20,6 +23,7 @@ async def reply_with(
     *,
     subject: str | None = None,
     replace_original: bool = False,
+    session: aiohttp.ClientSession | None = None,
 ) -> None:
     """Run `work`, turn any failure into a clear ephemeral message, and deliver it.
 
@@ -30,18 +34,37 @@ async def reply_with(
         reply = await work()
     except Exception as exc:
         reply = Reply(describe_error(exc, subject=subject))
-    await deliver(respond, reply, replace_original=replace_original and not reply.public)
+    await deliver(
+        respond, reply, replace_original=replace_original and not reply.public, session=session
+    )
 
 
-async def deliver(respond: Respond, reply: Reply, *, replace_original: bool = False) -> None:
-    """Post through the response_url: ephemeral unless the reply is meant for the channel."""
+async def deliver(
+    respond: Respond,
+    reply: Reply,
+    *,
+    replace_original: bool = False,
+    session: aiohttp.ClientSession | None = None,
+) -> None:
+    """Post through the response_url: ephemeral unless the reply is meant for the channel.
+
+    With a `session`, the post reuses its connections; Bolt's `respond()` would open a
+    new session (and, against Slack, a new TLS handshake) for every reply.
+    """
+    payload: dict[str, Any] = {
+        "text": reply.message.text,
+        "blocks": reply.message.blocks,
+        "response_type": "in_channel" if reply.public else "ephemeral",
+        "replace_original": replace_original or reply.replace_original,
+    }
+    url = getattr(respond, "response_url", None)
     try:
-        await respond(
-            text=reply.message.text,
-            blocks=reply.message.blocks,
-            response_type="in_channel" if reply.public else "ephemeral",
-            replace_original=replace_original or reply.replace_original,
-        )
+        if session is not None and not session.closed and isinstance(url, str):
+            response = await AsyncWebhookClient(url, session=session).send(**payload)
+            if response.status_code >= 400:
+                log.warning("response_url refused a reply: HTTP %s", response.status_code)
+        else:
+            await respond(**payload)
     except Exception as exc:
         # An expired response_url or Slack being down: nothing left to tell the user.
         log.warning("could not deliver a reply: %s", type(exc).__name__)

@@ -173,9 +173,14 @@ async def app(bland: BlandServer, slack: SlackStandIn, store: Store) -> AsyncIte
         max_retries=2,
         timeouts=Timeouts(connect=1, read=2),
     )
+    session = aiohttp.ClientSession()
+    slack_client = make_slack_client("xoxb-test-token", slack.api_url)
+    slack_client.session = session
     bolt = build_app(
-        client=make_slack_client("xoxb-test-token", slack.api_url),
-        services=Services(bland=client, store=store, admin_users=frozenset({"U0LISTED"})),
+        client=slack_client,
+        services=Services(
+            bland=client, store=store, admin_users=frozenset({"U0LISTED"}), http=session
+        ),
         signing_secret=SIGNING_SECRET,
     )
     runner = web.AppRunner(bolt.web_app(path="/slack/events"))
@@ -183,7 +188,8 @@ async def app(bland: BlandServer, slack: SlackStandIn, store: Store) -> AsyncIte
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    async with aiohttp.ClientSession() as session:
-        yield SlackApp(f"http://127.0.0.1:{port}/slack/events", session, slack, bland, store)
+    async with aiohttp.ClientSession() as requests:
+        yield SlackApp(f"http://127.0.0.1:{port}/slack/events", requests, slack, bland, store)
+    await session.close()
     await runner.cleanup()
     await client.aclose()
