@@ -5,22 +5,18 @@ the real BlandClient, then, in separate worker processes so each peak RSS is its
 renders every call's transcript with `formatters.transcript.transcript`, or runs the
 CSV export. The floor is `json.loads` of the same bytes, in the same process.
 
-CSV export is not built yet. It is picked up when a module below exists with a
-function below (first match wins); it is called with the parsed `BatchDetail` and may
-return str, bytes, or an iterable (sync or async) of either:
-    modules   bot.csv_export, formatters.csv_export, bot.export.csv, formatters.csv
-    functions batch_csv, calls_csv, export_csv, render_csv
+The CSV export is the one `/batch export <id> transcripts` runs:
+`bot.csv_export.write_calls_csv` streaming rows, transcripts included, into a temporary
+UTF-8 file, as the handler does before uploading it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import inspect
 import json
 import statistics
-from collections.abc import Callable
+import tempfile
 from typing import Any
 
 from benchmarks.processes import (
@@ -35,42 +31,8 @@ from benchmarks.report import Row
 from benchmarks.standins import BLAND_KEY
 
 FIGURE = "exports"
-CSV_MODULES = ("bot.csv_export", "formatters.csv_export", "bot.export.csv", "formatters.csv")
-CSV_FUNCTIONS = ("batch_csv", "calls_csv", "export_csv", "render_csv")
 FULL = {"include_calls": "true", "include_transcripts": "true", "include_analysis": "true"}
 FLOOR_REPEATS = 2
-
-
-def find_csv_export() -> tuple[str, Callable[..., Any]] | None:
-    """The CSV entry point, once another engineer lands it; None until then."""
-    for module_name in CSV_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        for name in CSV_FUNCTIONS:
-            function = getattr(module, name, None)
-            if callable(function):
-                return f"{module_name}.{name}", function
-    return None
-
-
-async def _drain(result: Any) -> int:
-    """Bytes of whatever the export produced, consuming iterables as a writer would."""
-    if inspect.isawaitable(result):
-        result = await result
-    if isinstance(result, str | bytes):
-        return len(result.encode() if isinstance(result, str) else result)
-    total = 0
-    if hasattr(result, "__aiter__"):
-        async for chunk in result:
-            total += len(chunk.encode() if isinstance(chunk, str) else chunk)
-        return total
-    for chunk in result:
-        total += len(chunk.encode() if isinstance(chunk, str) else chunk)
-    return total
 
 
 # -- the bot side -------------------------------------------------------------------------
@@ -103,12 +65,12 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
             blocks += len(message.blocks)
         out["produced"] = blocks
     else:
-        found = find_csv_export()
-        if found is None:
-            return {"skipped": "not built yet"}
-        name, function = found
-        out["entry_point"] = name
-        out["produced"] = await _drain(function(detail))
+        from bot.csv_export import write_calls_csv
+
+        with tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="") as csv_file:
+            out["rows"] = write_calls_csv(detail.call_data, csv_file, transcripts=True)
+            out["produced"] = csv_file.tell()
+        out["entry_point"] = "bot.csv_export.write_calls_csv"
     out["cpu"] = own_cpu_seconds() - cpu0
     out["peak_rss"] = peak_rss_bytes()
     floor = []
@@ -148,9 +110,6 @@ def measure(calls: int) -> list[Row]:
 def _rows(what: str, calls: int, result: dict[str, Any]) -> list[Row]:
     name = "transcript rendering (every call)" if what == "transcripts" else "CSV export"
     label = f"{calls:,} calls"
-    if "skipped" in result:
-        note = f"{result['skipped']}: no {'/'.join(CSV_MODULES)} with {'/'.join(CSV_FUNCTIONS)}"
-        return [Row(FIGURE, label, f"{name}: CPU", None, "s", status="skipped", note=note)]
     floor = result["floor_cpu"]
     note = f"+ parse {result['parse_cpu'] * 1e3:.0f} ms; {result['bytes'] / 1e6:.1f} MB fetched"
     if "entry_point" in result:
