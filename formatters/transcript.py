@@ -36,8 +36,8 @@ class CallFacts:
 def transcript_pages(lines: Sequence[TranscriptLine]) -> list[list[str]]:
     """Render each line once and pack them into pages of sections within Slack's limits."""
     ordered = _ordered(lines)
-    start = next((t for t in (parse_time(line.created_at) for line in ordered) if t), None)
-    rendered = [_line(line, start) for line in ordered]
+    start = next((when for when, _ in ordered if when), None)
+    rendered = [_line(line, when, start) for when, line in ordered]
     pages: list[list[str]] = []
     sections: list[str] = []
     current = ""
@@ -90,17 +90,15 @@ def transcript(
     return message(text, blocks)
 
 
-def _ordered(lines: Sequence[TranscriptLine]) -> list[TranscriptLine]:
-    def key(item: tuple[int, TranscriptLine]) -> tuple[float, int]:
-        when = parse_time(item[1].created_at)
-        return (when.timestamp() if when else float("inf"), item[0])
+def _ordered(lines: Sequence[TranscriptLine]) -> list[tuple[datetime | None, TranscriptLine]]:
+    """Lines by time (each time parsed once), keeping Bland's order for ties and unknowns."""
+    timed = [(parse_time(line.created_at), index, line) for index, line in enumerate(lines)]
+    timed.sort(key=lambda item: (item[0].timestamp() if item[0] else float("inf"), item[1]))
+    return [(when, line) for when, _, line in timed]
 
-    return [line for _, line in sorted(enumerate(lines), key=key)]
 
-
-def _line(line: TranscriptLine, start: datetime | None) -> str:
+def _line(line: TranscriptLine, when: datetime | None, start: datetime | None) -> str:
     speaker = SPEAKERS.get(line.user or "", f"*{clip(line.user or 'Unknown', 30)}*")
-    when = parse_time(line.created_at)
     offset = ""
     if when is not None and start is not None:
         delta = max(0, int((when - start).total_seconds()))
