@@ -18,6 +18,7 @@ from formatters.blocks import (
     header,
     section,
 )
+from formatters.charts import progress
 from formatters.status import watched_status
 from formatters.text import clip, code, plain, slack_date
 
@@ -68,6 +69,13 @@ def _watch(watch: Watch) -> Block:
     name = f"*{clip(watch.label, 100)}* " if watch.label else ""
     state = "" if watch.state == "active" else f" · _{clip(watch.state, 20)}_"
     status = watched_status(watch.batch_status) if watch.kind == "batch" else "every batch"
+    if watch.kind == "batch" and watch.calls_total:
+        done = watch.calls_completed or 0
+        status += (
+            f" · `{progress(done, watch.calls_total, width=12)}` {done:,}/{watch.calls_total:,}"
+        )
+    elif watch.kind == "campaign" and watch.batches_seen:
+        status += f" · {watch.batches_seen:,} found, {watch.batches_running or 0:,} running"
     text = (
         f"{what} {name}{code(watch.target_id, 130)}\n"
         f"<#{clip(watch.channel_id, 20)}> · {status}{state}"

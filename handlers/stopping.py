@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.stats import batch_stats
 from bot.services import Services
+from formatters.blocks import Message
 from formatters.stop import not_running, stop_prompt, stop_refused, stopped
 from handlers.commands_parser import StopBatch
 from handlers.replies import Reply, Who
@@ -54,11 +55,27 @@ async def confirmed_stop(
         return Reply(not_running(request.batch_id, label))
     result = await services.bland.stop_batch(request.batch_id)
     log.info("stopped %s (%s calls)", request.batch_id, result.num_calls)
-    message = stopped(
+    outcome = stopped(
         request.batch_id,
         label,
         user_id=who.user_id,
         cancelled=result.num_calls,
         said=result.message if result.message and result.message != "success" else None,
     )
-    return Reply(message, public=True)
+    await _post_in_thread(services, slack, who, request.batch_id, outcome)
+    return Reply(outcome, public=True)
+
+
+async def _post_in_thread(
+    services: Services, slack: AsyncWebClient, who: Who, batch_id: str, outcome: Message
+) -> None:
+    """Under the channel's live progress message for this batch, when there is one."""
+    if services.store is None or not who.channel_id:
+        return
+    ts = await services.store.progress_message(channel_id=who.channel_id, batch_id=batch_id)
+    if ts is None:
+        return
+    try:
+        await slack.chat_postMessage(channel=who.channel_id, thread_ts=ts, **outcome.as_kwargs())
+    except SlackApiError as exc:
+        log.warning("could not post the stop in its thread: %s", exc.response.get("error"))

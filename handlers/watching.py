@@ -66,7 +66,9 @@ async def watch(
         error_threshold=found.error_threshold,
         progress_posted=posted,
     )
-    return Reply(message, public=created)
+    # The progress message already tells the channel; the confirmation is then for the
+    # person who asked, so the channel sees one message, not two.
+    return Reply(message, public=created and not posted)
 
 
 async def _watch_campaign(services: Services, store: Store, request: WatchBatch, who: Who) -> Reply:

@@ -118,3 +118,16 @@ async def test_forged_stop_and_export_values_reach_nothing(app: SlackApp) -> Non
         assert "That button's data isn't valid" in reply["text"]
     assert app.bland.requests == []
     assert app.slack.uploads == []
+
+
+async def test_stop_outcome_goes_into_the_progress_thread(app: SlackApp) -> None:
+    await app.reply(f"watch {LIVE}")
+    [progress] = app.slack.posted("C0CHANNEL")
+    _, token = await app.click("batch_stop", f"stop {LIVE}", user_id="U0OWNER")
+    reply = (await app.slack.wait_for_response(token))[0]
+    assert "<@U0OWNER> stopped" in reply["text"]
+    threaded = [
+        call for call in app.slack.calls_to("chat.postMessage") if call.params.get("thread_ts")
+    ]
+    assert [call.params["thread_ts"] for call in threaded] == [progress["ts"]]
+    assert "<@U0OWNER> stopped" in threaded[0].params["text"]

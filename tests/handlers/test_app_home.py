@@ -51,6 +51,7 @@ async def test_home_shows_my_watches_and_latest_batches(app: SlackApp) -> None:
     )
     assert [o["value"] for o in menu["options"]] == [LIVE, f"unwatch {LIVE} in:C0TEAM"]
     assert "Latest batches" in text
+    assert "24/40" in text  # progress from the watch's counts
 
 
 async def test_home_menu_opens_a_modal_with_the_summary(app: SlackApp) -> None:

@@ -193,7 +193,8 @@ async def test_forged_button_values_change_nothing(
 async def test_watch_unwatch_and_list(app: SlackApp) -> None:
     message = await app.reply(f"watch {LIVE}")
     check_message(message)
-    assert message["response_type"] == "in_channel"
+    assert message["response_type"] == "ephemeral"  # the progress message is the public one
+    assert len(app.slack.posted("C0CHANNEL")) == 1
     assert "<@U0MEMBER> is watching batch *Customer Satisfaction Follow-up*" in message["text"]
     again = await app.reply(f"watch {LIVE}")
     assert "already watching" in again["text"]

@@ -72,7 +72,8 @@ async def test_watch_posts_a_progress_message_the_watcher_keeps_up_to_date(
     app.bland.add_batch(make_batch(BATCH, calls=30, status="in-progress", completed=10, errors=0))
     reply = await app.reply(f"watch {BATCH}")
     check_message(reply)
-    assert reply["response_type"] == "in_channel"
+    # The channel sees the progress message; the confirmation is for the asker only.
+    assert reply["response_type"] == "ephemeral"
     assert "The message above shows its progress" in reply["text"]
     [progress] = channel_posts(app)
     check_message(progress)
