@@ -18,9 +18,13 @@ USAGE = [
         "/batch transcript <batch_id> <call_id>",
         "One call's dialogue; the first 8 characters of the call id are enough.",
     ),
-    ("/batch watch <batch_id>", "Post in this channel when the batch finishes."),
-    ("/batch unwatch <batch_id>", "Stop watching it here."),
-    ("/batch watches", "What this channel is watching."),
+    (
+        "/batch watch <batch_id> [errors>10%]",
+        "Live progress here, an alert when it finishes, and an early warning past N% errors.",
+    ),
+    ("/batch watch campaign:<campaign_id>", "The same for every batch of a campaign."),
+    ("/batch unwatch <batch_id>", "Stop watching it here (also `campaign:<id>`)."),
+    ("/batch watches", "What this channel is watching, with progress."),
     ("/batch export <batch_id> [transcripts]", "The calls as a CSV file, posted here."),
     ("/batch stop <batch_id>", "Stop the remaining calls (admins; asks to confirm)."),
     ("/batch help", "This help."),
@@ -29,7 +33,7 @@ USAGE = [
 
 def help_message(reason: str | None = None) -> Message:
     """The usage of every subcommand, after `reason` when the text was not understood."""
-    lines = "\n".join(f"`{escape(command)}`\n{what}" for command, what in USAGE)
+    lines = "\n".join(f"`{escape(command)}`\n{escape(what)}" for command, what in USAGE)
     blocks = [header("Bland batches: commands")]
     if reason:
         blocks.append(section(f":warning: {reason}"))
