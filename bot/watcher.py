@@ -54,6 +54,7 @@ from bot.storage.base import (
     CallCounts,
     DueBatch,
     DueCampaign,
+    PollDone,
     SeenBatch,
     Store,
     Watch,
@@ -68,6 +69,7 @@ DEFAULT_LEASE_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 900.0
 MAX_ALERT_SENDERS = 8
 STOP_GRACE_SECONDS = 5.0
+FLUSH_AT = 64
 RELEASE_SECONDS = 2.0
 # A progress fetch (calls, no transcripts) on every Nth poll of a batch that wants counts.
 PROGRESS_EVERY_POLLS = 2
@@ -133,6 +135,13 @@ class Watcher:
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
         self._sends: set[asyncio.Task[None]] = set()
+        # Claims take up to twice `concurrency` batches at once, one transaction for many
+        # polls; the slots bound how many talk to Bland at a time.
+        self._slots = asyncio.Semaphore(self._concurrency)
+        # Successful polls are recorded together at the next pass of the loop.
+        self._done_polls: list[PollDone] = []
+        self._alerts_wanted = True
+        self._last_side_claim = 0.0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -166,10 +175,13 @@ class Watcher:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=RELEASE_SECONDS + 0.5)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._flush(), RELEASE_SECONDS)
         log.info("watcher %s stopped", self.owner)
 
     def wake(self) -> None:
         """Look for work now rather than at the next tick (a new watch, say)."""
+        self._alerts_wanted = True
         self._wake.set()
 
     async def _run(self) -> None:
@@ -187,23 +199,52 @@ class Watcher:
             self._wake.clear()
 
     async def _claim(self) -> None:
-        free = self._alert_senders - len(self._sends)
-        for alert in await self._store.claim_alerts(
-            owner=self.owner, limit=free, lease_seconds=self._lease
-        ):
-            self._spawn(self._sends, self._sender.deliver(alert))
+        await self._flush()
+        now = time.monotonic()
+        # Alerts and campaigns are looked for once a tick, or at once when work was queued;
+        # only batches are claimed on every pass, in chunks.
+        if self._alerts_wanted or now - self._last_side_claim >= self._tick:
+            self._alerts_wanted = False
+            self._last_side_claim = now
+            free = self._alert_senders - len(self._sends)
+            if free > 0:
+                for alert in await self._store.claim_alerts(
+                    owner=self.owner, limit=free, lease_seconds=self._lease
+                ):
+                    self._spawn(self._sends, self._sender.deliver(alert))
+            if self._stopping.is_set():
+                return
+            free = self._concurrency - len(self._polls)
+            if free > 0:
+                for campaign in await self._store.claim_due_campaigns(
+                    owner=self.owner, limit=free, lease_seconds=self._lease
+                ):
+                    self._spawn(self._polls, self._scan(campaign))
         if self._stopping.is_set():
             return
-        free = self._concurrency - len(self._polls)
-        for campaign in await self._store.claim_due_campaigns(
-            owner=self.owner, limit=free, lease_seconds=self._lease
-        ):
-            self._spawn(self._polls, self._scan(campaign))
-        free = self._concurrency - len(self._polls)
-        for due in await self._store.claim_due_batches(
-            owner=self.owner, limit=free, lease_seconds=self._lease
-        ):
-            self._spawn(self._polls, self._poll(due))
+        backlog = len(self._polls)
+        if backlog < self._concurrency:
+            for due in await self._store.claim_due_batches(
+                owner=self.owner, limit=2 * self._concurrency - backlog, lease_seconds=self._lease
+            ):
+                self._spawn(self._polls, self._poll(due))
+
+    async def _flush(self) -> None:
+        """Record the polls finished since the last pass, in one transaction."""
+        if not self._done_polls:
+            return
+        done, self._done_polls = self._done_polls, []
+        try:
+            await self._store.finish_polls(done, owner=self.owner)
+        except Exception as exc:
+            # Their leases lapse and they are polled again: late, never lost.
+            log.warning("could not record %d polls (%s)", len(done), type(exc).__name__)
+
+    def _finished(self, due: DueBatch, status: str) -> None:
+        delay = self._next(due.batch_id)
+        self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
+        if len(self._done_polls) >= FLUSH_AT:
+            self._wake.set()
 
     def _spawn(self, tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -213,13 +254,18 @@ class Watcher:
             tasks.discard(finished)
             if not finished.cancelled() and finished.exception() is not None:
                 log.error("watcher task failed: %r", finished.exception())
-            self._wake.set()
+            if tasks is self._sends:
+                self._alerts_wanted = True
+            # Claim again once half the batch backlog is done, not after every poll.
+            if tasks is self._sends or len(self._polls) <= self._concurrency:
+                self._wake.set()
 
         task.add_done_callback(_done)
 
     async def _poll(self, due: DueBatch) -> None:
         try:
-            await self._poll_once(due)
+            async with self._slots:
+                await self._poll_once(due)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(
@@ -241,9 +287,7 @@ class Watcher:
             if detail.in_progress:
                 if counting and not await self._progress(due, detail):
                     return
-                await self._store.finish_poll(
-                    batch_id, owner=self.owner, status=detail.status, delay=self._next(batch_id)
-                )
+                self._finished(due, detail.status or "")
                 return
             final = detail
             if not counting and await self._store.completion_audience(batch_id) > 0:
@@ -257,9 +301,7 @@ class Watcher:
             await self._poll_failed(due, exc)
             return
         if final.in_progress:
-            await self._store.finish_poll(
-                batch_id, owner=self.owner, status=final.status, delay=self._next(batch_id)
-            )
+            self._finished(due, final.status or "")
             return
         status = final.status or "unknown"
         stats = batch_stats(final)
@@ -295,6 +337,7 @@ class Watcher:
             log.info("batch %s: completion already recorded by another owner", batch_id)
             return
         log.info("batch %s is %s: %d alert(s) queued", batch_id, status, len(alerts))
+        self._alerts_wanted = True
         self._wake.set()
 
     async def _progress(self, due: DueBatch, detail: BatchDetail) -> bool:
@@ -325,6 +368,7 @@ class Watcher:
             return False
         if warnings:
             log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
+            self._alerts_wanted = True
             self._wake.set()
         await self._edit_progress(batch_id, counts, detail.batch_params.label)
         return True

@@ -92,6 +92,17 @@ class DueBatch:
 
 
 @dataclass(frozen=True)
+class PollDone:
+    """A successful poll of a still-running batch, waiting to be recorded."""
+
+    batch_id: str
+    status: str
+    delay: float
+    # The status differs from the one the claim saw: the watches' copy needs updating.
+    status_changed: bool = True
+
+
+@dataclass(frozen=True)
 class DueCampaign:
     """A campaign this process holds the discovery lease for."""
 
@@ -207,6 +218,10 @@ class Store(Protocol):
     ) -> bool:
         """Record a poll (a failure when `error` is set), schedule the next one in
         `delay` seconds and release the lease. False if `owner` no longer held it."""
+
+    async def finish_polls(self, polls: Sequence[PollDone], *, owner: str) -> None:
+        """Record many successful polls in one transaction (the watcher's hot path):
+        each batch's next poll is `delay` seconds away and its lease is released."""
 
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a leased batch back unpolled (on shutdown); it is due again at once."""

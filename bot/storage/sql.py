@@ -37,6 +37,7 @@ from bot.storage.base import (
     CallCounts,
     DueBatch,
     DueCampaign,
+    PollDone,
     Render,
     SeenBatch,
     Watch,
@@ -87,6 +88,9 @@ class Tx(Protocol):
 
     async def execute(self, sql: str, *args: object) -> int:
         """Run a statement; the number of rows it touched."""
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each row of arguments, in one round trip."""
 
 
 class SqlStore(ABC):
@@ -400,6 +404,36 @@ class SqlStore(ABC):
                     status,
                 )
         return touched > 0
+
+    async def finish_polls(self, polls: Sequence[PollDone], *, owner: str) -> None:
+        if not polls:
+            return
+        async with self.transaction() as tx:
+            # Watches first, while the lease still says whose poll this was.
+            changed = [
+                (p.status, p.batch_id, p.status, p.batch_id, owner)
+                for p in polls
+                if p.status_changed
+            ]
+            if changed:
+                await tx.executemany(
+                    "UPDATE watches SET batch_status = ? WHERE kind = 'batch' "
+                    "AND target_id = ? AND state = 'active' "
+                    "AND (batch_status IS NULL OR batch_status <> ?) "
+                    "AND EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = ? "
+                    "AND b.lease_owner = ? AND b.state = 'watching')",
+                    changed,
+                )
+            await tx.executemany(
+                self._q(
+                    "UPDATE batches SET status = CAST(? AS TEXT), "
+                    "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
+                    "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
+                    "failures = 0, last_error = NULL "
+                    "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
+                ),
+                [(p.status, p.delay, p.batch_id, owner) for p in polls],
+            )
 
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a batch back unpolled (shutting down), due again at once."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
@@ -34,6 +34,9 @@ class _SqliteTx:
     async def execute(self, sql: str, *args: object) -> int:
         async with self._db.execute(sql, args) as cursor:
             return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        await self._db.executemany(sql, rows)
 
 
 class SqliteStore(SqlStore):

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.storage import Store, Watch
-from bot.storage.base import ACTIVE, DONE, DROPPED, PENDING, SENT, SUSPENDED
+from bot.storage.base import ACTIVE, DONE, DROPPED, PENDING, SENT, SUSPENDED, PollDone
 
 B1, B2 = "AAcQq8zXxLB56LWg-gen-batch", "ZfowpkhOSVCZJ94i-gen-batch"
 LEASE = 30.0
@@ -98,6 +98,24 @@ async def test_finish_poll_schedules_and_records_status(store: Store) -> None:
     assert await store.claim_due_batches(owner="p1", limit=10, lease_seconds=LEASE) == []
     [w] = await store.list_watches()
     assert w.batch_status == "in-progress"
+
+
+async def test_finish_polls_records_many_at_once_for_their_owner_only(store: Store) -> None:
+    batches = [f"Batch{i:03d}-gen-batch" for i in range(5)]
+    for batch in batches:
+        await watch(store, "C1", batch)
+    claimed = await store.claim_due_batches(owner="p1", limit=10, lease_seconds=LEASE)
+    assert sorted(d.batch_id for d in claimed) == batches
+    done = [PollDone(b, "in-progress", 60 if i < 3 else 0) for i, b in enumerate(batches)]
+    await store.finish_polls(done[:4], owner="p1")
+    await store.finish_polls(done[4:], owner="p2")  # not the owner: nothing changes
+    # Three are scheduled a minute out; the fourth is due again; the fifth is still leased.
+    again = await store.claim_due_batches(owner="p3", limit=10, lease_seconds=LEASE)
+    assert [d.batch_id for d in again] == [batches[3]]
+    assert (again[0].status, again[0].failures, again[0].polls) == ("in-progress", 0, 1)
+    statuses = {w.target_id: w.batch_status for w in await store.list_watches()}
+    assert statuses == {b: "in-progress" for b in batches[:4]} | {batches[4]: None}
+    await store.finish_polls([], owner="p1")
 
 
 async def test_failures_count_until_a_success(store: Store) -> None:
