@@ -56,6 +56,7 @@ class Bot:
             self.slack,
             poll_seconds=settings.watch_poll_seconds,
             concurrency=settings.watch_concurrency,
+            lease_seconds=settings.watch_lease_seconds,
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None

@@ -1,42 +1,29 @@
 """`python -m bot.watcher_main`: run only the watcher (a worker dyno), until SIGTERM.
 
 Reads the usual settings (DATABASE_URL, BLAND_API_KEY, BLAND_API_URL, SLACK_BOT_TOKEN,
-SLACK_API_URL, WATCH_POLL_SECONDS, WATCH_CONCURRENCY). WATCH_LEASE_SECONDS, optional,
-sets how long a claim outlives a dead process (default 60).
+SLACK_API_URL, WATCH_POLL_SECONDS, WATCH_CONCURRENCY, WATCH_LEASE_SECONDS).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 
 from bot.bland.client import BlandClient
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import make_slack_client
 from bot.storage import open_store
-from bot.watcher import DEFAULT_LEASE_SECONDS, Watcher
+from bot.watcher import Watcher
 
 log = logging.getLogger("bot.watcher_main")
 
 STOP_WITHIN = 8.0
 
 
-def lease_seconds() -> float:
-    # Not in Settings, which the app wiring owns; only operators and tests change it.
-    raw = os.environ.get("WATCH_LEASE_SECONDS", "").strip()
-    try:
-        value = float(raw) if raw else DEFAULT_LEASE_SECONDS
-    except ValueError:
-        raise SettingsError("WATCH_LEASE_SECONDS: must be a number of seconds") from None
-    if value <= 0:
-        raise SettingsError("WATCH_LEASE_SECONDS: must be above 0")
-    return value
-
-
-async def run(settings: Settings, lease: float) -> int:
+async def run(settings: Settings) -> int:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -53,7 +40,7 @@ async def run(settings: Settings, lease: float) -> int:
         slack,
         poll_seconds=settings.watch_poll_seconds,
         concurrency=settings.watch_concurrency,
-        lease_seconds=lease,
+        lease_seconds=settings.watch_lease_seconds,
     )
     try:
         await store.open()
@@ -79,16 +66,11 @@ async def run(settings: Settings, lease: float) -> int:
 def main() -> int:
     try:
         settings = load_settings()
-        lease = lease_seconds()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    return asyncio.run(run(settings, lease))
+    configure_logging(settings.log_level, secrets=[settings.bland_api_key.get_secret_value()])
+    return asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

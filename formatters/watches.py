@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
 from formatters.charts import progress
-from formatters.status import batch_status
+from formatters.status import watched_status
 from formatters.text import clip, code, plural
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def watch_list(watches: Sequence[Watch]) -> Message:
     for watch in watches[:MAX_LISTED]:
         state = "" if watch.state == "active" else f" · _{clip(watch.state, 20)}_"
         if watch.kind == "batch":
-            status = batch_status(watch.batch_status)
+            status = watched_status(watch.batch_status)
         else:
             status = _campaign_status(watch)
         lines = (

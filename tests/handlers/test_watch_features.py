@@ -158,7 +158,12 @@ async def test_campaign_watch_list_and_unwatch(app: SlackApp, watcher: Watcher) 
         )
     )
     await eventually(lambda: bool(app.bland.requests_to(f"/v1/batches/{NEW_BATCH}")))
-    listing = await app.reply("watches")
+    # The watcher records a round of polls together, a moment after making them.
+    for _ in range(50):
+        listing = await app.reply("watches")
+        if "1 batch found, 1 running" in str(listing["blocks"]):
+            break
+        await asyncio.sleep(0.1)
     assert "1 batch found, 1 running" in str(listing["blocks"])
     assert "warns above 5% errors" in str(listing["blocks"])
 
