@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+_BOLT_CLIENT_NOTICE = "As you gave `client` as well, `token` will be unused"
 _TOKEN = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
 
 
@@ -18,6 +19,10 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message.startswith(_BOLT_CLIENT_NOTICE):
+            # Bolt reads SLACK_BOT_TOKEN itself and warns it is unused beside our client,
+            # which carries that same token: true, and only alarming to an operator.
+            return False
         clean = _TOKEN.sub(r"\1[redacted]", message)
         for secret in self._secrets:
             clean = clean.replace(secret, "[redacted]")
