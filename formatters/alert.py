@@ -19,6 +19,7 @@ from formatters.blocks import (
     message,
     section,
 )
+from formatters.breakdown import error_list, ranked_counts
 from formatters.text import clip, code, count, plain, seconds, slack_date
 
 SHOWN_ERRORS = 3
@@ -64,7 +65,8 @@ def completion_alert(
     if breakdown is not None:
         blocks.append(breakdown)
     if stats.errors:
-        blocks.append(section(_errors(stats)))
+        title = f"*First errors* ({len(stats.errors):,} in all)"
+        blocks.append(section(error_list(stats.errors, title=title, shown=SHOWN_ERRORS)))
     blocks.append(
         context(
             f"Started {slack_date(stats.started_at)}",
@@ -86,26 +88,11 @@ def completion_alert(
 def _breakdowns(stats: BatchStats) -> Block | None:
     parts = []
     if stats.queue_statuses:
-        parts.append("*Queue statuses*\n" + _counts(stats.queue_statuses))
+        parts.append("*Queue statuses*\n" + _ranked(stats.queue_statuses))
     if stats.answered_by:
-        parts.append("*Answered by*\n" + _counts(stats.answered_by))
+        parts.append("*Answered by*\n" + _ranked(stats.answered_by))
     return fields(*parts) if parts else None
 
 
-def _counts(counts: Mapping[str, int]) -> str:
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    lines = [f"{clip(name, 40)}: *{value:,}*" for name, value in ordered[:SHOWN_COUNTS]]
-    if len(ordered) > SHOWN_COUNTS:
-        lines.append(f"_…and {len(ordered) - SHOWN_COUNTS} more_")
-    return "\n".join(lines)
-
-
-def _errors(stats: BatchStats) -> str:
-    lines = [f"*First errors* ({len(stats.errors):,} in all)"]
-    for error in stats.errors[:SHOWN_ERRORS]:
-        call = code(error.call_id[:8], 20) if error.call_id else "`-`"
-        lines.append(f"• {call} {clip(error.error_message or 'no message', 300)}")
-    rest = len(stats.errors) - SHOWN_ERRORS
-    if rest > 0:
-        lines.append(f"_…and {rest:,} more_")
-    return "\n".join(lines)
+def _ranked(counts: Mapping[str, int]) -> str:
+    return ranked_counts(counts, shown=SHOWN_COUNTS, separator="\n", pattern="{name}: *{value}*")

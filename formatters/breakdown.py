@@ -14,11 +14,13 @@ def ranked_counts(
     shown: int = 12,
     separator: str = "  ·  ",
     pattern: str = "{name} *{value}*",
+    width: int = 40,
 ) -> str:
     """`name *n*` parts, largest first (ties by name), with how many more were left out."""
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     parts = [
-        pattern.format(name=clip(name, 40), value=f"{value:,}") for name, value in ordered[:shown]
+        pattern.format(name=clip(name, width), value=f"{value:,}")
+        for name, value in ordered[:shown]
     ]
     if len(ordered) > shown:
         parts.append(f"_…and {len(ordered) - shown} more_")

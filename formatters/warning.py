@@ -19,6 +19,7 @@ from formatters.blocks import (
     message,
     section,
 )
+from formatters.breakdown import ranked_counts
 from formatters.stop import stop_button
 from formatters.text import clip, code, count, plain
 
@@ -62,11 +63,10 @@ def error_warning(
     ]
     top = Counter(e.error_message or "no message" for e in stats.errors)
     if top:
-        ranked = sorted(top.items(), key=lambda item: (-item[1], item[0]))
-        lines = [f"• {clip(text, 300)}: *{n:,}*" for text, n in ranked[:SHOWN_ERRORS]]
-        if len(ranked) > SHOWN_ERRORS:
-            lines.append(f"_…and {len(ranked) - SHOWN_ERRORS:,} other messages_")
-        blocks.append(section("*Top errors*\n" + "\n".join(lines)))
+        ranked = ranked_counts(
+            top, shown=SHOWN_ERRORS, separator="\n", pattern="• {name}: *{value}*", width=300
+        )
+        blocks.append(section("*Top errors*\n" + ranked))
     blocks.append(context("Only this one warning is posted for this batch here."))
     blocks.append(
         actions(
