@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.bland.batch_ids import is_batch_id
 from bot.bland.models import BatchSummary
 from formatters import action_ids
 from formatters.blocks import Message, actions, button, context, header, message, section
+from formatters.status import batch_status
 from formatters.text import clip, code, plural, slack_date
 
 
 def batch_list(
     batches: Sequence[BatchSummary],
     *,
+    statuses: Mapping[str, str | None] | None = None,
     campaign_id: str | None = None,
     ascending: bool = False,
     start: int = 0,
@@ -32,7 +34,8 @@ def batch_list(
     summary = f"Showing {first:,}–{last:,}{scope}, {order}{more}"
     blocks = [header("Bland batches"), context(summary)]
     for batch in batches:
-        blocks.append(_entry(batch))
+        status = (statuses or {}).get(batch.batch_id or "") if statuses is not None else None
+        blocks.append(_entry(batch, status, known=statuses is not None))
     if has_more and next_page:
         blocks.append(
             context(
@@ -45,9 +48,11 @@ def batch_list(
     return message(text, blocks)
 
 
-def _entry(batch: BatchSummary) -> dict[str, object]:
+def _entry(batch: BatchSummary, status: str | None, *, known: bool) -> dict[str, object]:
     label = clip(batch.label, 120) if batch.label else "_Untitled batch_"
     details = [code(batch.batch_id or "-", 130), f"created {slack_date(batch.created_at)}"]
+    if known:
+        details.insert(0, batch_status(status) if status else ":grey_question: status unknown")
     if batch.campaign_id:
         details.append(f"campaign {code(batch.campaign_id, 80)}")
     text = f"*{label}*\n" + " · ".join(details)

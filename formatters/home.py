@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.bland.batch_ids import is_batch_id
@@ -19,7 +19,7 @@ from formatters.blocks import (
     section,
 )
 from formatters.charts import progress
-from formatters.status import watched_status
+from formatters.status import batch_status, watched_status
 from formatters.text import clip, code, plain, slack_date
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def home_view(
     watches: Sequence[Watch],
     recent: Sequence[BatchSummary],
     *,
+    statuses: Mapping[str, str | None] | None = None,
     recent_error: str | None = None,
 ) -> dict[str, Any]:
     """A `home` view within 100 blocks, whatever the number of watches."""
@@ -60,7 +61,7 @@ def home_view(
     elif not recent:
         blocks.append(section("No batches yet."))
     for batch in recent[:MAX_RECENT]:
-        blocks.append(_recent(batch))
+        blocks.append(_recent(batch, (statuses or {}).get(batch.batch_id or "")))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
@@ -88,9 +89,11 @@ def _watch(watch: Watch) -> Block:
     return section(text, accessory=menu)
 
 
-def _recent(batch: BatchSummary) -> Block:
+def _recent(batch: BatchSummary, status: str | None) -> Block:
     label = clip(batch.label, 100) if batch.label else "_Untitled batch_"
     text = f"*{label}*\n{code(batch.batch_id or '-', 130)} · {slack_date(batch.created_at)}"
+    if status:
+        text += f" · {batch_status(status)}"
     if batch.batch_id and is_batch_id(batch.batch_id):
         return section(text, accessory=button("Open", action_ids.OPEN, batch.batch_id))
     return section(text)

@@ -60,8 +60,10 @@ async def answer_batches(request: ListBatches, services: Services) -> Reply:
             parts.append(f"to:{request.end}")
         parts.append("asc" if request.ascending else "desc")
         next_page = " ".join(parts)
+    statuses = await services.bland.batch_statuses([b.batch_id for b in batches if b.batch_id])
     message = batch_list(
         batches,
+        statuses=statuses,
         campaign_id=request.campaign_id,
         ascending=request.ascending,
         start=start,

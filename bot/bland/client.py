@@ -7,7 +7,7 @@ import functools
 import json
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,7 +19,7 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from pydantic import ValidationError
 
-from bot.bland.batch_ids import check_batch_id, check_call_ref, check_campaign_id
+from bot.bland.batch_ids import check_batch_id, check_call_ref, check_campaign_id, is_batch_id
 from bot.bland.errors import (
     BlandConnectionError,
     BlandError,
@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.bland.ai"
 LARGE_BODY = 1_000_000
+_STATUS_ONLY = {
+    "include_calls": "false",
+    "include_transcripts": "false",
+    "include_analysis": "false",
+}
 USER_AGENT = "bland-batches-slack/0.1"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -153,6 +158,37 @@ class BlandClient:
             "include_analysis": _flag(include_analysis),
         }
         return await self._get(BatchDetail, f"/v1/batches/{batch_id}", params)
+
+    async def batch_statuses(
+        self, batch_ids: Sequence[str], *, concurrency: int = 8, within: float = 4.0
+    ) -> dict[str, str | None]:
+        """Each batch's status, asked concurrently and bounded (the list has none).
+
+        A status that fails or does not arrive `within` seconds is None: a list view
+        shows what it has rather than failing whole or keeping the user waiting.
+        """
+        slots = asyncio.Semaphore(concurrency)
+        found: dict[str, str | None] = dict.fromkeys(batch_ids)
+
+        async def one(batch_id: str) -> None:
+            async with slots:
+                body = await self._request(
+                    "GET", f"/v1/batches/{batch_id}", _STATUS_ONLY, retries=0
+                )
+            found[batch_id] = _parse(BatchDetail, body).status
+
+        valid = [b for b in batch_ids if is_batch_id(b)]
+        tasks = [asyncio.create_task(one(batch_id)) for batch_id in valid]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=within)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if task.exception() is not None:
+                    log.info(
+                        "a batch status was not available: %s", type(task.exception()).__name__
+                    )
+        return found
 
     async def get_call(self, call_id: str) -> CallDetail:
         """`GET /v1/calls/{id}`: one call with its transcript."""

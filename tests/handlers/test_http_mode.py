@@ -230,3 +230,30 @@ async def test_no_secret_reaches_logs_or_replies(
     for secret in ("test-key", "test-signing-secret", "xoxb-test-token"):
         assert secret not in replies
     assert "Traceback" not in replies and "Traceback" not in logged
+
+
+async def test_batches_show_each_status_fetched_without_calls(app: SlackApp) -> None:
+    message = await app.reply("", command="/batches")
+    check_message(message)
+    entries = {
+        b["accessory"]["value"]: b["text"]["text"]
+        for b in message["blocks"]
+        if b.get("accessory", {}).get("action_id") == "batch_open"
+    }
+    assert entries[SMALL].startswith(
+        "*Subscription Renewal Reminders*\n:white_check_mark: Completed"
+    )
+    assert ":hourglass_flowing_sand: In progress" in entries[LIVE]
+    details = [r for r in app.bland.requests if r.path.startswith("/v1/batches/")]
+    assert len(details) == len(entries)
+    assert all(r.query["include_calls"] == "false" for r in details)
+
+
+async def test_a_failing_status_does_not_spoil_the_list(app: SlackApp) -> None:
+    app.bland.fail_next(1, status=500, path=f"/v1/batches/{SMALL}")
+    app.bland.hang_next(1, seconds=8, path=f"/v1/batches/{LIVE}")
+    message = await app.reply("", command="/batches")
+    check_message(message)
+    text = text_of(message)
+    assert text.count("status unknown") == 2
+    assert "Subscription Renewal Reminders" in text
