@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from bot.bland.models import COMPLETED, BatchDetail
+from bot.bland.models import COMPLETED, AnyBatch
 from bot.bland.stats import BatchStats, batch_stats
 from formatters import action_ids
 from formatters.blocks import (
@@ -28,7 +28,7 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 def completion_alert(
-    detail: BatchDetail,
+    detail: AnyBatch,
     *,
     batch_id: str,
     mention_user_ids: Sequence[str],

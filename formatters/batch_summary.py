@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.bland.models import BatchDetail
+from bot.bland.models import AnyBatch
 from bot.bland.stats import BatchStats, batch_stats
 from formatters import action_ids
 from formatters.blocks import (
@@ -29,7 +29,7 @@ SHOWN_ERRORS = 3
 SHOWN_PARAMS = 8
 
 
-def batch_summary(detail: BatchDetail, *, batch_id: str, watching: bool | None = None) -> Message:
+def batch_summary(detail: AnyBatch, *, batch_id: str, watching: bool | None = None) -> Message:
     """Render the summary; `watching` adds a Watch/Unwatch button when known."""
     params = detail.batch_params
     stats = batch_stats(detail)
@@ -110,7 +110,7 @@ def _call_params(call_params: Any) -> str:
     return " · ".join(parts)
 
 
-def _buttons(batch_id: str, detail: BatchDetail, stats: BatchStats, watching: bool | None) -> Block:
+def _buttons(batch_id: str, detail: AnyBatch, stats: BatchStats, watching: bool | None) -> Block:
     elements = [
         button("Refresh", action_ids.REFRESH, batch_id),
         button("Calls", action_ids.CALLS, f"calls {batch_id} 1"),

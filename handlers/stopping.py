@@ -33,9 +33,7 @@ async def may_stop(user_id: str, services: Services, slack: AsyncWebClient) -> b
 
 async def prompt_stop(request: StopBatch, services: Services) -> Reply:
     """Typed `/batch stop <id>`: show what would stop, behind a confirm dialog."""
-    detail = await services.bland.get_batch(
-        request.batch_id, include_calls=True, include_transcripts=False, include_analysis=True
-    )
+    detail = await services.bland.get_batch_overview(request.batch_id)
     label = detail.batch_params.label
     if not detail.in_progress:
         return Reply(not_running(request.batch_id, label))

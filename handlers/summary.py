@@ -10,9 +10,7 @@ from handlers.replies import Who
 
 async def summary(services: Services, batch_id: str, who: Who) -> Message:
     """The summary never asks for transcripts: they can be most of the payload."""
-    detail = await services.bland.get_batch(
-        batch_id, include_calls=True, include_transcripts=False, include_analysis=True
-    )
+    detail = await services.bland.get_batch_overview(batch_id)
     watched: bool | None = None
     if services.store is not None and who.channel_id:
         watches = await services.store.list_watches(channel_id=who.channel_id)

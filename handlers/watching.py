@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bland.models import BatchDetail
+from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.storage.base import BATCH, CAMPAIGN, CallCounts, Store, Watch
@@ -40,8 +40,10 @@ async def watch(
     # With a channel to post in, the calls come too (never transcripts): the counts the
     # progress message starts from.
     posting = slack is not None and who.channel_id is not None
-    probe = await services.bland.get_batch(
-        batch_id, include_calls=posting, include_transcripts=False, include_analysis=posting
+    probe: AnyBatch = (
+        await services.bland.get_batch_overview(batch_id)
+        if posting
+        else await services.bland.get_batch(batch_id, include_calls=False)
     )
     if not probe.in_progress and probe.status is not None:
         return Reply(already_finished(await summary(services, batch_id, Who(who.user_id, None))))
@@ -98,7 +100,7 @@ async def _watch_campaign(services: Services, store: Store, request: WatchBatch,
 
 
 async def _post_progress(
-    store: Store, slack: AsyncWebClient, found: Watch, detail: BatchDetail
+    store: Store, slack: AsyncWebClient, found: Watch, detail: AnyBatch
 ) -> bool:
     """Post the channel's live progress message and remember its ts for the watcher.
 

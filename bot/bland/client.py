@@ -29,7 +29,7 @@ from bot.bland.errors import (
     status_error,
 )
 from bot.bland.lenient import LenientModel
-from bot.bland.models import BatchDetail, BatchList, CallDetail, StopResult
+from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,17 @@ class BlandClient:
             "include_analysis": _flag(include_analysis),
         }
         return await self._get(BatchDetail, f"/v1/batches/{batch_id}", params)
+
+    async def get_batch_overview(self, batch_id: str) -> BatchOverview:
+        """The batch with its analysis and each call's figures, never transcripts:
+        what a summary, a progress count or a final alert needs."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": "false",
+            "include_analysis": "true",
+        }
+        return await self._get(BatchOverview, f"/v1/batches/{batch_id}", params)
 
     async def batch_statuses(
         self, batch_ids: Sequence[str], *, concurrency: int = 8, within: float = 4.0

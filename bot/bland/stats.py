@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.bland.models import BatchDetail, ErrorMessage
+from bot.bland.models import AnyBatch, ErrorMessage
 from bot.bland.times import parse_time
 
 LENGTH_BUCKETS = (
@@ -58,7 +58,7 @@ class BatchStats:
         return (end - start).total_seconds()
 
 
-def batch_stats(detail: BatchDetail) -> BatchStats:
+def batch_stats(detail: AnyBatch) -> BatchStats:
     """Prefer Bland's own analysis; derive from `call_data` what it lacks."""
     calls = detail.call_data
     analysis = detail.analysis

@@ -102,3 +102,12 @@ def test_ten_thousand_errors_are_summarised() -> None:
     check_message(message)
     error_text = next(b["text"]["text"] for b in message.blocks if "*Errors*" in str(b))
     assert error_text.endswith("_…and 9,997 more_")
+
+
+def test_overview_reads_the_same_summary_as_the_full_model() -> None:
+    from bot.bland.models import BatchOverview
+    from tests.formatters.examples import DETAIL
+
+    full = batch_summary(detail(), batch_id=BATCH_ID, watching=False)
+    brief = batch_summary(BatchOverview.lenient(DETAIL), batch_id=BATCH_ID, watching=False)
+    assert brief == full
