@@ -1,0 +1,64 @@
+"""What every part of the SQL store builds on: transactions, dialect tokens, shared writes.
+
+Queries are written once with `?` placeholders and three tokens the backend fills in:
+`{now}` (the database's clock, in epoch seconds, so every process leases by one clock),
+`{lock}` (`FOR UPDATE` on PostgreSQL) and `{skip}` (`FOR UPDATE OF t SKIP LOCKED`; the
+claimed table is always aliased `t`).
+SQLite needs neither lock: its writers take the database with `BEGIN IMMEDIATE`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import ClassVar, Protocol
+
+from bot.storage.base import CallCounts
+from bot.storage.sql_rows import Row
+
+
+class Tx(Protocol):
+    """One open transaction."""
+
+    async def fetch(self, sql: str, *args: object) -> list[Row]: ...
+
+    async def execute(self, sql: str, *args: object) -> int:
+        """Run a statement; the number of rows it touched."""
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each row of arguments, in one round trip."""
+
+
+class SqlBase(ABC):
+    """What every part of the SQL store builds on: the backend's transactions and dialect."""
+
+    backend: ClassVar[str]
+    now_sql: ClassVar[str]
+    lock_sql: ClassVar[str] = ""
+    skip_sql: ClassVar[str] = ""
+    migration_lock: ClassVar[str | None] = None
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """A transaction that commits on success and rolls back on error."""
+
+    def _q(self, sql: str) -> str:
+        return (
+            sql.replace("{now}", self.now_sql)
+            .replace("{lock}", self.lock_sql)
+            .replace("{skip}", self.skip_sql)
+        )
+
+    async def _store_counts(self, tx: Tx, batch_id: str, counts: CallCounts) -> None:
+        await tx.execute(
+            self._q(
+                "UPDATE batches SET calls_total = CAST(? AS INTEGER), "
+                "calls_completed = CAST(? AS INTEGER), calls_errored = CAST(? AS INTEGER), "
+                "progress_at = {now} WHERE batch_id = ?"
+            ),
+            counts.total,
+            counts.completed,
+            counts.errored,
+            batch_id,
+        )

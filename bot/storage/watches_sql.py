@@ -1,0 +1,182 @@
+"""The SQL store's watches: adding, removing and listing them, and their progress messages."""
+
+from __future__ import annotations
+
+from bot.storage.base import (
+    ACTIVE,
+    BATCH,
+    CAMPAIGN,
+    FINAL,
+    PROGRESS_FINAL,
+    CallCounts,
+    Render,
+    Watch,
+)
+from bot.storage.outbox_sql import OutboxSql
+from bot.storage.sql_rows import WATCH_SELECT, _watch
+
+
+class WatchesSql(OutboxSql):
+    """Watches of batches and campaigns by channel; removing one finalizes its progress message."""
+
+    async def add_watch(
+        self,
+        *,
+        channel_id: str,
+        kind: str,
+        target_id: str,
+        label: str | None,
+        created_by: str,
+        error_threshold: float | None = None,
+    ) -> tuple[Watch, bool]:
+        key = (channel_id, kind, target_id)
+        async with self.transaction() as tx:
+            if kind == BATCH:
+                # The batch row first: completion locks it, so the two serialize.
+                await tx.execute(
+                    self._q(
+                        "INSERT INTO batches (batch_id, state, next_poll_at) "
+                        "VALUES (?, 'watching', {now}) "
+                        "ON CONFLICT (batch_id) DO UPDATE SET state = 'watching', "
+                        "next_poll_at = {now}, failures = 0, last_error = NULL, "
+                        "finished_at = NULL WHERE batches.state = 'done'"
+                    ),
+                    target_id,
+                )
+            elif kind == CAMPAIGN:
+                # Due for discovery at once, so the first scan follows the watch.
+                await tx.execute(
+                    self._q(
+                        "INSERT INTO campaigns (campaign_id, next_scan_at) VALUES (?, {now}) "
+                        "ON CONFLICT (campaign_id) DO UPDATE SET next_scan_at = {now}, "
+                        "failures = 0, last_error = NULL"
+                    ),
+                    target_id,
+                )
+            rows = await tx.fetch(
+                self._q(
+                    "SELECT state FROM watches WHERE channel_id = ? AND kind = ? "
+                    "AND target_id = ? {lock}"
+                ),
+                *key,
+            )
+            if not rows:
+                created = (
+                    await tx.execute(
+                        self._q(
+                            "INSERT INTO watches (channel_id, kind, target_id, label, created_by, "
+                            "created_at, state, error_threshold) "
+                            "VALUES (?, ?, ?, ?, ?, {now}, 'active', CAST(? AS DOUBLE PRECISION)) "
+                            "ON CONFLICT (channel_id, kind, target_id) DO NOTHING"
+                        ),
+                        *key,
+                        label,
+                        created_by,
+                        error_threshold,
+                    )
+                    == 1
+                )
+            elif rows[0]["state"] != ACTIVE:
+                created = True
+                await tx.execute(
+                    self._q(
+                        "UPDATE watches SET state = 'active', state_reason = NULL, "
+                        "batch_status = NULL, progress_ts = NULL, progress_shown = NULL, "
+                        "label = COALESCE(CAST(? AS TEXT), label), "
+                        "created_by = ?, created_at = {now}, "
+                        "error_threshold = CAST(? AS DOUBLE PRECISION) "
+                        "WHERE channel_id = ? AND kind = ? AND target_id = ?"
+                    ),
+                    label,
+                    created_by,
+                    error_threshold,
+                    *key,
+                )
+            else:
+                created = False
+                await tx.execute(
+                    "UPDATE watches SET label = COALESCE(CAST(? AS TEXT), label), "
+                    "error_threshold = COALESCE(CAST(? AS DOUBLE PRECISION), error_threshold) "
+                    "WHERE channel_id = ? AND kind = ? AND target_id = ?",
+                    label,
+                    error_threshold,
+                    *key,
+                )
+            row = await tx.fetch(
+                WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
+                *key,
+            )
+        return _watch(row[0]), created
+
+    async def remove_watch(
+        self,
+        *,
+        channel_id: str,
+        kind: str,
+        target_id: str,
+        render_progress: Render | None = None,
+    ) -> bool:
+        key = (channel_id, kind, target_id)
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
+                *key,
+            )
+            removed = await tx.execute(
+                "DELETE FROM watches WHERE channel_id = ? AND kind = ? AND target_id = ?", *key
+            )
+            if removed and rows and render_progress is not None:
+                watch = _watch(rows[0])
+                # A message already final (the batch finished) keeps its final state.
+                if watch.progress_ts and rows[0]["progress_shown"] != FINAL:
+                    await self._queue(
+                        tx,
+                        target_id,
+                        watch,
+                        render_progress(watch),
+                        PROGRESS_FINAL,
+                        target_ts=watch.progress_ts,
+                    )
+        return removed > 0
+
+    async def list_watches(
+        self, *, channel_id: str | None = None, created_by: str | None = None
+    ) -> list[Watch]:
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                WATCH_SELECT + "WHERE (CAST(? AS TEXT) IS NULL OR w.channel_id = ?) "
+                "AND (CAST(? AS TEXT) IS NULL OR w.created_by = ?) "
+                "ORDER BY w.created_at, w.channel_id, w.target_id",
+                channel_id,
+                channel_id,
+                created_by,
+                created_by,
+            )
+        return [_watch(row) for row in rows]
+
+    async def set_progress_message(
+        self, *, channel_id: str, batch_id: str, ts: str, counts: CallCounts
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                "UPDATE watches SET progress_ts = ?, progress_shown = ? "
+                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
+                f"AND state = '{ACTIVE}' AND progress_ts IS NULL",
+                ts,
+                counts.key(),
+                channel_id,
+                batch_id,
+            )
+            if touched:
+                await self._store_counts(tx, batch_id, counts)
+        return touched > 0
+
+    async def progress_message(self, *, channel_id: str, batch_id: str) -> str | None:
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT progress_ts FROM watches WHERE channel_id = ? AND kind = 'batch' "
+                "AND target_id = ?",
+                channel_id,
+                batch_id,
+            )
+        return str(rows[0]["progress_ts"]) if rows and rows[0]["progress_ts"] else None
