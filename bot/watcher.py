@@ -14,7 +14,7 @@ so neither waits on the other.
 
 Campaigns are listed (`GET /v1/batches?campaign_id=`) every `scan_every` polls' worth
 of time, leased like batches; each batch not seen before is then polled like a
-watched one. See `bot.storage.sql` for which campaign watches a completion alerts.
+watched one. See `bot.storage.polling_sql` for which campaign watches a completion alerts.
 
 Several processes can run it against one PostgreSQL database. Each poll and each alert
 is claimed with a lease in the store, so the processes share the work (about one poll
@@ -30,43 +30,41 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
 import time
 import uuid
-import zlib
 from collections.abc import Coroutine
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import CHANNEL_GONE, EDIT_REFUSED, AlertSender, posting_client
-from bot.bland.batch_ids import check_batch_id
+from bot.alerts import AlertSender
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
-from bot.bland.models import BatchDetail, BatchSummary
-from bot.bland.stats import BatchStats, batch_stats
-from bot.bland.times import parse_time
+from bot.bland.models import BatchDetail
+from bot.bland.stats import batch_stats
+from bot.campaign_scan import CampaignScanner
+from bot.poll_schedule import MAX_BACKOFF_SECONDS, backoff_delay, next_poll_delay
+from bot.progress_edits import (
+    EDIT_BUDGET_SECONDS,
+    MIN_FINISHED_FOR_WARNING,
+    ProgressEditor,
+    _counts,
+)
 from bot.storage.base import (
     BATCH,
-    FINAL,
-    CallCounts,
     DueBatch,
     DueCampaign,
     PollDone,
-    SeenBatch,
     Store,
     Watch,
 )
 from formatters.alert import completion_alert
-from formatters.progress import FINISHED, RUNNING, progress_message
-from formatters.warning import error_warning
+from formatters.progress import FINISHED, progress_message
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 60.0
-MAX_BACKOFF_SECONDS = 900.0
 MAX_ALERT_SENDERS = 8
 STOP_GRACE_SECONDS = 5.0
 FLUSH_AT = 64
@@ -75,31 +73,10 @@ RELEASE_SECONDS = 2.0
 PROGRESS_EVERY_POLLS = 2
 # Campaigns are listed once per this many poll intervals.
 CAMPAIGN_SCAN_POLLS = 5
-# Longest a poll spends editing progress messages (429s wait out Retry-After inside it).
-EDIT_BUDGET_SECONDS = 20.0
-# No warning until this many calls have finished (or all of them, in a smaller batch):
-# two errors in the first three calls say little about the batch.
-MIN_FINISHED_FOR_WARNING = 10
 
 
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def next_poll_delay(batch_id: str, interval: float, now: float) -> float:
-    """Seconds to this batch's next slot: its phase in the interval, never under half an
-    interval away, so a late poll is not followed at once by the next."""
-    phase = zlib.crc32(batch_id.encode()) / 2**32 * interval
-    slot = phase + (int((now - phase) // interval) + 1) * interval
-    delay = slot - now
-    return delay + interval if delay < interval / 2 else delay
-
-
-def backoff_delay(failures: int, interval: float) -> float:
-    """Exponential in the failures so far, capped, with jitter."""
-    cap = max(interval, min(MAX_BACKOFF_SECONDS, interval * 32))
-    ceiling = min(cap, interval * 2 ** max(0, failures))
-    return random.uniform(ceiling * 0.75, ceiling)
 
 
 class Watcher:
@@ -122,15 +99,11 @@ class Watcher:
         self._bland = bland
         self._poll_seconds = poll_seconds
         self._progress_every = max(1, progress_every)
-        self._scan_seconds = poll_seconds * max(1, scan_every)
-        # Edits retry only 429s, as posts do; anything else waits for the next fetch.
-        self._editor = posting_client(slack)
         self._concurrency = max(1, concurrency)
         self._alert_senders = max(1, min(self._concurrency, MAX_ALERT_SENDERS))
         self.owner = owner or default_owner()
         self._lease = lease_seconds
         self._sender = AlertSender(store, slack, owner=self.owner)
-        self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
         # Ticks bound how late a due poll is noticed; no tick is longer than a second.
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
@@ -145,6 +118,17 @@ class Watcher:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        # A queued warning wants the alerts claimed at once; new campaign batches only a pass.
+        self._progress_edits = ProgressEditor(
+            store, slack, owner=self.owner, lease_seconds=lease_seconds, on_alerts=self.wake
+        )
+        self._scanner = CampaignScanner(
+            store,
+            bland,
+            owner=self.owner,
+            scan_seconds=poll_seconds * max(1, scan_every),
+            on_new=self._wake.set,
+        )
 
     async def start(self) -> None:
         if self._loop is not None:
@@ -285,7 +269,7 @@ class Watcher:
             )
             _check_status(detail)
             if detail.in_progress:
-                if counting and not await self._progress(due, detail):
+                if counting and not await self._progress_edits.update(due, detail):
                     return
                 self._finished(due, detail.status or "")
                 return
@@ -340,78 +324,9 @@ class Watcher:
         self._alerts_wanted = True
         self._wake.set()
 
-    async def _progress(self, due: DueBatch, detail: BatchDetail) -> bool:
-        """Store the counts, queue any warning, edit stale progress messages.
-        False if the lease was lost meanwhile."""
-        batch_id = due.batch_id
-        stats = batch_stats(detail)
-        counts = _counts(stats)
-        percent = counts.error_percent()
-        warn = None
-        if percent is not None and _enough_finished(counts):
-
-            def warn(watch: Watch) -> dict[str, Any]:
-                return error_warning(
-                    stats,
-                    batch_id=batch_id,
-                    label=(watch.label if watch.kind == BATCH else None)
-                    or detail.batch_params.label,
-                    percent=percent,
-                    threshold=watch.error_threshold or 0.0,
-                    mention_user_ids=[watch.created_by],
-                ).as_kwargs()
-
-        warnings = await self._store.record_progress(
-            batch_id, owner=self.owner, counts=counts, render_warning=warn
-        )
-        if warnings is None:
-            return False
-        if warnings:
-            log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
-            self._alerts_wanted = True
-            self._wake.set()
-        await self._edit_progress(batch_id, counts, detail.batch_params.label)
-        return True
-
-    async def _edit_progress(self, batch_id: str, counts: CallCounts, label: str | None) -> None:
-        try:
-            stale = await self._store.progress_to_update(batch_id, shown=counts.key())
-            async with asyncio.timeout(self._edit_budget):
-                for watch in stale:
-                    await self._edit(watch, batch_id, counts, label)
-        except TimeoutError:
-            log.warning("batch %s: progress edits ran out of time; next fetch retries", batch_id)
-        except Exception as exc:
-            log.warning("batch %s: progress edit failed (%s)", batch_id, type(exc).__name__)
-
-    async def _edit(
-        self, watch: Watch, batch_id: str, counts: CallCounts, label: str | None
-    ) -> None:
-        ts = watch.progress_ts or ""
-        message = progress_message(
-            batch_id=batch_id,
-            label=watch.label or label,
-            counts=counts,
-            state=RUNNING,
-            error_threshold=watch.error_threshold,
-        )
-        shown = counts.key()
-        try:
-            await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
-        except SlackApiError as exc:
-            error = str(exc.response.get("error") or "")
-            if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
-                log.warning("progress edit in %s refused (%s)", watch.channel_id, error[:40])
-                return
-            log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
-            shown = FINAL
-        await self._store.mark_progress_shown(
-            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, shown=shown
-        )
-
     async def _scan(self, due: DueCampaign) -> None:
         try:
-            await self._scan_once(due)
+            await self._scanner.scan(due)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(
@@ -419,38 +334,6 @@ class Watcher:
                     RELEASE_SECONDS,
                 )
             raise
-
-    async def _scan_once(self, due: DueCampaign) -> None:
-        campaign_id = due.campaign_id
-        try:
-            listing = await self._bland.list_batches(campaign_id=campaign_id)
-        except (BlandError, ValueError) as exc:
-            delay = backoff_delay(due.failures + 1, self._scan_seconds)
-            log.warning(
-                "listing campaign %s failed (%s: %s); next try in %.1fs",
-                campaign_id,
-                type(exc).__name__,
-                str(exc)[:200],
-                delay,
-            )
-            await self._store.finish_scan(
-                campaign_id,
-                owner=self.owner,
-                batches=[],
-                delay=delay,
-                error=f"{type(exc).__name__}: {str(exc)[:200]}",
-            )
-            return
-        seen = [s for s in (_seen(entry, campaign_id) for entry in listing.batches) if s]
-        new = await self._store.finish_scan(
-            campaign_id,
-            owner=self.owner,
-            batches=seen,
-            delay=next_poll_delay(campaign_id, self._scan_seconds, time.time()),
-        )
-        if new:
-            log.info("campaign %s: %d new batch(es) to poll", campaign_id, new)
-            self._wake.set()
 
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
@@ -481,24 +364,19 @@ def _check_status(detail: BatchDetail) -> None:
         raise ValueError("Bland's answer has no batch status")
 
 
-def _counts(stats: BatchStats) -> CallCounts:
-    return CallCounts(total=stats.total, completed=stats.completed, errored=stats.errored)
-
-
-def _enough_finished(counts: CallCounts) -> bool:
-    needed = MIN_FINISHED_FOR_WARNING
-    if counts.total is not None:
-        needed = min(needed, counts.total)
-    return (counts.completed or 0) >= max(1, needed)
-
-
-def _seen(entry: BatchSummary, campaign_id: str) -> SeenBatch | None:
-    """A listed batch worth polling: a valid id, in this campaign (Bland filtered it)."""
-    if not entry.batch_id or entry.campaign_id not in (None, campaign_id):
-        return None
-    try:
-        check_batch_id(entry.batch_id)
-    except ValueError:
-        return None
-    created = parse_time(entry.created_at)
-    return SeenBatch(entry.batch_id, created.timestamp() if created else None)
+__all__ = [
+    "CAMPAIGN_SCAN_POLLS",
+    "DEFAULT_LEASE_SECONDS",
+    "EDIT_BUDGET_SECONDS",
+    "FLUSH_AT",
+    "MAX_ALERT_SENDERS",
+    "MAX_BACKOFF_SECONDS",
+    "MIN_FINISHED_FOR_WARNING",
+    "PROGRESS_EVERY_POLLS",
+    "RELEASE_SECONDS",
+    "STOP_GRACE_SECONDS",
+    "Watcher",
+    "backoff_delay",
+    "default_owner",
+    "next_poll_delay",
+]

@@ -1,0 +1,80 @@
+"""Campaign discovery: listing a campaign's batches on Bland and recording the new ones."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot.bland.batch_ids import check_batch_id
+from bot.bland.client import BlandClient
+from bot.bland.errors import BlandError
+from bot.bland.models import BatchSummary
+from bot.bland.times import parse_time
+from bot.poll_schedule import backoff_delay, next_poll_delay
+from bot.storage.base import DueCampaign, SeenBatch, Store
+
+log = logging.getLogger(__name__)
+
+
+class CampaignScanner:
+    """Scans a campaign the watcher has leased for it; `scan()`."""
+
+    def __init__(
+        self,
+        store: Store,
+        bland: BlandClient,
+        *,
+        owner: str,
+        scan_seconds: float,
+        on_new: Callable[[], None],
+    ) -> None:
+        self._store = store
+        self._bland = bland
+        self._owner = owner
+        self._scan_seconds = scan_seconds
+        self._on_new = on_new
+
+    async def scan(self, due: DueCampaign) -> None:
+        campaign_id = due.campaign_id
+        try:
+            listing = await self._bland.list_batches(campaign_id=campaign_id)
+        except (BlandError, ValueError) as exc:
+            delay = backoff_delay(due.failures + 1, self._scan_seconds)
+            log.warning(
+                "listing campaign %s failed (%s: %s); next try in %.1fs",
+                campaign_id,
+                type(exc).__name__,
+                str(exc)[:200],
+                delay,
+            )
+            await self._store.finish_scan(
+                campaign_id,
+                owner=self._owner,
+                batches=[],
+                delay=delay,
+                error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
+            return
+        seen = [s for s in (_seen(entry, campaign_id) for entry in listing.batches) if s]
+        new = await self._store.finish_scan(
+            campaign_id,
+            owner=self._owner,
+            batches=seen,
+            delay=next_poll_delay(campaign_id, self._scan_seconds, time.time()),
+        )
+        if new:
+            log.info("campaign %s: %d new batch(es) to poll", campaign_id, new)
+            self._on_new()
+
+
+def _seen(entry: BatchSummary, campaign_id: str) -> SeenBatch | None:
+    """A listed batch worth polling: a valid id, in this campaign (Bland filtered it)."""
+    if not entry.batch_id or entry.campaign_id not in (None, campaign_id):
+        return None
+    try:
+        check_batch_id(entry.batch_id)
+    except ValueError:
+        return None
+    created = parse_time(entry.created_at)
+    return SeenBatch(entry.batch_id, created.timestamp() if created else None)

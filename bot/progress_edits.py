@@ -1,0 +1,125 @@
+"""A running batch's progress: its counts stored, warnings queued, progress messages edited."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts import CHANNEL_GONE, EDIT_REFUSED, posting_client
+from bot.bland.models import BatchDetail
+from bot.bland.stats import BatchStats, batch_stats
+from bot.storage.base import BATCH, FINAL, CallCounts, DueBatch, Store, Watch
+from formatters.progress import RUNNING, progress_message
+from formatters.warning import error_warning
+
+log = logging.getLogger(__name__)
+
+# Longest a poll spends editing progress messages (429s wait out Retry-After inside it).
+EDIT_BUDGET_SECONDS = 20.0
+# No warning until this many calls have finished (or all of them, in a smaller batch):
+# two errors in the first three calls say little about the batch.
+MIN_FINISHED_FOR_WARNING = 10
+
+
+class ProgressEditor:
+    """Records a progress fetch of a polled batch for the watcher; `update()`."""
+
+    def __init__(
+        self,
+        store: Store,
+        slack: AsyncWebClient,
+        *,
+        owner: str,
+        lease_seconds: float,
+        on_alerts: Callable[[], None],
+    ) -> None:
+        self._store = store
+        # Edits retry only 429s, as posts do; anything else waits for the next fetch.
+        self._editor = posting_client(slack)
+        self._owner = owner
+        self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
+        self._on_alerts = on_alerts
+
+    async def update(self, due: DueBatch, detail: BatchDetail) -> bool:
+        """Store the counts, queue any warning, edit stale progress messages.
+        False if the lease was lost meanwhile."""
+        batch_id = due.batch_id
+        stats = batch_stats(detail)
+        counts = _counts(stats)
+        percent = counts.error_percent()
+        warn = None
+        if percent is not None and _enough_finished(counts):
+
+            def warn(watch: Watch) -> dict[str, Any]:
+                return error_warning(
+                    stats,
+                    batch_id=batch_id,
+                    label=(watch.label if watch.kind == BATCH else None)
+                    or detail.batch_params.label,
+                    percent=percent,
+                    threshold=watch.error_threshold or 0.0,
+                    mention_user_ids=[watch.created_by],
+                ).as_kwargs()
+
+        warnings = await self._store.record_progress(
+            batch_id, owner=self._owner, counts=counts, render_warning=warn
+        )
+        if warnings is None:
+            return False
+        if warnings:
+            log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
+            self._on_alerts()
+        await self._edit_progress(batch_id, counts, detail.batch_params.label)
+        return True
+
+    async def _edit_progress(self, batch_id: str, counts: CallCounts, label: str | None) -> None:
+        try:
+            stale = await self._store.progress_to_update(batch_id, shown=counts.key())
+            async with asyncio.timeout(self._edit_budget):
+                for watch in stale:
+                    await self._edit(watch, batch_id, counts, label)
+        except TimeoutError:
+            log.warning("batch %s: progress edits ran out of time; next fetch retries", batch_id)
+        except Exception as exc:
+            log.warning("batch %s: progress edit failed (%s)", batch_id, type(exc).__name__)
+
+    async def _edit(
+        self, watch: Watch, batch_id: str, counts: CallCounts, label: str | None
+    ) -> None:
+        ts = watch.progress_ts or ""
+        message = progress_message(
+            batch_id=batch_id,
+            label=watch.label or label,
+            counts=counts,
+            state=RUNNING,
+            error_threshold=watch.error_threshold,
+        )
+        shown = counts.key()
+        try:
+            await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
+                log.warning("progress edit in %s refused (%s)", watch.channel_id, error[:40])
+                return
+            log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
+            shown = FINAL
+        await self._store.mark_progress_shown(
+            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, shown=shown
+        )
+
+
+def _counts(stats: BatchStats) -> CallCounts:
+    return CallCounts(total=stats.total, completed=stats.completed, errored=stats.errored)
+
+
+def _enough_finished(counts: CallCounts) -> bool:
+    needed = MIN_FINISHED_FOR_WARNING
+    if counts.total is not None:
+        needed = min(needed, counts.total)
+    return (counts.completed or 0) >= max(1, needed)
