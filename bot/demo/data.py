@@ -11,27 +11,38 @@ import random
 import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.demo.hostile import hostile_batch
+from bot.demo.scenarios import (
+    _BUSINESSES,
+    _DATES,
+    _ITEMS,
+    _NAMES,
+    _OUTCOME_TABLE,
+    _SERVICES,
+    _UNKNOWN,
+    _VOICEMAIL,
+    CAMPAIGN_RENEWALS,
+    CAMPAIGN_SURVEYS,
+    DEMO_EPOCH,
+    ENDPOINT_URL,
+    ERROR_MESSAGES,
+    ERRORS_BATCH_ID,
+    FROM_NUMBER,
+    HOSTILE_BATCH_ID,
+    JSON,
+    LARGE_BATCH_ID,
+    LIVE_BATCH_ID,
+    SCENARIOS,
+    SMALL_BATCH_ID,
+    UNLABELLED_BATCH_ID,
+    _Dialogue,
+    _Scenario,
+)
+
 log = logging.getLogger(__name__)
-
-JSON = dict[str, Any]
-
-ENDPOINT_URL = "api.bland.ai"
-FROM_NUMBER = "+17473423273"
-DEMO_EPOCH = datetime(2024, 5, 6, 14, 0, tzinfo=UTC)
-
-CAMPAIGN_RENEWALS = "a2shduf92f74p8288c93nid5"
-CAMPAIGN_SURVEYS = "k9cx2mq41sv7p0demo3zz8qw"
-
-SMALL_BATCH_ID = "DemoSmall0000003-gen-batch"
-LIVE_BATCH_ID = "DemoLive00000040-gen-batch"
-LARGE_BATCH_ID = "DemoLarge0000250-gen-batch"
-ERRORS_BATCH_ID = "DemoErrors000030-gen-batch"
-HOSTILE_BATCH_ID = "DemoHostile00003-gen-batch"
-UNLABELLED_BATCH_ID = "DemoNoLabel00005-gen-batch"
 
 # Queue statuses of calls that have not finished; everything else counts as completed.
 PENDING_QUEUE_STATUSES = frozenset({"queued", "started", "new", "in-progress", "scheduled"})
@@ -49,153 +60,6 @@ LENGTH_BUCKETS: tuple[tuple[str, float], ...] = (
     ("90-120", 120),
     ("120+", math.inf),
 )
-
-ERROR_MESSAGES = (
-    "Cannot transfer to +12223334444 - Call is no longer active",
-    "Invalid phone number",
-    "Call failed: the carrier rejected the call",
-    "Insufficient balance to place call",
-)
-
-_Line = tuple[str, str]
-_Dialogue = tuple[_Line, ...]
-
-_RENEWAL_DIALOGUES: tuple[_Dialogue, ...] = (
-    (
-        ("assistant", "Hi, is this {name}?"),
-        ("user", "Yes, speaking."),
-        (
-            "assistant",
-            "Great. I'm calling from {business} because your {service} subscription "
-            "expires on {date}. Would you like to renew?",
-        ),
-        ("user", "Oh, right. Yes, let's renew it."),
-        ("assistant", "Wonderful. You'll get a confirmation from {url} in a few minutes."),
-        ("user", "Perfect, thanks."),
-        ("agent-action", "Ended call: Goodbye"),
-    ),
-    (
-        ("assistant", "Hello {name}, I'm calling about your {service} subscription."),
-        ("user", "What about it?"),
-        ("assistant", "It expires on {date}. Shall I renew it for another year?"),
-        ("user", "We're moving to another provider, so we won't renew."),
-        ("assistant", "Understood. Is there anything we could have done better?"),
-        ("user", "No, it's just the budget this year. Thanks for calling."),
-        ("agent-action", "Ended call: Goodbye"),
-    ),
-    (
-        ("assistant", "Hi, may I speak with {name}?"),
-        ("user", "They're not in right now. Can you call back tomorrow?"),
-        ("assistant", "Of course. I'll call back tomorrow. Have a good day."),
-        ("agent-action", "Ended call: Callback scheduled"),
-    ),
-)
-
-_SATISFACTION_DIALOGUES: tuple[_Dialogue, ...] = (
-    (
-        (
-            "assistant",
-            "Hi {name}, I'm calling about your recent purchase of the {item}. "
-            "Do you have a minute for two quick questions?",
-        ),
-        ("user", "Sure, go ahead."),
-        ("assistant", "From one to five, how happy are you with the {item}?"),
-        ("user", "I'd say a four. It works well, but setup took a while."),
-        ("assistant", "Thanks. Would you recommend it to a friend?"),
-        ("user", "Yes, probably."),
-        ("assistant", "That's all. Thank you for your time!"),
-        ("agent-action", "Ended call: Goodbye"),
-    ),
-    (
-        ("assistant", "Hello {name}, how are you finding the {item} you bought last week?"),
-        ("user", "Honestly, not great. It stopped working after three days."),
-        (
-            "assistant",
-            "I'm sorry to hear that. I'll ask our support team to contact you about a replacement.",
-        ),
-        ("user", "Please do, thank you."),
-        ("agent-action", "Transferred call to support"),
-    ),
-)
-
-_VOICEMAIL: _Dialogue = (
-    ("user", "Hi, you've reached {name}. Leave a message after the tone."),
-    ("assistant", "Hi {name}, this is Janessa from {business}. Please call us back. Thanks!"),
-    ("agent-action", "Ended call: Voicemail left"),
-)
-
-_UNKNOWN: _Dialogue = (
-    ("assistant", "Hello, is this {name}?"),
-    ("user", "Hello? ... Hello?"),
-    ("agent-action", "Ended call: No response"),
-)
-
-_NAMES = (
-    "Alex Kim",
-    "Maria Garcia",
-    "Sam Patel",
-    "Jordan Lee",
-    "Priya Shah",
-    "Chris Novak",
-    "Dana Okafor",
-    "Lee Wong",
-    "Ana Costa",
-    "Tom Becker",
-)
-_BUSINESSES = ("Acme Dental", "Blue Fin Cafe", "Northside Gym", "Harbor Books", "Pixel Print")
-_SERVICES = ("Premium Support", "Cloud Backup", "Pro Analytics", "Team Scheduler")
-_ITEMS = ("espresso machine", "standing desk", "robot vacuum", "noise-cancelling headphones")
-_DATES = ("June 1", "June 15", "July 1", "July 31")
-
-# One entry per 5%: human 55%, voicemail 25%, no-answer 10%, unknown 5%, not detected 5%.
-_OUTCOME_TABLE: tuple[str | None, ...] = (
-    ("human",) * 11 + ("voicemail",) * 5 + ("no-answer",) * 2 + ("unknown", None)
-)
-
-
-@dataclass(frozen=True)
-class _Scenario:
-    label: str
-    base_prompt: str
-    call_params: JSON
-    dialogues: tuple[_Dialogue, ...]
-
-
-SCENARIOS: dict[str, _Scenario] = {
-    "renewal": _Scenario(
-        label="Subscription Renewal Reminders",
-        base_prompt=(
-            "You are calling {{business}} and need to let them know that their subscription "
-            "to {{service}} is going to expire on {{date}}. If they'd like to renew, take "
-            "their credit card information and bill them through {{url}}"
-        ),
-        call_params={
-            "reduce_latency": True,
-            "voice_id": 2,
-            "language": "eng",
-            "request_data": {"test_param": "request data.test_param", "your name": "Janessa"},
-            "max_duration": 5,
-            "wait_for_greeting": False,
-        },
-        dialogues=_RENEWAL_DIALOGUES,
-    ),
-    "satisfaction": _Scenario(
-        label="Customer Satisfaction Follow-up",
-        base_prompt=(
-            "You are calling {{name}} about their recent purchase of the item: {{item}}. Ask "
-            "them each of the following questions about the specific item they purchased: "
-            "{{questions}}"
-        ),
-        call_params={
-            "reduce_latency": True,
-            "voice_id": 0,
-            "language": "eng",
-            "max_duration": 10,
-            "wait_for_greeting": False,
-        },
-        dialogues=_SATISFACTION_DIALOGUES,
-    ),
-}
 
 _UNSET: Any = object()
 
@@ -539,134 +403,6 @@ def requested_batch(
     return DemoBatch(detail, derived_analysis=True)
 
 
-_EVIL = "<!channel> <@U123> <https://evil.example|click> & *bold* _it_ ~gone~ `tick` ```fence```"
-
-
-def hostile_batch(batch_id: str = HOSTILE_BATCH_ID) -> JSON:
-    """A batch built to break formatters: mrkdwn injection, nulls, odd types, huge strings."""
-    first, second, third = (
-        "0b6a1f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-        "1c7b2e5f-2d3e-4f60-9bac-1d2e3f4a5b6c",
-        "2d8c3f60-3e4f-4071-acbd-2e3f4a5b6c7d",
-    )
-    huge = "This sentence repeats to make a transcript line far longer than Slack allows. " * 250
-    return {
-        "status": "paused",
-        "batch_params": {
-            "id": batch_id,
-            "campaign_id": None,
-            "created_at": "2024-05-06T09:30:00.000000+00:00",
-            "label": f"{_EVIL} " + "L" * 400,
-            "base_prompt": None,
-            "endpoint_code": None,
-            "call_params": None,
-        },
-        "call_data": [
-            {
-                "status": "paused",
-                "corrected_duration": None,
-                "end_at": None,
-                "call_id": first,
-                "to": None,
-                "from": None,
-                "completed": None,
-                "created_at": None,
-                "queue_status": None,
-                "endpoint_url": None,
-                "max_duration": None,
-                "error_message": "<!here> failed & *retry* <https://evil.example|now>",
-                "answered_by": ["human"],
-                "request_data": None,
-                "transcripts": [
-                    {
-                        "id": 1,
-                        "created_at": None,
-                        "text": _EVIL,
-                        "user": "assistant",
-                        "c_id": first,
-                    },
-                    {"id": 2, "created_at": None, "text": None, "user": None, "c_id": None},
-                    {
-                        "id": 3,
-                        "created_at": None,
-                        "text": "<@U123> &amp; already-escaped &lt;tag&gt;",
-                        "user": "system",
-                        "c_id": first,
-                    },
-                ],
-                "call_length": None,
-            },
-            {
-                "status": "completed",
-                "corrected_duration": "61",
-                "end_at": "2024-05-06T09:32:01.000Z",
-                "call_id": second,
-                "to": "<tel:+15550100|call me>",
-                "from": FROM_NUMBER,
-                "completed": True,
-                "created_at": "2024-05-06T09:31:00.000000+00:00",
-                "queue_status": "complete",
-                "endpoint_url": ENDPOINT_URL,
-                "max_duration": 30,
-                "error_message": None,
-                "answered_by": ["voicemail", None],
-                "request_data": {"phone_number": "+15550100", "name": "<!everyone>"},
-                "transcripts": [
-                    {
-                        "id": 4,
-                        "created_at": "2024-05-06T09:31:10.000000+00:00",
-                        "text": huge,
-                        "user": "user",
-                        "c_id": second,
-                    },
-                    {
-                        "id": 5,
-                        "created_at": "2024-05-06T09:31:50.000000+00:00",
-                        "text": "Ended call: *Goodbye* `now`",
-                        "user": "agent-action",
-                        "c_id": second,
-                    },
-                ],
-                "call_length": 1.01667,
-            },
-            {
-                "status": "surprise-status",
-                "corrected_duration": None,
-                "end_at": None,
-                "call_id": third,
-                "to": None,
-                "from": None,
-                "completed": None,
-                "created_at": None,
-                "queue_status": "paused",
-                "endpoint_url": None,
-                "max_duration": None,
-                "error_message": None,
-                "answered_by": [],
-                "request_data": None,
-                "transcripts": None,
-                "call_length": None,
-                "an_unknown_field": {"nested": [1, 2, 3]},
-            },
-        ],
-        "analysis": {
-            "total_calls": 3,
-            "completed_calls": None,
-            "in_progress_calls": None,
-            "queue_statuses": {"complete": 1, "paused": 1},
-            "call_lengths": {"average": None, "average_nonzero": None, "summary": None, "all": []},
-            "call_ids": [first, second, third],
-            "error_messages": [
-                {
-                    "call_id": first,
-                    "error_message": "<!here> failed & *retry* <https://evil.example|now>",
-                }
-            ],
-            "endpoints": None,
-        },
-    }
-
-
 def _summary_of(params: JSON) -> JSON:
     return {
         "batch_id": params.get("id"),
@@ -992,3 +728,32 @@ def benchmark_dataset(
         )
         dataset.add(DemoBatch(detail, derived_analysis=True))
     return dataset
+
+
+__all__ = [
+    "CAMPAIGN_RENEWALS",
+    "CAMPAIGN_SURVEYS",
+    "DEMO_EPOCH",
+    "ENDPOINT_URL",
+    "ERRORS_BATCH_ID",
+    "ERROR_MESSAGES",
+    "FROM_NUMBER",
+    "HOSTILE_BATCH_ID",
+    "JSON",
+    "LARGE_BATCH_ID",
+    "LENGTH_BUCKETS",
+    "LIVE_BATCH_ID",
+    "PENDING_QUEUE_STATUSES",
+    "SCENARIOS",
+    "SMALL_BATCH_ID",
+    "UNLABELLED_BATCH_ID",
+    "DemoBatch",
+    "DemoDataset",
+    "benchmark_dataset",
+    "bland_id",
+    "compute_analysis",
+    "demo_dataset",
+    "hostile_batch",
+    "make_batch",
+    "requested_batch",
+]
