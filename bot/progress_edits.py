@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import CHANNEL_GONE, EDIT_REFUSED, posting_client
-from bot.bland.models import BatchDetail
+from bot.bland.models import AnyBatch
 from bot.bland.stats import BatchStats, batch_stats
 from bot.storage.base import BATCH, FINAL, CallCounts, DueBatch, Store, Watch
 from formatters.progress import RUNNING, progress_message
@@ -45,7 +45,7 @@ class ProgressEditor:
         self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
         self._on_alerts = on_alerts
 
-    async def update(self, due: DueBatch, detail: BatchDetail) -> bool:
+    async def update(self, due: DueBatch, detail: AnyBatch) -> bool:
         """Store the counts, queue any warning, edit stale progress messages.
         False if the lease was lost meanwhile."""
         batch_id = due.batch_id

@@ -41,7 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import AlertSender
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
-from bot.bland.models import BatchDetail
+from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.campaign_scan import CampaignScanner
 from bot.poll_schedule import MAX_BACKOFF_SECONDS, backoff_delay, next_poll_delay
@@ -261,11 +261,12 @@ class Watcher:
         batch_id = due.batch_id
         counting = due.wants_progress and due.polls % self._progress_every == 0
         try:
-            detail = await self._bland.get_batch(
-                batch_id,
-                include_calls=counting,
-                include_transcripts=False,
-                include_analysis=counting,
+            detail: AnyBatch = (
+                await self._bland.get_batch_overview(batch_id)
+                if counting
+                else await self._bland.get_batch(
+                    batch_id, include_calls=False, include_transcripts=False, include_analysis=False
+                )
             )
             _check_status(detail)
             if detail.in_progress:
@@ -275,9 +276,7 @@ class Watcher:
                 return
             final = detail
             if not counting and await self._store.completion_audience(batch_id) > 0:
-                final = await self._bland.get_batch(
-                    batch_id, include_calls=True, include_transcripts=False, include_analysis=True
-                )
+                final = await self._bland.get_batch_overview(batch_id)
                 _check_status(final)
             # Nobody to tell (a campaign's batch that ended before its watch began): the
             # completion is recorded without fetching the calls.
@@ -358,7 +357,7 @@ class Watcher:
         return next_poll_delay(batch_id, self._poll_seconds, time.time())
 
 
-def _check_status(detail: BatchDetail) -> None:
+def _check_status(detail: AnyBatch) -> None:
     """A 200 without a status is not a finished batch: count it as a failed poll."""
     if not (detail.status or "").strip():
         raise ValueError("Bland's answer has no batch status")
