@@ -142,7 +142,20 @@ class Analysis(LenientModel):
     endpoints: Counts = None
 
 
-class BatchDetail(LenientModel):
+class _Batch(LenientModel):
+    """What every reading of `GET /v1/batches/{id}` has; subclasses choose the call model."""
+
+    status: Str = None
+    message: Str = None
+    batch_params: BatchParams = Field(default_factory=BatchParams)
+    analysis: Analysis | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status == IN_PROGRESS
+
+
+class BatchDetail(_Batch):
     """The `GET /v1/batches/{id}` response."""
 
     nested: ClassVar[dict[str, type[LenientModel]]] = {
@@ -151,18 +164,10 @@ class BatchDetail(LenientModel):
         "analysis": Analysis,
     }
 
-    status: Str = None
-    message: Str = None
-    batch_params: BatchParams = Field(default_factory=BatchParams)
     call_data: list[Call] = Field(default_factory=list)
-    analysis: Analysis | None = None
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status == IN_PROGRESS
 
 
-class BatchOverview(LenientModel):
+class BatchOverview(_Batch):
     """The same response read for a summary: each call's figures, not its contact or words."""
 
     nested: ClassVar[dict[str, type[LenientModel]]] = {
@@ -171,15 +176,7 @@ class BatchOverview(LenientModel):
         "analysis": Analysis,
     }
 
-    status: Str = None
-    message: Str = None
-    batch_params: BatchParams = Field(default_factory=BatchParams)
     call_data: list[CallBrief] = Field(default_factory=list)
-    analysis: Analysis | None = None
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status == IN_PROGRESS
 
 
 AnyBatch = BatchDetail | BatchOverview
