@@ -77,6 +77,7 @@ def posting_client(slack: AsyncWebClient) -> AsyncWebClient:
         token=slack.token,
         base_url=slack.base_url,
         timeout=slack.timeout,
+        session=slack.session,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
 

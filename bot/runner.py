@@ -34,11 +34,20 @@ class Bot:
         self.bland = BlandClient(
             api_key=settings.bland_api_key.get_secret_value(), base_url=settings.bland_api_url
         )
+        # One session for every Slack Web API call and response_url post: without it,
+        # slack_sdk and Bolt open a new session (and TLS handshake) per request. Bot is
+        # built inside the running loop, so the session can be made here.
+        self._session = aiohttp.ClientSession()
         self.slack = make_slack_client(
-            settings.slack_bot_token.get_secret_value(), settings.slack_api_base
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_api_base,
+            session=self._session,
         )
         self.services = Services(
-            bland=self.bland, store=self.store, admin_users=settings.bland_admin_users
+            bland=self.bland,
+            store=self.store,
+            admin_users=settings.bland_admin_users,
+            http=self._session,
         )
         secret = settings.slack_signing_secret
         self.app = build_app(
@@ -60,16 +69,10 @@ class Bot:
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
         self.port: int | None = None
 
     async def start(self) -> None:
         await self.store.open()
-        # One session for every Slack Web API call and response_url post: without it,
-        # slack_sdk and Bolt open a new session (and TLS handshake) per request.
-        self._session = aiohttp.ClientSession()
-        self.slack.session = self._session
-        self.services.http = self._session
         if self.settings.socket_mode:
             token = self.settings.slack_app_token
             assert token is not None
@@ -103,8 +106,7 @@ class Bot:
                 log.warning("stopping the %s failed: %s", name, type(exc).__name__)
 
     async def _close_session(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._session.close()
 
     async def _stop_listener(self) -> None:
         if self._socket is not None:

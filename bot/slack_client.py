@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -16,11 +17,17 @@ SERVER_ERROR_RETRIES = 2
 CONNECTION_RETRIES = 2
 
 
-def make_slack_client(token: str, base_url: str = DEFAULT_BASE_URL) -> AsyncWebClient:
+def make_slack_client(
+    token: str,
+    base_url: str = DEFAULT_BASE_URL,
+    *,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
     """An AsyncWebClient that waits out 429s (per `Retry-After`) and retries 5xx and
     dropped connections; by default slack_sdk retries only the last."""
     return AsyncWebClient(
         token=token,
+        session=session,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=TIMEOUT_SECONDS,
         retry_handlers=[

@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts import posting_client
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from formatters.blocks import Message
@@ -74,6 +75,8 @@ async def _post_in_thread(
     if ts is None:
         return
     try:
-        await slack.chat_postMessage(channel=who.channel_id, thread_ts=ts, **outcome.as_kwargs())
+        # Retrying a 5xx could post the outcome twice; only 429s are retried here.
+        poster = posting_client(slack)
+        await poster.chat_postMessage(channel=who.channel_id, thread_ts=ts, **outcome.as_kwargs())
     except SlackApiError as exc:
         log.warning("could not post the stop in its thread: %s", exc.response.get("error"))

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts import posting_client
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
@@ -117,7 +118,8 @@ async def _post_progress(
         error_threshold=found.error_threshold,
     )
     try:
-        response = await slack.chat_postMessage(
+        # Retrying a 5xx could post a second progress message; only 429s are retried.
+        response = await posting_client(slack).chat_postMessage(
             channel=found.channel_id, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
         )
     except SlackApiError as exc:
