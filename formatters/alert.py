@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from bot.bland.models import COMPLETED, AnyBatch
@@ -20,11 +19,10 @@ from formatters.blocks import (
     section,
 )
 from formatters.breakdown import error_list, ranked_counts
-from formatters.text import clip, code, count, plain, seconds, slack_date
+from formatters.text import clip, code, count, mentions, plain, seconds, slack_date
 
 SHOWN_ERRORS = 3
 SHOWN_COUNTS = 8
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 def completion_alert(
@@ -44,11 +42,11 @@ def completion_alert(
     finished_ok = status == COMPLETED
     emoji = ":white_check_mark:" if finished_ok else ":warning:"
     verb = "finished" if finished_ok else f"ended: {status}"
-    mentions = " ".join(f"<@{user}>" for user in mention_user_ids if _USER_ID.fullmatch(user))
+    mentioned = mentions(mention_user_ids)
 
     lead = f"{emoji} Batch *{clip(name, 150)}* {code(batch_id, 130)} {clip(verb, 60)}."
-    if mentions:
-        lead += f"\n{mentions}, you asked to hear when it was done."
+    if mentioned:
+        lead += f"\n{mentioned}, you asked to hear when it was done."
     blocks: list[Block] = [
         header(f"{'✅' if finished_ok else '⚠️'} {plain(name, 120)}"),
         section(lead),
@@ -80,8 +78,8 @@ def completion_alert(
         f"{count(stats.completed)} of {count(stats.total)} calls completed, "
         f"{count(stats.errored)} errored."
     )
-    if mentions:
-        text += f" {mentions}"
+    if mentioned:
+        text += f" {mentioned}"
     return message(text, blocks)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC
 
 from bot.bland.times import parse_time
@@ -10,6 +11,7 @@ from bot.bland.times import parse_time
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BACKTICKS = re.compile(r"`+")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 ELLIPSIS = "…"
 
 
@@ -84,3 +86,8 @@ def count(value: int | None) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def mentions(user_ids: Iterable[str]) -> str:
+    """`<@U…>` for each id that is a Slack user id; anything else is left out."""
+    return " ".join(f"<@{user}>" for user in user_ids if _USER_ID.fullmatch(user))

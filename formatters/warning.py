@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,10 +20,9 @@ from formatters.blocks import (
 )
 from formatters.breakdown import ranked_counts
 from formatters.stop import stop_button
-from formatters.text import clip, code, count, plain
+from formatters.text import clip, code, count, mentions, plain
 
 SHOWN_ERRORS = 3
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 def error_warning(
@@ -43,14 +41,14 @@ def error_warning(
     pass the threshold when it is too late to act.
     """
     name = label or "Untitled batch"
-    mentions = " ".join(f"<@{user}>" for user in mention_user_ids if _USER_ID.fullmatch(user))
+    mentioned = mentions(mention_user_ids)
     lead = (
         f":rotating_light: Batch *{clip(name, 150)}* {code(batch_id, 130)} is still running, "
         f"and *{percent:.0f}%* of its finished calls errored: more than the {threshold:g}% "
         "you set."
     )
-    if mentions:
-        lead += f"\n{mentions}, you asked to hear about this."
+    if mentioned:
+        lead += f"\n{mentioned}, you asked to hear about this."
     blocks: list[Block] = [
         header(f"⚠️ Errors above {threshold:g}%: {plain(name, 100)}"),
         section(lead),
@@ -78,6 +76,6 @@ def error_warning(
         f"Batch {clip(name, 150)} ({clip(batch_id, 130)}): {percent:.0f}% of finished calls "
         f"errored ({count(stats.errored)} of {count(stats.completed)}), above {threshold:g}%."
     )
-    if mentions:
-        text += f" {mentions}"
+    if mentioned:
+        text += f" {mentioned}"
     return message(text, blocks)
