@@ -47,7 +47,7 @@ async def serve(args: argparse.Namespace) -> None:
 
     from bot.runner import Bot
     from bot.settings import load_settings
-    from bot.slack_client import make_slack_client
+    from bot.slack.clients import make_slack_client
 
     http = args.mode == "http"
     stopping = asyncio.Event()

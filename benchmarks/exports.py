@@ -65,7 +65,7 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
             blocks += len(message.blocks)
         out["produced"] = blocks
     else:
-        from bot.csv_export import write_calls_csv
+        from formatters.calls_csv import write_calls_csv
 
         with tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="") as csv_file:
             out["rows"] = write_calls_csv(detail.call_data, csv_file, transcripts=True)

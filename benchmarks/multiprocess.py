@@ -1,4 +1,4 @@
-"""Several watcher processes (`python -m bot.watcher_main`) sharing one PostgreSQL.
+"""Several watcher processes (`python -m bot --watcher-only`) sharing one PostgreSQL.
 
 For each process count, a fresh database gets N watches, parked while the processes
 start; then every batch is set due at its phase slot in the coming interval (the
@@ -28,19 +28,19 @@ BEHIND = 0.9
 
 
 class _Ready(logging.Handler):
-    """Announces the process once bot.watcher_main logs that it is ready."""
+    """Announces the process once the bot logs that it is ready."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("watcher process ready"):
+        if record.getMessage().startswith("bot process ready"):
             announce({"ready": True})
 
 
 def proc() -> int:
-    """One real watcher process: `bot.watcher_main.main()`, announced when ready."""
-    from bot import watcher_main
+    """One real watcher process: `python -m bot --watcher-only`, announced when ready."""
+    from bot.__main__ import main
 
-    logging.getLogger("bot.watcher_main").addHandler(_Ready())
-    return watcher_main.main()
+    logging.getLogger("bot.runner").addHandler(_Ready())
+    return main(["--watcher-only"])
 
 
 async def _one_config(

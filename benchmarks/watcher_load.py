@@ -65,7 +65,7 @@ async def add_watches(store: Any, ids: list[str]) -> None:
 
 async def seed_schedule(store: Any, ids: list[str], interval: float, *, park: bool) -> None:
     """Each batch due at its phase slot in the next interval (or parked far ahead)."""
-    from bot.watcher import next_poll_delay
+    from bot.watcher.schedule import next_poll_delay
 
     now = time.time()
     async with store.transaction() as tx:
@@ -116,7 +116,7 @@ async def raw_floor(bland: str, ids: list[str], concurrency: int) -> dict[str, f
 
 async def work(args: argparse.Namespace) -> dict[str, Any]:
     from bot.bland.client import BlandClient
-    from bot.slack_client import make_slack_client
+    from bot.slack.clients import make_slack_client
     from bot.storage import open_store
     from bot.watcher import Watcher
 

@@ -1,4 +1,4 @@
-"""Command line: run the bot (`python -m bot [--demo]`) or preview a reply (`preview`)."""
+"""Command line: run the bot (`python -m bot [--demo | --watcher-only]`) or preview a reply."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve a built-in sample Bland API and use it; with no Slack keys, print a tour",
     )
+    parser.add_argument(
+        "--watcher-only",
+        action="store_true",
+        help="run the watcher without a Slack listener (a separate watcher dyno)",
+    )
     sub = parser.add_subparsers(dest="action")
     show = sub.add_parser("preview", help="print the message a command would get")
     show.add_argument("command", help='for example "/batch AAcQq8zXxLB56LWg-gen-batch"')
@@ -47,12 +52,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_preview(args.command, demo=demo))
         if demo:
             return asyncio.run(_demo())
-        return _run()
+        return _run(listen=not args.watcher_only)
     except KeyboardInterrupt:
         return 130
 
 
-def _run() -> int:
+def _run(*, listen: bool) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -68,7 +73,7 @@ def _run() -> int:
     )
     from bot.runner import run
 
-    return asyncio.run(run(settings))
+    return asyncio.run(run(settings, listen=listen))
 
 
 @asynccontextmanager

@@ -1,4 +1,8 @@
-"""Starting and stopping the bot: store, clients, listener and watcher, in order."""
+"""Starting and stopping one bot process: store, clients, listener and watcher, in order.
+
+`Bot(settings)` runs the listener (Socket Mode or HTTP) and the watcher;
+`Bot(settings, listen=False)` runs the watcher alone, for a separate watcher dyno.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from bot.app import build_app
 from bot.bland.client import BlandClient
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.watcher import Watcher
 
@@ -27,8 +31,15 @@ STOP_WITHIN = 8.0
 class Bot:
     """One bot process. `start()` brings it up; `stop()` takes it down in reverse order."""
 
-    def __init__(self, settings: Settings, *, host: str = "0.0.0.0") -> None:  # noqa: S104
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        listen: bool = True,
+        host: str = "0.0.0.0",  # noqa: S104
+    ) -> None:
         self.settings = settings
+        self.listen = listen
         self.host = host
         self.store = open_store(settings.database_url)
         self.bland = BlandClient(
@@ -73,7 +84,9 @@ class Bot:
 
     async def start(self) -> None:
         await self.store.open()
-        if self.settings.socket_mode:
+        if not self.listen:
+            log.info("watcher only: no Slack listener in this process")
+        elif self.settings.socket_mode:
             token = self.settings.slack_app_token
             assert token is not None
             self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
@@ -89,6 +102,7 @@ class Bot:
             self.port = _bound_port(self._http)
             log.info("HTTP mode: listening on %s:%s, POST /slack/events", self.host, self.port)
         await self.watcher.start()
+        log.info("bot process ready (owner %s)", self.watcher.owner)
 
     async def stop(self) -> None:
         """Poller first, then the listener, then clients, then the database."""
@@ -115,13 +129,13 @@ class Bot:
             await self._http.cleanup()
 
 
-async def run(settings: Settings) -> int:
+async def run(settings: Settings, *, listen: bool = True) -> int:
     """Run until SIGTERM or SIGINT, then stop within Heroku's grace period; exit code."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    bot = Bot(settings)
+    bot = Bot(settings, listen=listen)
     try:
         await bot.start()
     except Exception as exc:

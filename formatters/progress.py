@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.bland.models import COMPLETED
-from bot.storage.base import CallCounts
+from bot.bland.stats import CallCounts
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, message, section
 from formatters.charts import progress

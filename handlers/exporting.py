@@ -12,8 +12,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.csv_export import write_calls_csv
 from bot.services import Services
+from formatters.calls_csv import write_calls_csv
 from formatters.export import export_comment, exported
 from handlers.commands_parser import ExportCsv
 from handlers.replies import Reply, Who

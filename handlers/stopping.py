@@ -7,9 +7,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import posting_client
 from bot.bland.stats import batch_stats
 from bot.services import Services
+from bot.slack.clients import posting_client
 from formatters.blocks import Message
 from formatters.stop import not_running, stop_prompt, stop_refused, stopped
 from handlers.commands_parser import StopBatch

@@ -8,11 +8,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import posting_client
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
-from bot.storage.base import BATCH, CAMPAIGN, CallCounts, Store, Watch
+from bot.slack.clients import posting_client
+from bot.storage.base import BATCH, CAMPAIGN, Store, Watch
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, progress_message
 from formatters.watches import already_finished, unwatched, watch_list, watching
@@ -109,7 +109,7 @@ async def _post_progress(
     and only a Web API post says which message it is.
     """
     stats = batch_stats(detail)
-    counts = CallCounts(total=stats.total, completed=stats.completed, errored=stats.errored)
+    counts = stats.counts()
     message = progress_message(
         batch_id=found.target_id,
         label=found.label,
@@ -160,11 +160,8 @@ async def unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
 
 
 def _unwatched_progress(found: Watch) -> dict[str, Any]:
-    counts = CallCounts(
-        total=found.calls_total, completed=found.calls_completed, errored=found.calls_errored
-    )
     return progress_message(
-        batch_id=found.target_id, label=found.label, counts=counts, state=UNWATCHED
+        batch_id=found.target_id, label=found.label, counts=found.counts(), state=UNWATCHED
     ).as_kwargs()
 
 

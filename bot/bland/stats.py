@@ -25,6 +25,25 @@ ERRORED_QUEUE_STATUSES = frozenset({"call_error", "error", "failed"})
 
 
 @dataclass(frozen=True)
+class CallCounts:
+    """How far a batch has got: what a progress message shows and a warning weighs."""
+
+    total: int | None
+    completed: int | None
+    errored: int | None
+
+    def key(self) -> str:
+        """Equal keys show the same message: no edit is needed between them."""
+        return f"{self.completed}/{self.total}/{self.errored}"
+
+    def error_percent(self) -> float | None:
+        """Errored calls as a percentage of the calls finished so far (None before any)."""
+        if not self.completed or self.errored is None:
+            return None
+        return 100.0 * min(self.errored, self.completed) / self.completed
+
+
+@dataclass(frozen=True)
 class BatchStats:
     """What the summary and the alert show, whichever parts of the response came."""
 
@@ -49,6 +68,10 @@ class BatchStats:
         if self.total is not None and self.completed is not None:
             return max(0, self.total - self.completed)
         return None
+
+    def counts(self) -> CallCounts:
+        """The three numbers a progress message shows and a warning weighs."""
+        return CallCounts(total=self.total, completed=self.completed, errored=self.errored)
 
     @property
     def run_seconds(self) -> float | None:

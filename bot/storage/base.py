@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.bland.stats import CallCounts
+
 # Watch.state
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -26,9 +28,6 @@ CAMPAIGN_COMPLETION = "campaign_completion"
 WARNING = "warning"
 # Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
 PROGRESS_FINAL = "progress_final"
-
-# The batch status Bland reports while calls are still going out.
-IN_PROGRESS = "in-progress"
 
 # What a progress message shows once it is finished with: it is never edited again.
 FINAL = "final"
@@ -59,24 +58,11 @@ class Watch:
     batches_seen: int | None = None
     batches_running: int | None = None
 
-
-@dataclass(frozen=True)
-class CallCounts:
-    """How far a batch has got: what a progress message shows and a warning weighs."""
-
-    total: int | None
-    completed: int | None
-    errored: int | None
-
-    def key(self) -> str:
-        """Equal keys show the same message: no edit is needed between them."""
-        return f"{self.completed}/{self.total}/{self.errored}"
-
-    def error_percent(self) -> float | None:
-        """Errored calls as a percentage of the calls finished so far (None before any)."""
-        if not self.completed or self.errored is None:
-            return None
-        return 100.0 * min(self.errored, self.completed) / self.completed
+    def counts(self) -> CallCounts:
+        """The counts last stored for this watch's batch."""
+        return CallCounts(
+            total=self.calls_total, completed=self.calls_completed, errored=self.calls_errored
+        )
 
 
 @dataclass(frozen=True)

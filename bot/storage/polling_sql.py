@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.bland.models import IN_PROGRESS
+from bot.bland.stats import CallCounts
 from bot.storage.base import (
     ACTIVE,
     BATCH,
@@ -11,11 +13,9 @@ from bot.storage.base import (
     COMPLETION,
     DONE,
     FINAL,
-    IN_PROGRESS,
     PROGRESS_FINAL,
     WARNING,
     Alert,
-    CallCounts,
     DueBatch,
     PollDone,
     Render,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Protocol
 
-from bot.storage.base import CallCounts
+from bot.bland.stats import CallCounts
 from bot.storage.sql_rows import Row
 
 

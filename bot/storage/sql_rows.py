@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.base import IN_PROGRESS, Alert, Watch
+from bot.bland.models import IN_PROGRESS
+from bot.storage.base import Alert, Watch
 
 Row = dict[str, Any]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from bot.bland.stats import CallCounts
 from bot.storage.base import (
     ACTIVE,
     BATCH,
     CAMPAIGN,
     FINAL,
     PROGRESS_FINAL,
-    CallCounts,
     Render,
     Watch,
 )

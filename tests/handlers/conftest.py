@@ -19,7 +19,7 @@ from bot.app import build_app
 from bot.bland.client import Backoff, BlandClient, Timeouts
 from bot.demo.server import BlandServer
 from bot.services import Services
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.storage.base import Store
 from tests.conftest import BLAND_KEY

@@ -11,7 +11,7 @@ from bot.app import build_app
 from bot.bland.client import BlandClient
 from bot.demo.server import BlandServer
 from bot.services import Services
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.storage.base import Store
 from tests.blockkit import check_message
 from tests.conftest import BLAND_KEY

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import EVENT_TYPE
 from bot.bland.client import Backoff, BlandClient
 from bot.demo.data import SMALL_BATCH_ID, make_batch
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.watcher import Watcher
+from bot.watcher.outbox import EVENT_TYPE
 from tests.blockkit import check_message
 from tests.conftest import BLAND_KEY
 from tests.handlers.conftest import SlackApp

@@ -7,6 +7,7 @@ from typing import Any
 import aiosqlite
 import asyncpg
 
+from bot.bland.stats import CallCounts
 from bot.storage import Store, Watch, open_store
 from bot.storage.base import (
     CAMPAIGN_COMPLETION,
@@ -14,7 +15,6 @@ from bot.storage.base import (
     FINAL,
     PROGRESS_FINAL,
     WARNING,
-    CallCounts,
     SeenBatch,
 )
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS

@@ -15,7 +15,7 @@ import pytest
 from bot.bland.client import Backoff, BlandClient
 from bot.demo.data import make_batch
 from bot.demo.server import BlandServer
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.storage import Store, open_store
 from bot.watcher import Watcher
 from tests.conftest import BLAND_KEY

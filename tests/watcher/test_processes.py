@@ -1,4 +1,4 @@
-"""Several `python -m bot.watcher_main` processes on one real PostgreSQL, one SIGKILLed."""
+"""Several `python -m bot --watcher-only` processes on one real PostgreSQL, one SIGKILLed."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ class Processes:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.watcher_main",
+                "bot",
+                "--watcher-only",
                 env=self.env,
                 cwd=self.directory,
                 stdout=asyncio.subprocess.DEVNULL,
@@ -98,7 +99,7 @@ async def test_processes_share_polls_and_alert_exactly_once(
         first = (await processes.start(), await processes.start(), await processes.start())[0]
         await eventually(lambda: all(len(polls(bland, b)) >= 2 for b in BATCHES), within=30)
         await eventually(
-            lambda: all("watcher process ready" in log.read_text() for log in processes.logs),
+            lambda: all("bot process ready" in log.read_text() for log in processes.logs),
             within=30,
         )
 

@@ -7,11 +7,10 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.alerts import EVENT_TYPE
 from bot.bland.stats import batch_stats
 from bot.demo.data import make_batch
 from bot.demo.server import BlandServer
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.storage import Store
 from bot.storage.base import (
     CAMPAIGN_COMPLETION,
@@ -20,8 +19,8 @@ from bot.storage.base import (
     PROGRESS_FINAL,
     SENT,
     WARNING,
-    CallCounts,
 )
+from bot.watcher.outbox import EVENT_TYPE
 from formatters.progress import progress_message
 from tests.watcher.conftest import POLL, RealClockSlack, RunWatcher, eventually
 
@@ -59,7 +58,7 @@ def updates(slack: RealClockSlack) -> list[dict[str, Any]]:
 async def post_progress(store: Store, slack: RealClockSlack, channel: str, batch: Any) -> str:
     """What `/batch watch` does: post the message with the current counts, remember it."""
     stats = batch_stats(batch)
-    counts = CallCounts(stats.total, stats.completed, stats.errored)
+    counts = stats.counts()
     client = make_slack_client("xoxb-test-token", slack.api_url)
     message = progress_message(batch_id=BATCH, label="Renewals", counts=counts)
     response = await client.chat_postMessage(channel=channel, **message.as_kwargs())

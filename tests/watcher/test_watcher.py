@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import EVENT_TYPE
 from bot.bland.client import BlandClient
 from bot.bland.models import BatchDetail
 from bot.demo.data import make_batch
 from bot.demo.server import BlandServer
-from bot.slack_client import make_slack_client
+from bot.slack.clients import make_slack_client
 from bot.storage import Store, Watch
 from bot.storage.base import DONE, DROPPED, SENT, SUSPENDED
+from bot.watcher.outbox import EVENT_TYPE
 from formatters.alert import completion_alert
 from tests.conftest import BLAND_KEY
 from tests.watcher.conftest import POLL, RealClockSlack, RunWatcher, eventually, in_progress_batch

@@ -34,57 +34,31 @@ import random
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.clients import posting_client
+from bot.slack.errors import (
+    CHANNEL_GONE,
+    EDIT_REFUSED,
+    HISTORY_UNREADABLE,
+    MESSAGE_REFUSED,
+    error_code,
+    retry_after,
+)
 from bot.storage.base import PROGRESS_FINAL, Alert, Store
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "bland_batch_alert"
-# Slack will never accept a post to these channels until a person acts: stop trying.
-CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
-# The message itself is refused; retrying sends the same bytes, so it would never pass.
-MESSAGE_REFUSED = frozenset(
-    {
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "msg_too_long",
-        "msg_blocks_too_long",
-        "no_text",
-        "invalid_arguments",
-        "invalid_metadata_format",
-        "invalid_metadata_schema",
-        "metadata_too_large",
-    }
-)
-# A progress message that can no longer be edited (deleted, too old, not ours).
-EDIT_REFUSED = MESSAGE_REFUSED | frozenset(
-    {"message_not_found", "cant_update_message", "edit_window_closed"}
-)
-# History cannot be read here: post without checking rather than lose the alert.
-HISTORY_UNREADABLE = frozenset(
-    {"missing_scope", "not_in_channel", "not_allowed_token_type", "no_permission"}
-)
 HISTORY_PAGES = 5
 HISTORY_MARGIN_SECONDS = 60.0
 RETRY_CAP_SECONDS = 300.0
 
 
-def posting_client(slack: AsyncWebClient) -> AsyncWebClient:
-    """The same Slack connection settings, retrying only rate limits (see module doc)."""
-    return AsyncWebClient(
-        token=slack.token,
-        base_url=slack.base_url,
-        timeout=slack.timeout,
-        session=slack.session,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
-    )
-
-
-def retry_delay(attempts: int, retry_after: float | None = None) -> float:
-    if retry_after is not None:
-        return min(max(retry_after, 1.0), RETRY_CAP_SECONDS)
+def retry_delay(attempts: int, wait: float | None = None) -> float:
+    """Slack's own wait when it gave one, else exponential backoff with jitter; capped."""
+    if wait is not None:
+        return min(max(wait, 1.0), RETRY_CAP_SECONDS)
     ceiling = min(RETRY_CAP_SECONDS, 2.0 ** min(attempts, 12))
     return random.uniform(ceiling / 2, ceiling)
 
@@ -173,7 +147,7 @@ class AlertSender:
                     cursor=cursor,
                 )
             except SlackApiError as exc:
-                error = _error_code(exc)
+                error = error_code(exc)
                 if error in HISTORY_UNREADABLE:
                     log.warning(
                         "cannot read history of %s (%s) to check alert %s; posting it again",
@@ -192,7 +166,7 @@ class AlertSender:
         return None
 
     async def _refused(self, alert: Alert, exc: SlackApiError) -> None:
-        error = _error_code(exc)
+        error = error_code(exc)
         if alert.kind == PROGRESS_FINAL and (error in CHANNEL_GONE or error in EDIT_REFUSED):
             # Only an edit is lost; the channel's watches are judged by real posts.
             await self._store.drop_alert(alert.id, reason=error)
@@ -211,8 +185,7 @@ class AlertSender:
             await self._store.drop_alert(alert.id, reason=error)
             log.error("Slack refused alert %s as malformed (%s); dropped it", alert.id, error)
         else:
-            retry_after = _retry_after(exc)
-            delay = retry_delay(alert.attempts + 1, retry_after)
+            delay = retry_delay(alert.attempts + 1, retry_after(exc))
             log.warning(
                 "Slack answered %s for alert %s to %s; retry in %.0fs",
                 error,
@@ -241,18 +214,3 @@ def _is_post_of(item: Any, alert_id: str) -> bool:
         return False
     payload = metadata.get("event_payload")
     return isinstance(payload, dict) and payload.get("alert_id") == alert_id
-
-
-def _error_code(exc: SlackApiError) -> str:
-    try:
-        return str(exc.response.get("error") or "unknown_error")
-    except Exception:
-        return "unknown_error"
-
-
-def _retry_after(exc: SlackApiError) -> float | None:
-    try:
-        value = exc.response.headers.get("retry-after") or exc.response.headers.get("Retry-After")
-        return float(value) if value is not None else None
-    except (AttributeError, TypeError, ValueError):
-        return None

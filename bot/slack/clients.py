@@ -1,4 +1,4 @@
-"""The Slack Web API client every part of the bot shares, with retries Slack expects."""
+"""The Slack Web API clients: the shared one, and the posting one that retries only 429s."""
 
 from __future__ import annotations
 
@@ -35,4 +35,17 @@ def make_slack_client(
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],
+    )
+
+
+def posting_client(slack: AsyncWebClient) -> AsyncWebClient:
+    """The same connection settings, retrying only rate limits: a 5xx or a dropped
+    connection may hide an accepted post, so those are not retried blindly (the outbox
+    checks history before posting again; see `bot.watcher.outbox`)."""
+    return AsyncWebClient(
+        token=slack.token,
+        base_url=slack.base_url,
+        timeout=slack.timeout,
+        session=slack.session,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )

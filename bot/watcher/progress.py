@@ -10,10 +10,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import CHANNEL_GONE, EDIT_REFUSED, posting_client
 from bot.bland.models import AnyBatch
-from bot.bland.stats import BatchStats, batch_stats
-from bot.storage.base import BATCH, FINAL, CallCounts, DueBatch, Store, Watch
+from bot.bland.stats import CallCounts, batch_stats
+from bot.slack.clients import posting_client
+from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, error_code
+from bot.storage.base import BATCH, FINAL, DueBatch, Store, Watch
 from formatters.progress import RUNNING, progress_message
 from formatters.warning import error_warning
 
@@ -50,7 +51,7 @@ class ProgressEditor:
         False if the lease was lost meanwhile."""
         batch_id = due.batch_id
         stats = batch_stats(detail)
-        counts = _counts(stats)
+        counts = stats.counts()
         percent = counts.error_percent()
         warn = None
         if percent is not None and _enough_finished(counts):
@@ -103,19 +104,15 @@ class ProgressEditor:
         try:
             await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or "")
+            error = error_code(exc)
             if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
-                log.warning("progress edit in %s refused (%s)", watch.channel_id, error[:40])
+                log.warning("progress edit in %s refused (%s)", watch.channel_id, error)
                 return
             log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
             shown = FINAL
         await self._store.mark_progress_shown(
             channel_id=watch.channel_id, batch_id=batch_id, ts=ts, shown=shown
         )
-
-
-def _counts(stats: BatchStats) -> CallCounts:
-    return CallCounts(total=stats.total, completed=stats.completed, errored=stats.errored)
 
 
 def _enough_finished(counts: CallCounts) -> bool:

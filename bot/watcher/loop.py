@@ -21,7 +21,7 @@ is claimed with a lease in the store, so the processes share the work (about one
 per distinct batch per interval in total) and a dead process's claims are picked up
 once its leases expire. Each batch is polled at its own phase of the interval (a hash
 of its id), so polls spread evenly instead of arriving together, and every process
-agrees on the schedule. See `bot.alerts` for how each alert is delivered once.
+agrees on the schedule. See `bot.watcher.outbox` for how each alert is delivered once.
 """
 
 from __future__ import annotations
@@ -38,19 +38,10 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import AlertSender
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
-from bot.campaign_scan import CampaignScanner
-from bot.poll_schedule import MAX_BACKOFF_SECONDS, backoff_delay, next_poll_delay
-from bot.progress_edits import (
-    EDIT_BUDGET_SECONDS,
-    MIN_FINISHED_FOR_WARNING,
-    ProgressEditor,
-    _counts,
-)
 from bot.storage.base import (
     BATCH,
     DueBatch,
@@ -59,6 +50,12 @@ from bot.storage.base import (
     Store,
     Watch,
 )
+from bot.watcher.campaigns import CampaignScanner
+from bot.watcher.outbox import AlertSender
+from bot.watcher.progress import (
+    ProgressEditor,
+)
+from bot.watcher.schedule import backoff_delay, next_poll_delay
 from formatters.alert import completion_alert
 from formatters.progress import FINISHED, progress_message
 
@@ -288,7 +285,7 @@ class Watcher:
             return
         status = final.status or "unknown"
         stats = batch_stats(final)
-        counts = _counts(stats)
+        counts = stats.counts()
 
         def render(watch: Watch) -> dict[str, Any]:
             alert = completion_alert(
@@ -361,21 +358,3 @@ def _check_status(detail: AnyBatch) -> None:
     """A 200 without a status is not a finished batch: count it as a failed poll."""
     if not (detail.status or "").strip():
         raise ValueError("Bland's answer has no batch status")
-
-
-__all__ = [
-    "CAMPAIGN_SCAN_POLLS",
-    "DEFAULT_LEASE_SECONDS",
-    "EDIT_BUDGET_SECONDS",
-    "FLUSH_AT",
-    "MAX_ALERT_SENDERS",
-    "MAX_BACKOFF_SECONDS",
-    "MIN_FINISHED_FOR_WARNING",
-    "PROGRESS_EVERY_POLLS",
-    "RELEASE_SECONDS",
-    "STOP_GRACE_SECONDS",
-    "Watcher",
-    "backoff_delay",
-    "default_owner",
-    "next_poll_delay",
-]

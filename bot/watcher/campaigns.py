@@ -11,8 +11,8 @@ from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
 from bot.bland.models import BatchSummary
 from bot.bland.times import parse_time
-from bot.poll_schedule import backoff_delay, next_poll_delay
 from bot.storage.base import DueCampaign, SeenBatch, Store
+from bot.watcher.schedule import backoff_delay, next_poll_delay
 
 log = logging.getLogger(__name__)
 
