@@ -6,7 +6,7 @@ renders every call's transcript with `formatters.transcript.transcript`, or runs
 CSV export. The floor is `json.loads` of the same bytes, in the same process.
 
 The CSV export is the one `/batch export <id> transcripts` runs:
-`bot.csv_export.write_calls_csv` streaming rows, transcripts included, into a temporary
+`formatters.calls_csv.write_calls_csv` streaming rows, transcripts included, into a temporary
 UTF-8 file, as the handler does before uploading it.
 """
 
@@ -70,7 +70,7 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="") as csv_file:
             out["rows"] = write_calls_csv(detail.call_data, csv_file, transcripts=True)
             out["produced"] = csv_file.tell()
-        out["entry_point"] = "bot.csv_export.write_calls_csv"
+        out["entry_point"] = "formatters.calls_csv.write_calls_csv"
     out["cpu"] = own_cpu_seconds() - cpu0
     out["peak_rss"] = peak_rss_bytes()
     floor = []
