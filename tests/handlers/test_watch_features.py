@@ -12,7 +12,8 @@ import pytest
 
 from bot.alerts import EVENT_TYPE
 from bot.bland.client import Backoff, BlandClient
-from bot.demo.data import SMALL_BATCH_ID, make_batch
+from bot.demo.details import make_batch
+from bot.demo.scenarios import SMALL_BATCH_ID
 from bot.slack_client import make_slack_client
 from bot.watcher import Watcher
 from tests.blockkit import check_message

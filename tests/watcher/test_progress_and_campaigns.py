@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.alerts import EVENT_TYPE
 from bot.bland.stats import batch_stats
-from bot.demo.data import make_batch
+from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack_client import make_slack_client
 from bot.storage import Store

@@ -12,7 +12,7 @@ import pytest
 from bot.alerts import EVENT_TYPE
 from bot.bland.client import BlandClient
 from bot.bland.models import BatchDetail
-from bot.demo.data import make_batch
+from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack_client import make_slack_client
 from bot.storage import Store, Watch
