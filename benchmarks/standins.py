@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from benchmarks.processes import announce
-from bot.demo.data import DemoDataset, benchmark_dataset
+from bot.demo.dataset import DemoDataset, benchmark_dataset
 from bot.demo.server import BlandServer
 from tests.standins.slack import SlackStandIn
 

@@ -131,7 +131,8 @@ async def _demo() -> int:
 
 
 async def _tour(url: str) -> int:
-    from bot.demo.data import HOSTILE_BATCH_ID, demo_dataset
+    from bot.demo.dataset import demo_dataset
+    from bot.demo.scenarios import HOSTILE_BATCH_ID
 
     dataset = demo_dataset()
     completed = dataset.tour_batch_id

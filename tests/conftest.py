@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.demo.data import DemoBatch, demo_dataset
+from bot.demo.batches import DemoBatch
+from bot.demo.dataset import demo_dataset
 from bot.demo.server import BlandServer, serve_bland
 from tests.standins.slack import SlackStandIn
 

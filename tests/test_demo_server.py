@@ -26,18 +26,18 @@ from bot.bland.errors import (
     BlandResponseError,
     BlandTimeoutError,
 )
-from bot.demo.data import (
+from bot.demo.batches import DemoBatch
+from bot.demo.calls import compute_analysis
+from bot.demo.dataset import demo_dataset
+from bot.demo.details import make_batch
+from bot.demo.hostile import hostile_batch
+from bot.demo.scenarios import (
     ERRORS_BATCH_ID,
     HOSTILE_BATCH_ID,
     LARGE_BATCH_ID,
     LIVE_BATCH_ID,
     SMALL_BATCH_ID,
     UNLABELLED_BATCH_ID,
-    DemoBatch,
-    compute_analysis,
-    demo_dataset,
-    hostile_batch,
-    make_batch,
 )
 from bot.demo.server import BlandServer
 from tests.conftest import BLAND_KEY, read_fixture

@@ -30,9 +30,9 @@ ERROR_MESSAGES = (
 )
 
 _Line = tuple[str, str]
-_Dialogue = tuple[_Line, ...]
+Dialogue = tuple[_Line, ...]
 
-_RENEWAL_DIALOGUES: tuple[_Dialogue, ...] = (
+_RENEWAL_DIALOGUES: tuple[Dialogue, ...] = (
     (
         ("assistant", "Hi, is this {name}?"),
         ("user", "Yes, speaking."),
@@ -63,7 +63,7 @@ _RENEWAL_DIALOGUES: tuple[_Dialogue, ...] = (
     ),
 )
 
-_SATISFACTION_DIALOGUES: tuple[_Dialogue, ...] = (
+_SATISFACTION_DIALOGUES: tuple[Dialogue, ...] = (
     (
         (
             "assistant",
@@ -90,19 +90,19 @@ _SATISFACTION_DIALOGUES: tuple[_Dialogue, ...] = (
     ),
 )
 
-_VOICEMAIL: _Dialogue = (
+VOICEMAIL: Dialogue = (
     ("user", "Hi, you've reached {name}. Leave a message after the tone."),
     ("assistant", "Hi {name}, this is Janessa from {business}. Please call us back. Thanks!"),
     ("agent-action", "Ended call: Voicemail left"),
 )
 
-_UNKNOWN: _Dialogue = (
+UNKNOWN: Dialogue = (
     ("assistant", "Hello, is this {name}?"),
     ("user", "Hello? ... Hello?"),
     ("agent-action", "Ended call: No response"),
 )
 
-_NAMES = (
+NAMES = (
     "Alex Kim",
     "Maria Garcia",
     "Sam Patel",
@@ -114,27 +114,29 @@ _NAMES = (
     "Ana Costa",
     "Tom Becker",
 )
-_BUSINESSES = ("Acme Dental", "Blue Fin Cafe", "Northside Gym", "Harbor Books", "Pixel Print")
-_SERVICES = ("Premium Support", "Cloud Backup", "Pro Analytics", "Team Scheduler")
-_ITEMS = ("espresso machine", "standing desk", "robot vacuum", "noise-cancelling headphones")
-_DATES = ("June 1", "June 15", "July 1", "July 31")
+BUSINESSES = ("Acme Dental", "Blue Fin Cafe", "Northside Gym", "Harbor Books", "Pixel Print")
+SERVICES = ("Premium Support", "Cloud Backup", "Pro Analytics", "Team Scheduler")
+ITEMS = ("espresso machine", "standing desk", "robot vacuum", "noise-cancelling headphones")
+DATES = ("June 1", "June 15", "July 1", "July 31")
 
 # One entry per 5%: human 55%, voicemail 25%, no-answer 10%, unknown 5%, not detected 5%.
-_OUTCOME_TABLE: tuple[str | None, ...] = (
+OUTCOME_TABLE: tuple[str | None, ...] = (
     ("human",) * 11 + ("voicemail",) * 5 + ("no-answer",) * 2 + ("unknown", None)
 )
 
 
 @dataclass(frozen=True)
-class _Scenario:
+class Scenario:
+    """One kind of demo batch: its label, prompt and call parameters, and its dialogues."""
+
     label: str
     base_prompt: str
     call_params: JSON
-    dialogues: tuple[_Dialogue, ...]
+    dialogues: tuple[Dialogue, ...]
 
 
-SCENARIOS: dict[str, _Scenario] = {
-    "renewal": _Scenario(
+SCENARIOS: dict[str, Scenario] = {
+    "renewal": Scenario(
         label="Subscription Renewal Reminders",
         base_prompt=(
             "You are calling {{business}} and need to let them know that their subscription "
@@ -151,7 +153,7 @@ SCENARIOS: dict[str, _Scenario] = {
         },
         dialogues=_RENEWAL_DIALOGUES,
     ),
-    "satisfaction": _Scenario(
+    "satisfaction": Scenario(
         label="Customer Satisfaction Follow-up",
         base_prompt=(
             "You are calling {{name}} about their recent purchase of the item: {{item}}. Ask "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.demo.data import make_batch
+from bot.demo.details import make_batch
 from tests.blockkit import check_message
 from tests.handlers.conftest import SlackApp
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from bot.bland.client import Backoff, BlandClient
-from bot.demo.data import SMALL_BATCH_ID, make_batch
+from bot.demo.details import make_batch
+from bot.demo.scenarios import SMALL_BATCH_ID
 from bot.slack.clients import make_slack_client
 from bot.watcher import Watcher
 from bot.watcher.outbox import EVENT_TYPE

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.bland.client import Backoff, BlandClient
-from bot.demo.data import make_batch
+from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store, open_store

@@ -11,7 +11,7 @@ import pytest
 
 from bot.bland.client import BlandClient
 from bot.bland.models import BatchDetail
-from bot.demo.data import make_batch
+from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store, Watch

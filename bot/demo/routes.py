@@ -1,0 +1,172 @@
+"""Bland's v1 routes over a DemoDataset: list, create, get and stop batches, get a call."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.demo.calls import PENDING_QUEUE_STATUSES, bland_id
+from bot.demo.dataset import DemoDataset
+from bot.demo.details import requested_batch
+
+JSON_TYPE = "application/json"
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    """A Bland error response: `{"status": "error", "message": ...}` with `status`."""
+    body = json.dumps({"status": "error", "message": message})
+    return web.Response(status=status, text=body, content_type=JSON_TYPE, headers=headers)
+
+
+def _ok(payload: Any) -> web.Response:
+    return web.Response(body=json.dumps(payload).encode(), content_type=JSON_TYPE)
+
+
+def _flag(request: web.Request, name: str, default: bool = True) -> bool:
+    value = request.query.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in {"false", "0", "no", "off"}
+
+
+def _int(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"status": "error", "message": f"Invalid {name}"}),
+            content_type=JSON_TYPE,
+        ) from exc
+
+
+def _concatenated(transcripts: Any) -> str:
+    if not isinstance(transcripts, list):
+        return ""
+    return "\n".join(
+        f"{line.get('user')}: {line.get('text')}"
+        for line in transcripts
+        if isinstance(line, dict) and line.get("text")
+    )
+
+
+def _call_summary(call: dict[str, Any]) -> str:
+    answered = call.get("answered_by")
+    if call.get("error_message"):
+        return f"The call failed: {call['error_message']}"
+    if answered == "voicemail":
+        return "The call reached voicemail and the agent left a message."
+    if answered == "no-answer":
+        return "Nobody answered the call."
+    if call.get("queue_status") in PENDING_QUEUE_STATUSES:
+        return "The call is still in progress."
+    return "The agent spoke with the recipient and the call ended normally."
+
+
+class BatchRoutes:
+    """The v1 batch and call routes, answered from `dataset`."""
+
+    def __init__(self, dataset: DemoDataset) -> None:
+        self.dataset = dataset
+        self._created = 0
+
+    def add_to(self, app: web.Application) -> None:
+        """Register the routes on `app`."""
+        app.router.add_get("/v1/batches", self.list_batches)
+        app.router.add_post("/v1/batches", self.create_batch)
+        app.router.add_get("/v1/batches/{batch_id}", self.get_batch)
+        app.router.add_post("/v1/batches/{batch_id}/stop", self.stop_batch)
+        app.router.add_get("/v1/calls/{call_id}", self.get_call)
+
+    async def list_batches(self, request: web.Request) -> web.Response:
+        limit = _int(request, "limit")
+        entries = self.dataset.list_entries(
+            campaign_id=request.query.get("campaign_id") or None,
+            start=_int(request, "from"),
+            end=_int(request, "to"),
+            limit=1000 if limit is None else limit,
+            ascending=_flag(request, "ascending", default=False),
+        )
+        return _ok({"status": "success", "batches": entries})
+
+    async def get_batch(self, request: web.Request) -> web.Response:
+        batch = self.dataset.get(request.match_info["batch_id"])
+        if batch is None:
+            return error(404, "Batch not found")
+        body = batch.response_bytes(
+            include_calls=_flag(request, "include_calls"),
+            include_transcripts=_flag(request, "include_transcripts"),
+            include_analysis=_flag(request, "include_analysis"),
+        )
+        return web.Response(body=body, content_type=JSON_TYPE)
+
+    async def get_call(self, request: web.Request) -> web.Response:
+        found = self.dataset.find_call(request.match_info["call_id"])
+        if found is None:
+            return error(404, "Call not found")
+        batch, call = found
+        transcripts = call.get("transcripts")
+        return _ok(
+            {
+                "call_id": call.get("call_id"),
+                "batch_id": batch.batch_id,
+                "status": call.get("status"),
+                "to": call.get("to"),
+                "from": call.get("from"),
+                "created_at": call.get("created_at"),
+                "end_at": call.get("end_at"),
+                "completed": call.get("completed"),
+                "queue_status": call.get("queue_status"),
+                "answered_by": call.get("answered_by"),
+                "corrected_duration": call.get("corrected_duration"),
+                "call_length": call.get("call_length"),
+                "error_message": call.get("error_message"),
+                "summary": _call_summary(call),
+                "concatenated_transcript": _concatenated(transcripts),
+                "transcripts": transcripts if isinstance(transcripts, list) else [],
+                "recording_url": None,
+                "price": None,
+                "call_ended_by": "ASSISTANT" if call.get("completed") else None,
+            }
+        )
+
+    async def stop_batch(self, request: web.Request) -> web.Response:
+        batch = self.dataset.get(request.match_info["batch_id"])
+        if batch is None:
+            return error(404, "Batch not found")
+        stopped = batch.stop()
+        return _ok(
+            {
+                "status": "success",
+                "message": "Batch stopped successfully",
+                "num_calls": stopped,
+                "batch_id": batch.batch_id,
+            }
+        )
+
+    async def create_batch(self, request: web.Request) -> web.Response:
+        try:
+            payload = await request.json()
+        except ValueError:
+            return error(400, "Body must be JSON")
+        if not isinstance(payload, dict):
+            return error(400, "Body must be a JSON object")
+        base_prompt = payload.get("base_prompt")
+        entries = payload.get("call_data")
+        if not isinstance(base_prompt, str) or not base_prompt:
+            return error(400, "Missing base_prompt")
+        if not isinstance(entries, list) or not entries:
+            return error(400, "Missing call_data")
+        if not all(isinstance(entry, dict) and entry.get("phone_number") for entry in entries):
+            return error(400, "Every call_data entry needs a phone_number")
+        rng = random.Random(f"created:{self._created}")
+        self._created += 1
+        batch_id = bland_id(rng)
+        self.dataset.add(requested_batch(batch_id, payload, rng=rng, created_at=datetime.now(UTC)))
+        return _ok({"message": "success", "batch_id": batch_id})
