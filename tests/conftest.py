@@ -1,28 +1,17 @@
-"""Shared pytest fixtures: local stand-ins for Bland and Slack, and the documented JSON."""
+"""Shared pytest fixtures: local stand-ins for Bland and Slack, the documented JSON, and
+one real PostgreSQL server per session."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
-from bot.demo.batches import DemoBatch
-from bot.demo.dataset import demo_dataset
 from bot.demo.server import BlandServer, serve_bland
-from tests.standins.slack import SlackStandIn
-
-FIXTURES = Path(__file__).parent / "fixtures"
-BLAND_KEY = "test-key"
-
-
-def read_fixture(name: str) -> Any:
-    """The parsed JSON of `tests/fixtures/<name>` (`.json` may be left off)."""
-    path = FIXTURES / (name if name.endswith(".json") else f"{name}.json")
-    return json.loads(path.read_text())
-
+from tests.support.bland import BLAND_KEY, fixture_dataset, read_fixture
+from tests.support.postgres import PostgresServer, running_postgres
+from tests.support.slack_standin import SlackStandIn
 
 # -- Documented Bland responses -----------------------------------------------------------
 
@@ -44,11 +33,7 @@ async def bland() -> AsyncIterator[BlandServer]:
     analysis as printed) and the documented list entry (`ZfowpkhOSVCZJ94i-gen-batch`, no
     calls). Inject faults with `bland.fail_next(...)`, read `bland.requests`.
     """
-    dataset = demo_dataset()
-    dataset.add(DemoBatch(read_fixture("batch_details"), derived_analysis=False))
-    for entry in read_fixture("list_batches")["batches"]:
-        dataset.add(DemoBatch.from_summary(entry))
-    async with serve_bland(dataset, api_key=BLAND_KEY) as server:
+    async with serve_bland(fixture_dataset(), api_key=BLAND_KEY) as server:
         yield server
 
 
@@ -60,3 +45,13 @@ async def slack() -> AsyncIterator[SlackStandIn]:
     """A recording Slack stand-in; point clients at `slack.api_url`."""
     async with SlackStandIn() as stand_in:
         yield stand_in
+
+
+# -- PostgreSQL: one real server for the session, a fresh database per test ----------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Started on first use only, so a run without PostgreSQL tests never starts one."""
+    with running_postgres() as server:
+        yield server

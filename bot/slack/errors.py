@@ -47,8 +47,9 @@ def error_code(exc: BaseException) -> str:
         return UNKNOWN_ERROR
     if not isinstance(value, str) or not value:
         return UNKNOWN_ERROR
-    code = value[:MAX_CODE_LENGTH]
-    return code if code.replace("_", "").isalnum() and code.isascii() else UNKNOWN_ERROR
+    if len(value) > MAX_CODE_LENGTH or not value.isascii():
+        return UNKNOWN_ERROR
+    return value if value.replace("_", "").isalnum() else UNKNOWN_ERROR
 
 
 def retry_after(exc: BaseException) -> float | None:

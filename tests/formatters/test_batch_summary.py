@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.bland.models import BatchDetail
 from formatters.batch_summary import batch_summary
-from tests.blockkit import check_message
-from tests.formatters.examples import BATCH_ID, detail
+from tests.support.blockkit import check_message
+from tests.support.examples import BATCH_ID, detail
 
 
 def test_documented_example() -> None:
@@ -106,7 +106,7 @@ def test_ten_thousand_errors_are_summarised() -> None:
 
 def test_overview_reads_the_same_summary_as_the_full_model() -> None:
     from bot.bland.models import BatchOverview
-    from tests.formatters.examples import DETAIL
+    from tests.support.examples import DETAIL
 
     full = batch_summary(detail(), batch_id=BATCH_ID, watching=False)
     brief = batch_summary(BatchOverview.lenient(DETAIL), batch_id=BATCH_ID, watching=False)

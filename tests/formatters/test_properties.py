@@ -14,7 +14,7 @@ from formatters.batch_list import batch_list
 from formatters.batch_summary import batch_summary
 from formatters.calls import calls_page, transcript_picker
 from formatters.transcript import CallFacts, transcript
-from tests.blockkit import check_message
+from tests.support.blockkit import check_message
 
 HOSTILE = [
     "<!channel>",

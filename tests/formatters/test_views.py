@@ -7,9 +7,9 @@ from formatters.batch_list import batch_list
 from formatters.calls import calls_page, transcript_picker
 from formatters.help import help_message
 from formatters.transcript import CallFacts, transcript
-from tests.blockkit import check_message
-from tests.formatters import examples
-from tests.formatters.examples import BATCH_ID, CALL, CALL_ID
+from tests.support import examples
+from tests.support.blockkit import check_message
+from tests.support.examples import BATCH_ID, CALL, CALL_ID
 
 
 def test_batch_list_documented_example() -> None:

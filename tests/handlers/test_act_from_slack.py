@@ -6,8 +6,8 @@ import csv
 import io
 
 from bot.demo.details import make_batch
-from tests.blockkit import check_message
-from tests.handlers.conftest import SlackApp
+from tests.support.blockkit import check_message
+from tests.support.slack_app import SlackApp
 
 LIVE = "DemoLive00000040-gen-batch"
 SMALL = "DemoSmall0000003-gen-batch"

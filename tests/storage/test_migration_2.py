@@ -19,7 +19,7 @@ from bot.storage.base import (
 )
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS
 from bot.storage.sqlite import sqlite_path
-from tests.storage.conftest import OpenStore
+from tests.support.stores import OpenStore
 
 B1, B2 = "AAcQq8zXxLB56LWg-gen-batch", "ZfowpkhOSVCZJ94i-gen-batch"
 CAMPAIGN = "a2shduf92f74p8288c93nid5"
@@ -117,7 +117,9 @@ async def test_warning_is_queued_once_per_channel(connect: OpenStore) -> None:
     bad = CallCounts(total=100, completed=20, errored=5)  # 25%
     [due] = await first.claim_due_batches(owner="p1", limit=1, lease_seconds=LEASE)
     assert due.wants_progress
-    [warning] = await first.record_progress(B1, owner="p1", counts=bad, render_warning=render)
+    queued = await first.record_progress(B1, owner="p1", counts=bad, render_warning=render)
+    assert queued is not None, "p1 holds the lease"
+    [warning] = queued
     assert (warning.channel_id, warning.kind) == ("C1", WARNING)
     assert await first.record_progress(B1, owner="p1", counts=bad, render_warning=render) == []
     await first.finish_poll(B1, owner="p1", status="in-progress", delay=0)
@@ -126,7 +128,9 @@ async def test_warning_is_queued_once_per_channel(connect: OpenStore) -> None:
     assert due.wants_progress, "C2's 50% may still be crossed"
     assert await second.record_progress(B1, owner="p2", counts=bad, render_warning=render) == []
     worse = CallCounts(total=100, completed=20, errored=15)  # 75%: C2's turn, C1 not again
-    [late] = await second.record_progress(B1, owner="p2", counts=worse, render_warning=render)
+    queued = await second.record_progress(B1, owner="p2", counts=worse, render_warning=render)
+    assert queued is not None, "p2 holds the lease"
+    [late] = queued
     assert late.channel_id == "C2"
     await second.finish_poll(B1, owner="p2", status="in-progress", delay=0)
     [due] = await first.claim_due_batches(owner="p1", limit=1, lease_seconds=LEASE)
@@ -158,7 +162,9 @@ async def test_campaign_scan_and_who_hears_a_completion(store: Store) -> None:
     assert await store.record_completion(B1, owner="p", status="completed", render=render) == []
     # B2 was created after the watch.
     assert await store.completion_audience(B2) == 1
-    [alert] = await store.record_completion(B2, owner="p", status="completed", render=render)
+    queued = await store.record_completion(B2, owner="p", status="completed", render=render)
+    assert queued is not None, "p holds the lease and B2 is not done yet"
+    [alert] = queued
     assert (alert.channel_id, alert.kind) == ("C1", CAMPAIGN_COMPLETION)
     assert alert.message["text"] == f"campaign {CAMPAIGN} for C1"
     [watch] = await store.list_watches()

@@ -13,10 +13,11 @@ from pathlib import Path
 from bot.demo.server import BlandServer
 from bot.storage import open_store
 from bot.storage.base import SENT
-from tests.conftest import BLAND_KEY
-from tests.postgres_server import PostgresServer
-from tests.watcher.conftest import RealClockSlack, eventually, in_progress_batch
-from tests.watcher.test_watcher import alerts_in, polls
+from tests.support.bland import BLAND_KEY
+from tests.support.postgres import PostgresServer
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import alerts_in, in_progress_batch, polls
 
 POLL = 0.3
 LEASE = 2.0

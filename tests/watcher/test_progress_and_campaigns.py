@@ -22,7 +22,9 @@ from bot.storage.base import (
 )
 from bot.watcher.outbox import EVENT_TYPE
 from formatters.progress import progress_message
-from tests.watcher.conftest import POLL, RealClockSlack, RunWatcher, eventually
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import POLL, RunWatcher
 
 BATCH = "ProgressTest0001-gen-batch"
 CAMPAIGN = "campWatchTest01"
@@ -227,7 +229,11 @@ async def test_campaign_watch_alerts_running_and_new_batches_once(
         bland.complete_batch(OLD_RUNNING)
         bland.complete_batch(NEW_RUNNING)
         for batch_id in (OLD_RUNNING, NEW_RUNNING, NEW_DONE):
-            await eventually(lambda b=batch_id: bool(posts_of(slack_api, "C01", b)))
+
+            def alerted(b: str = batch_id) -> bool:
+                return bool(posts_of(slack_api, "C01", b))
+
+            await eventually(alerted)
         await asyncio.sleep(POLL * 12)  # more scans and polls: nothing new to say
 
     for batch_id in (OLD_RUNNING, NEW_RUNNING, NEW_DONE):

@@ -18,36 +18,21 @@ from bot.storage import Store, Watch
 from bot.storage.base import DONE, DROPPED, SENT, SUSPENDED
 from bot.watcher.outbox import EVENT_TYPE
 from formatters.alert import completion_alert
-from tests.conftest import BLAND_KEY
-from tests.watcher.conftest import POLL, RealClockSlack, RunWatcher, eventually, in_progress_batch
+from tests.support.bland import BLAND_KEY
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import (
+    POLL,
+    RunWatcher,
+    alerts_in,
+    in_progress_batch,
+    polls,
+    summaries,
+)
 
 BATCH = "WatchTest0000001-gen-batch"
 OTHER = "WatchTest0000002-gen-batch"
 CHANNELS = ("C01", "C02", "C03", "C04", "C05")
-
-
-def polls(bland: BlandServer, batch_id: str) -> list[dict[str, str]]:
-    return [
-        r.query
-        for r in bland.requests_to(f"/v1/batches/{batch_id}")
-        if r.query.get("include_calls") == "false"
-    ]
-
-
-def summaries(bland: BlandServer, batch_id: str) -> list[dict[str, str]]:
-    return [
-        r.query
-        for r in bland.requests_to(f"/v1/batches/{batch_id}")
-        if r.query.get("include_calls") == "true"
-    ]
-
-
-def alerts_in(slack: RealClockSlack, channel: str) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in slack.posted(channel)
-        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
-    ]
 
 
 async def watch(store: Store, channel: str, batch_id: str = BATCH, user: str = "U0ALICE") -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from bot.bland.batch_ids import InvalidIdError
@@ -15,19 +13,14 @@ from bot.bland.errors import (
     BlandTimeoutError,
 )
 from bot.demo.server import BlandServer
-from tests.conftest import BLAND_KEY
+from tests.support.bland import BLAND_KEY
+from tests.support.ports import free_port
 
 QUICK = Backoff(initial=0.01, cap=0.02, max_retry_after=0.5)
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_refused_connection_is_not_called_a_timeout() -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"  # released: nothing listens there
     async with BlandClient(api_key="k", base_url=url, backoff=QUICK, max_retries=1) as client:
         with pytest.raises(BlandConnectionError) as caught:
             await client.list_batches()

@@ -689,3 +689,13 @@ class SlackStandIn:
         for socket in list(self._sockets):
             if not socket.ws.closed:
                 await socket.ws.send_json({"type": "disconnect", "reason": reason})
+
+
+class RealClockSlack(SlackStandIn):
+    """Message ts from the real clock, as Slack's are: the history check asks for
+    messages newer than the alert's creation time."""
+
+    _seq = itertools.count(1)
+
+    def _next_ts(self) -> str:
+        return f"{time.time():.4f}{next(self._seq) % 100:02d}"

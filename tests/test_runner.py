@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,16 +13,11 @@ import aiohttp
 import pytest
 
 from bot.demo.server import BlandServer
-from tests.conftest import BLAND_KEY
-from tests.standins.slack import SlackStandIn
+from tests.support.bland import BLAND_KEY
+from tests.support.ports import free_port
+from tests.support.slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bot_env(
