@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import UTC
@@ -97,7 +98,8 @@ def slack_date(value: str | None, pattern: str = "{date_short_pretty} {time}") -
 
 def seconds(value: float | None) -> str:
     """A duration for people: `45 s`, `3 min 05 s`, `2 h 04 min`."""
-    if value is None:
+    # A huge call_length in minutes becomes infinite seconds, which round() refuses.
+    if value is None or not math.isfinite(value):
         return "-"
     total = round(value)
     if total < 60:
