@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from formatters.blocks import Message, message, section
-from formatters.text import clip, code, plural
+from formatters.text import SLACK_ID_WIDTH, batch_name, clip, plural
 
 
 def export_comment(batch_id: str, label: str | None, *, rows: int, user_id: str) -> str:
     """The comment posted with the file (mrkdwn)."""
-    name = f"*{clip(label, 120)}* {code(batch_id, 130)}" if label else code(batch_id, 130)
-    return f"<@{clip(user_id, 20)}> exported {plural(rows, 'call')} of {name}."
+    name = batch_name(batch_id, label)
+    return f"<@{clip(user_id, SLACK_ID_WIDTH)}> exported {plural(rows, 'call')} of {name}."
 
 
 def exported(*, rows: int, where: str, transcripts: bool) -> Message:

@@ -9,7 +9,7 @@ from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
 from formatters.charts import progress
 from formatters.status import watched_status
-from formatters.text import clip, code, plural
+from formatters.text import SLACK_ID_WIDTH, WATCH_STATE_WIDTH, batch_name, clip, plural
 
 if TYPE_CHECKING:
     from bot.storage.base import Watch
@@ -20,8 +20,8 @@ MAX_LISTED = 45
 
 def _target(kind: str, target_id: str, label: str | None) -> str:
     what = "campaign" if kind == "campaign" else "batch"
-    name = f"*{clip(label, 120)}* " if label else ""
-    return f"{what} {name}{code(target_id, 130)}"
+    # A campaign is named the way a batch is: its label, then its id.
+    return f"{what} {batch_name(target_id, label)}"
 
 
 def watching(
@@ -45,7 +45,7 @@ def watching(
     else:
         promise = "I'll post here when it finishes."
     if created:
-        text = f":eyes: <@{clip(user_id, 20)}> is watching {target}. {promise}"
+        text = f":eyes: <@{clip(user_id, SLACK_ID_WIDTH)}> is watching {target}. {promise}"
     else:
         text = f":eyes: This channel is already watching {target}. {promise}"
     if progress_posted:
@@ -104,14 +104,14 @@ def watch_list(watches: Sequence[Watch]) -> Message:
         context(plural(len(watches), "watch", "watches")),
     ]
     for watch in watches[:MAX_LISTED]:
-        state = "" if watch.state == "active" else f" · _{clip(watch.state, 20)}_"
+        state = "" if watch.state == "active" else f" · _{clip(watch.state, WATCH_STATE_WIDTH)}_"
         if watch.kind == "batch":
             status = watched_status(watch.batch_status)
         else:
             status = _campaign_status(watch)
         lines = (
             f"{_target(watch.kind, watch.target_id, watch.label)}\n"
-            f"{status}{state} · set up by <@{clip(watch.created_by, 20)}>"
+            f"{status}{state} · set up by <@{clip(watch.created_by, SLACK_ID_WIDTH)}>"
         )
         extra = _progress_line(watch)
         if extra:

@@ -111,3 +111,13 @@ def test_overview_reads_the_same_summary_as_the_full_model() -> None:
     full = batch_summary(detail(), batch_id=BATCH_ID, watching=False)
     brief = batch_summary(BatchOverview.lenient(DETAIL), batch_id=BATCH_ID, watching=False)
     assert brief == full
+
+
+def test_call_too_long_to_count_in_seconds_shows_no_average() -> None:
+    # Found by test_properties: a finite call_length in minutes, times 60, is infinite.
+    message = batch_summary(
+        detail(analysis=None, call_data=[{"call_length": 3e306}]), batch_id=BATCH_ID
+    )
+    check_message(message)
+    texts = [b.get("text", {}).get("text", "") for b in message.blocks]
+    assert "*Average length* -  ·  *non-zero average* -" in texts
