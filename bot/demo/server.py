@@ -53,10 +53,15 @@ class RecordedRequest:
 class Fault:
     """Answer the next `times` matching requests badly instead of normally.
 
-    `kind` is "status" (answer `status`, with Retry-After when `retry_after` is set),
-    "hang" (stall `seconds`, then answer normally) or "invalid_json" (200, broken body).
-    A fault matches when `path` is None or a prefix of the request path, and `method` is
-    None or equal to the request method.
+    `kind` is "status" (answer `status`, with Retry-After when `retry_after` is set; a
+    string is sent as written), "hang" (stall `seconds`, then answer normally),
+    "invalid_json" (200, broken body), "drip" (the normal answer, one byte every
+    `seconds`) or "flood" (`status` with a body of `size` bytes, its length declared
+    up front when `declared`). A fault matches when `path` is None or a prefix of the
+    request path, and `method` is None or equal to the request method.
+
+    `sent` counts the body bytes a drip or flood wrote before the client went away;
+    `done` is set when it stopped writing.
     """
 
     kind: str
@@ -64,10 +69,14 @@ class Fault:
     path: str | None = None
     method: str | None = None
     status: int = 500
-    retry_after: float | None = None
+    retry_after: float | str | None = None
     seconds: float = 0.0
     message: str | None = None
+    size: int = 0
+    declared: bool = False
     used: int = field(default=0, init=False)
+    sent: int = field(default=0, init=False)
+    done: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     def matches(self, request: web.Request) -> bool:
         return (
@@ -167,7 +176,7 @@ class BlandServer:
         status: int = 500,
         path: str | None = None,
         method: str | None = None,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
         message: str | None = None,
     ) -> Fault:
         """The next `times` matching requests answer `status` with a Bland error body."""
@@ -184,7 +193,7 @@ class BlandServer:
         )
 
     def rate_limit_next(
-        self, times: int = 1, *, retry_after: float | None = 1, path: str | None = None
+        self, times: int = 1, *, retry_after: float | str | None = 1, path: str | None = None
     ) -> Fault:
         """The next `times` matching requests answer 429 with `Retry-After`."""
         return self.fail_next(
@@ -198,6 +207,24 @@ class BlandServer:
     def garble_next(self, times: int = 1, *, path: str | None = None) -> Fault:
         """The next `times` matching requests answer 200 with a body that is not JSON."""
         return self.add_fault(Fault("invalid_json", times, path=path))
+
+    def drip_next(self, times: int = 1, *, seconds: float = 1.0, path: str | None = None) -> Fault:
+        """The next `times` matching requests get their answer one byte every `seconds`."""
+        return self.add_fault(Fault("drip", times, path=path, seconds=seconds))
+
+    def flood_next(
+        self,
+        times: int = 1,
+        *,
+        size: int,
+        status: int = 200,
+        declared: bool = False,
+        path: str | None = None,
+    ) -> Fault:
+        """The next `times` matching requests answer `status` with `size` bytes of body."""
+        return self.add_fault(
+            Fault("flood", times, path=path, status=status, size=size, declared=declared)
+        )
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -323,7 +350,9 @@ class BlandServer:
             fault.used += 1
             if fault.kind == "status":
                 headers = {}
-                if fault.retry_after is not None:
+                if isinstance(fault.retry_after, str):
+                    headers["Retry-After"] = fault.retry_after
+                elif fault.retry_after is not None:
                     headers["Retry-After"] = f"{fault.retry_after:g}"
                 return _error(
                     fault.status, fault.message or f"Injected HTTP {fault.status}", headers
@@ -337,9 +366,55 @@ class BlandServer:
                     await asyncio.wait_for(self._closing.wait(), fault.seconds)
                 if self._closing.is_set():
                     return _error(503, "Server shutting down")
+            if fault.kind == "flood":
+                return await self._flood(request, fault)
+            if fault.kind == "drip":
+                answer = await self._answer(request, handler)
+                assert isinstance(answer, web.Response) and isinstance(answer.body, bytes)
+                return await self._drip(request, fault, answer.status, answer.body)
+        return await self._answer(request, handler)
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("authorization") != self.api_key:
             return _error(401, "Invalid API key")
         return await handler(request)
+
+    async def _drip(
+        self, request: web.Request, fault: Fault, status: int, body: bytes
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(status=status, headers={"content-type": JSON_TYPE})
+        response.content_length = len(body)
+        await response.prepare(request)
+        try:
+            for index in range(len(body)):
+                await response.write(body[index : index + 1])
+                fault.sent += 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), fault.seconds)
+                if self._closing.is_set():
+                    break
+        except ConnectionError:
+            pass  # the client gave up, which is what a drip is there to show
+        finally:
+            fault.done.set()
+        return response
+
+    async def _flood(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        response = web.StreamResponse(status=fault.status, headers={"content-type": JSON_TYPE})
+        if fault.declared:
+            response.content_length = fault.size
+        await response.prepare(request)
+        chunk = b" " * 65_536
+        try:
+            while fault.sent < fault.size and not self._closing.is_set():
+                piece = chunk[: fault.size - fault.sent]
+                await response.write(piece)
+                fault.sent += len(piece)
+        except ConnectionError:
+            pass  # the client stopped reading, which is what a flood is there to show
+        finally:
+            fault.done.set()
+        return response
 
     async def _list_batches(self, request: web.Request) -> web.Response:
         limit = _int(request, "limit")
