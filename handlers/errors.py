@@ -15,6 +15,7 @@ from bot.bland.errors import (
     BlandServerError,
     BlandStatusError,
     BlandTimeoutError,
+    BlandTooLargeError,
 )
 from formatters.blocks import Message
 from formatters.errors import error_message
@@ -67,12 +68,22 @@ def _bland(exc: BlandError, subject: str | None) -> Message:
         return error_message(
             f"Bland is having trouble (HTTP {exc.status_code}). Try again in a minute."
         )
+    if isinstance(exc, BlandTooLargeError):
+        return error_message(
+            f"Bland's answer was too large (over {_megabytes(exc.max_bytes)}), "
+            "so I stopped reading it.",
+            "An export without `transcripts` is much smaller.",
+        )
     if isinstance(exc, BlandResponseError):
         return error_message("Bland sent an answer I couldn't read. Try again in a minute.")
     if isinstance(exc, BlandStatusError):
         said = f": {clip(exc.message, 300)}" if exc.message else ""
         return error_message(f"Bland refused the request (HTTP {exc.status_code}){said}.")
     return error_message("Bland could not be asked. Try again in a minute.")
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1024**2:,.0f} MB" if count >= 1024**2 else f"{count:,} bytes"
 
 
 def _origin(exc: BaseException) -> str:

@@ -1,7 +1,9 @@
-"""The Bland client's edge cases: refused connections, error bodies, campaign ids."""
+"""The Bland client's edge cases: refused connections, error bodies, campaign ids, and
+answers that are too slow or too large."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -11,13 +13,21 @@ from bot.bland.client import Backoff, BlandClient
 from bot.bland.errors import (
     BlandConnectionError,
     BlandNotFoundError,
+    BlandResponseError,
     BlandServerError,
     BlandTimeoutError,
+    BlandTooLargeError,
 )
+from bot.bland.limits import Limits
 from bot.demo.server import BlandServer
 from tests.conftest import BLAND_KEY
 
 QUICK = Backoff(initial=0.01, cap=0.02, max_retry_after=0.5)
+SMALL = "DemoSmall0000003-gen-batch"
+MB = 1024 * 1024
+# Without a deadline these tests would wait out a drip of thousands of seconds; the
+# guard turns that into a failure instead of a hang. It is not a timing assertion.
+GUARD = 20
 
 
 def closed_port() -> int:
@@ -56,3 +66,75 @@ async def test_campaign_id_is_checked_with_its_own_words(bland: BlandServer) -> 
         with pytest.raises(InvalidIdError, match="campaign id"):
             await client.list_batches(campaign_id="no spaces")
     assert bland.requests == []
+
+
+async def test_a_dripping_answer_is_given_up_at_the_deadline(bland: BlandServer) -> None:
+    fault = bland.drip_next(5, seconds=1.0)
+    async with (
+        BlandClient(
+            api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK, limits=Limits(deadline=1)
+        ) as client,
+        asyncio.timeout(GUARD),
+    ):
+        with pytest.raises(BlandTimeoutError, match="too slow"):
+            await client.get_batch(SMALL)
+    # The deadline covers the whole request, retries included: nothing is asked again.
+    assert bland.count() == 1
+    await asyncio.wait_for(fault.done.wait(), GUARD)
+
+
+async def test_retries_do_not_sleep_past_the_deadline(bland: BlandServer) -> None:
+    bland.fail_next(5, status=503, retry_after=3)
+    patient = Backoff(initial=0.01, cap=0.02, max_retry_after=10)
+    async with BlandClient(
+        api_key=BLAND_KEY, base_url=bland.url, backoff=patient, limits=Limits(deadline=1)
+    ) as client:
+        with pytest.raises(BlandServerError):
+            await client.get_batch(SMALL)
+    assert bland.count() == 1
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["streamed", "declared"])
+async def test_an_answer_over_the_cap_is_stopped_early(bland: BlandServer, declared: bool) -> None:
+    fault = bland.flood_next(5, size=256 * MB, declared=declared)
+    async with BlandClient(
+        api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK, limits=Limits(max_bytes=MB)
+    ) as client:
+        with pytest.raises(BlandTooLargeError, match="too large"):
+            await client.get_batch(SMALL)
+    await asyncio.wait_for(fault.done.wait(), GUARD)
+    assert bland.count() == 1
+    assert fault.sent < fault.size
+
+
+async def test_an_export_has_its_own_larger_cap(bland: BlandServer) -> None:
+    bland.flood_next(2, size=2 * MB)
+    async with BlandClient(
+        api_key=BLAND_KEY,
+        base_url=bland.url,
+        backoff=QUICK,
+        limits=Limits(max_bytes=MB),
+        export_limits=Limits(max_bytes=4 * MB),
+    ) as client:
+        with pytest.raises(BlandTooLargeError):
+            await client.get_batch(SMALL)
+        # Read whole under the export's cap, then found not to be JSON.
+        with pytest.raises(BlandResponseError) as caught:
+            await client.export_batch(SMALL, transcripts=True)
+    assert not isinstance(caught.value, BlandTooLargeError)
+    assert bland.requests_to(f"/v1/batches/{SMALL}")[-1].query == {
+        "include_calls": "true",
+        "include_transcripts": "true",
+        "include_analysis": "false",
+    }
+
+
+async def test_a_huge_error_body_still_reads_as_its_status(bland: BlandServer) -> None:
+    fault = bland.flood_next(1, size=256 * MB, status=503)
+    async with BlandClient(
+        api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK, limits=Limits(max_bytes=MB)
+    ) as client:
+        detail = await client.get_batch(SMALL)
+    assert detail.batch_params.id == SMALL
+    await asyncio.wait_for(fault.done.wait(), GUARD)
+    assert fault.sent < fault.size

@@ -12,11 +12,19 @@ class BlandConnectionError(BlandError):
 
 
 class BlandTimeoutError(BlandConnectionError):
-    """Bland did not answer in time."""
+    """Bland did not answer in time: a read stalled, or the whole answer missed its deadline."""
 
 
 class BlandResponseError(BlandError):
     """Bland answered with something that is not the documented JSON."""
+
+
+class BlandTooLargeError(BlandResponseError):
+    """Bland's answer passed the size cap, so reading it stopped there."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        super().__init__(f"Bland's answer was too large: over {max_bytes / 1024**2:g} MB")
 
 
 class BlandStatusError(BlandError):

@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
 from bot.bland.client import Backoff, BlandClient, Timeouts
+from bot.bland.limits import Limits
 from bot.demo.server import BlandServer
 from bot.services import Services
 from bot.slack.clients import make_slack_client
@@ -165,13 +166,22 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def app(bland: BlandServer, slack: SlackStandIn, store: Store) -> AsyncIterator[SlackApp]:
+def bland_limits() -> dict[str, Limits]:
+    """BlandClient's `limits`/`export_limits` options: its defaults unless a module overrides."""
+    return {}
+
+
+@pytest.fixture
+async def app(
+    bland: BlandServer, slack: SlackStandIn, store: Store, bland_limits: dict[str, Limits]
+) -> AsyncIterator[SlackApp]:
     client = BlandClient(
         api_key=BLAND_KEY,
         base_url=bland.url,
         backoff=QUICK,
         max_retries=2,
         timeouts=Timeouts(connect=1, read=2),
+        **bland_limits,
     )
     session = aiohttp.ClientSession()
     slack_client = make_slack_client("xoxb-test-token", slack.api_url)
