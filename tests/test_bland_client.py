@@ -1,5 +1,5 @@
 """The Bland client's edge cases: refused connections, error bodies, campaign ids, and
-answers that are too slow or too large."""
+answers that are too slow, too large or carry secrets."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from bot.bland.client import Backoff, BlandClient
 from bot.bland.errors import (
     BlandConnectionError,
     BlandNotFoundError,
+    BlandRateLimitError,
     BlandResponseError,
     BlandServerError,
+    BlandStatusError,
     BlandTimeoutError,
     BlandTooLargeError,
 )
@@ -28,6 +30,14 @@ MB = 1024 * 1024
 # Without a deadline these tests would wait out a drip of thousands of seconds; the
 # guard turns that into a failure instead of a hang. It is not a timing assertion.
 GUARD = 20
+TOKENS = (
+    "sk-live-4f9a8b7c6d5e4f3a2b1c",
+    "org_8f7e6d5c4b3a29181716",
+    "xoxb-1234567890-0987654321-AbCdEfGhIjKl",
+    "Bearer eyJhbGciOiJIUzI1NiJ9.secret",
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3",
+)
 
 
 def closed_port() -> int:
@@ -138,3 +148,40 @@ async def test_a_huge_error_body_still_reads_as_its_status(bland: BlandServer) -
     assert detail.batch_params.id == SMALL
     await asyncio.wait_for(fault.done.wait(), GUARD)
     assert fault.sent < fault.size
+
+
+@pytest.mark.parametrize("status", [400, 200])
+async def test_bland_messages_lose_secrets_and_line_breaks(bland: BlandServer, status: int) -> None:
+    said = f"Bad request for {BLAND_KEY}:\r\n" + " ".join(TOKENS) + "\n2024 INFO forged\x1b[31m"
+    bland.fail_next(1, status=status, message=said)
+    async with BlandClient(api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK) as client:
+        with pytest.raises(BlandStatusError) as caught:
+            await client.get_batch(SMALL)
+    for text in (str(caught.value), caught.value.message or ""):
+        assert "Bad request for" in text
+        assert BLAND_KEY not in text
+        for token in TOKENS:
+            assert token.split()[-1] not in text
+        assert not any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
+@pytest.mark.parametrize("header", ["1e999", "inf", "nan", "-5", "-inf"])
+async def test_a_non_finite_retry_after_crashes_nothing(bland: BlandServer, header: str) -> None:
+    bland.rate_limit_next(5, retry_after=header)
+    async with BlandClient(
+        api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK, max_retries=1
+    ) as client:
+        with pytest.raises(BlandRateLimitError) as caught:
+            await client.get_batch(SMALL)
+    assert caught.value.retry_after is None
+
+
+async def test_a_retry_after_date_without_a_zone_crashes_nothing(bland: BlandServer) -> None:
+    # RFC 5322's "-0000" zone parses to a naive datetime, which cannot be compared to now.
+    bland.rate_limit_next(5, retry_after="Wed, 21 Oct 2015 07:28:00 -0000")
+    async with BlandClient(
+        api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK, max_retries=1
+    ) as client:
+        with pytest.raises(BlandRateLimitError) as caught:
+            await client.get_batch(SMALL)
+    assert caught.value.retry_after == 0

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import random
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class BlandClient:
         self._backoff = backoff
         self._limits = limits
         self._export_limits = export_limits
+        self._secrets = (api_key,)
         self._base = base_url.rstrip("/")
         self._headers = httpx.Headers(
             {"authorization": api_key, "accept": "application/json", "user-agent": USER_AGENT}
@@ -195,7 +197,7 @@ class BlandClient:
                 body = await self._request(
                     "GET", f"/v1/batches/{batch_id}", _STATUS_ONLY, retries=0
                 )
-            found[batch_id] = _parse(BatchDetail, body).status
+            found[batch_id] = self._parse(BatchDetail, body).status
 
         valid = [b for b in batch_ids if is_batch_id(b)]
         tasks = [asyncio.create_task(one(batch_id)) for batch_id in valid]
@@ -232,7 +234,7 @@ class BlandClient:
         """`POST /v1/batches/{id}/stop`. Not retried: stopping twice is not harmless to report."""
         check_batch_id(batch_id)
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
-        return _parse(StopResult, body)
+        return self._parse(StopResult, body)
 
     async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
         """The raw bytes of a GET, for callers that stream them (CSV export), within the
@@ -247,8 +249,11 @@ class BlandClient:
         body = await self._request("GET", path, params, retries=self._max_retries, limits=limits)
         if len(body) > LARGE_BODY:
             # Parsing megabytes takes a while; in a thread, the loop keeps acking meanwhile.
-            return await asyncio.to_thread(_parse, model, body)
-        return _parse(model, body)
+            return await asyncio.to_thread(self._parse, model, body)
+        return self._parse(model, body)
+
+    def _parse(self, model: type[M], body: bytes) -> M:
+        return _parse(model, body, secrets=self._secrets)
 
     async def _send(
         self, method: str, path: str, params: Mapping[str, str], max_bytes: int
@@ -291,7 +296,10 @@ class BlandClient:
                 if status < 400:
                     return body
                 error: BlandError = status_error(
-                    status, _error_message(body), _retry_after(headers.get("retry-after"))
+                    status,
+                    _error_message(body),
+                    _retry_after(headers.get("retry-after")),
+                    secrets=self._secrets,
                 )
                 retryable = status in RETRYABLE_STATUSES
             except TimeoutError:
@@ -339,11 +347,12 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _parse(model: type[M], body: bytes) -> M:
+def _parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
     if getattr(parsed, "status", None) == "error":
-        raise status_error(400, getattr(parsed, "message", None))
+        message = getattr(parsed, "message", None)
+        raise status_error(400, message if isinstance(message, str) else None, secrets=secrets)
     return parsed
 
 
@@ -406,24 +415,31 @@ def _error_message(body: bytes) -> str | None:
         for key in ("message", "error"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()[:300]
+                return value
         errors = data.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             value = errors[0].get("message")
             if isinstance(value, str):
-                return value.strip()[:300]
+                return value
     return None
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, or None when the header is absent or no usable number of seconds."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # `1e999`, `inf`, `nan`, `-5`: no wait can be read from them.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        # A "-0000" zone parses as naive; it means UTC with no zone information.
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
+from bot.bland.redact import redact
+
 
 class BlandError(Exception):
     """Base of every error the Bland client raises."""
@@ -35,7 +40,9 @@ class BlandStatusError(BlandError):
     ) -> None:
         self.status_code = status_code
         self.message = message
-        self.retry_after = retry_after
+        # `Retry-After: 1e999` (or nan, or -5) must not reach arithmetic or round().
+        finite = retry_after is not None and math.isfinite(retry_after) and retry_after >= 0
+        self.retry_after = retry_after if finite else None
         super().__init__(f"HTTP {status_code}: {message}" if message else f"HTTP {status_code}")
 
 
@@ -56,13 +63,21 @@ class BlandServerError(BlandStatusError):
 
 
 def status_error(
-    status_code: int, message: str | None, retry_after: float | None = None
+    status_code: int,
+    message: str | None,
+    retry_after: float | None = None,
+    *,
+    secrets: Iterable[str] = (),
 ) -> BlandStatusError:
     """Map an HTTP status to the error class; Bland's message decides only for 200/400.
 
     Bland sometimes answers 200 or 400 with `{"status": "error", "message": ...}` for
     what is really a missing batch or a bad key, so only then is the wording read.
+    The message is redacted here, once, so that every reply and log line that shows it
+    is free of `secrets` (the API key), token-shaped text and line breaks.
     """
+    if message is not None:
+        message = redact(message, secrets=secrets) or None
     if status_code in (401, 403):
         return BlandAuthError(status_code, message)
     if status_code == 404:
