@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 from contextlib import suppress
@@ -17,6 +18,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app
 from bot.bland.client import BlandClient
+from bot.bland.limits import EXPORT_LIMITS
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.clients import make_slack_client
@@ -43,7 +45,11 @@ class Bot:
         self.host = host
         self.store = open_store(settings.database_url)
         self.bland = BlandClient(
-            api_key=settings.bland_api_key.get_secret_value(), base_url=settings.bland_api_url
+            api_key=settings.bland_api_key.get_secret_value(),
+            base_url=settings.bland_api_url,
+            export_limits=dataclasses.replace(
+                EXPORT_LIMITS, deadline=settings.bland_export_timeout_seconds
+            ),
         )
         # One session for every Slack Web API call and response_url post: without it,
         # slack_sdk and Bolt open a new session (and TLS handshake) per request. Bot is

@@ -30,12 +30,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 async def export_csv(
     request: ExportCsv, services: Services, who: Who, slack: AsyncWebClient
 ) -> Reply:
-    detail = await services.bland.get_batch(
-        request.batch_id,
-        include_calls=True,
-        include_transcripts=request.transcripts,
-        include_analysis=False,
-    )
+    detail = await services.bland.export_batch(request.batch_id, transcripts=request.transcripts)
     label = detail.batch_params.label
     fd, path = tempfile.mkstemp(prefix="batch-", suffix=".csv")
     try:

@@ -113,7 +113,12 @@ async def test_socket_mode_answers_a_command_then_stops_cleanly(
 
 async def test_bad_configuration_names_every_problem(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BLAND_"))}
-    env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN="xoxp-wrong-kind", PORT="eighty")
+    env.update(
+        PYTHONPATH=str(ROOT),
+        SLACK_BOT_TOKEN="xoxp-wrong-kind",
+        PORT="eighty",
+        BLAND_EXPORT_TIMEOUT_SECONDS="0",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -128,4 +133,5 @@ async def test_bad_configuration_names_every_problem(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in output
     assert "BLAND_API_KEY: missing (required)" in output
     assert "PORT:" in output
+    assert "BLAND_EXPORT_TIMEOUT_SECONDS: Input should be greater than 0" in output
     assert "xoxp-wrong-kind" not in output
