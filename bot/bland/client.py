@@ -261,6 +261,10 @@ class BlandClient:
                 retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
+            except (httpx.HTTPError, aiohttp.ClientError) as exc:
+                # A body that fails to decode or a status line that is not HTTP: an answer,
+                # just not a readable one, so it is not retried (as invalid JSON is not).
+                error, retryable = BlandResponseError(type(exc).__name__), False
             if not retryable or attempt >= retries:
                 raise error
             retry_after = error.retry_after if isinstance(error, BlandStatusError) else None
