@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.bland.batch_ids import InvalidIdError, check_batch_id, check_call_ref
+from bot.user_facing import UserFacingError
 from formatters.text import clip
 
 MAX_TEXT = 500
@@ -96,7 +97,7 @@ BatchRequest = (
 )
 
 
-class UsageError(ValueError):
+class UsageError(UserFacingError):
     """The text could not be understood; the message says why, safe to show."""
 
 
@@ -175,7 +176,7 @@ def subject_of(text: str) -> str | None:
     """The batch (or campaign) id that an error about this text should name."""
     try:
         request = parse_batch(text)
-    except ValueError:
+    except UsageError:
         return None
     return getattr(request, "batch_id", None) or getattr(request, "target_id", None)
 

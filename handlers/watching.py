@@ -13,6 +13,7 @@ from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.slack.clients import posting_client
 from bot.storage.base import BATCH, CAMPAIGN, Store, Watch
+from bot.user_facing import UserFacingError
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, progress_message
 from formatters.watches import already_finished, unwatched, watch_list, watching
@@ -177,13 +178,13 @@ def _channel(who: Who) -> str:
     return who.channel_id
 
 
-class NoStoreError(RuntimeError):
+class NoStoreError(UserFacingError):
     """Watching needs the database, which this way of running has not opened."""
 
-    user_message = "Watching needs the bot's database, which isn't open in this mode."
+    default_message = "Watching needs the bot's database, which isn't open in this mode."
 
 
-class NoChannelError(RuntimeError):
+class NoChannelError(UserFacingError):
     """Watching needs a channel to post in."""
 
-    user_message = "Watches post to a channel: run this command in one."
+    default_message = "Watches post to a channel: run this command in one."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class BlandError(Exception):
-    """Base of every error the Bland client raises."""
+    """Base of every error the Bland client raises: catch this, never ValueError."""
 
 
 class BlandConnectionError(BlandError):
@@ -16,7 +16,8 @@ class BlandTimeoutError(BlandConnectionError):
 
 
 class BlandResponseError(BlandError):
-    """Bland answered with something that is not the documented JSON."""
+    """Bland answered with something we cannot read: not HTTP, not the documented JSON,
+    or a batch without a status."""
 
 
 class BlandStatusError(BlandError):
