@@ -15,8 +15,27 @@ MAX_LIST_LIMIT = 1000
 MAX_PAGE = 100_000
 
 
+class _NoSubject:
+    """A request about no one batch: an error while answering it names none."""
+
+    @property
+    def subject(self) -> str | None:
+        return None
+
+
 @dataclass(frozen=True)
-class ListBatches:
+class _AboutBatch:
+    """A request about one batch: an error while answering it names the batch."""
+
+    batch_id: str
+
+    @property
+    def subject(self) -> str | None:
+        return self.batch_id
+
+
+@dataclass(frozen=True)
+class ListBatches(_NoSubject):
     campaign_id: str | None = None
     limit: int | None = None
     start: int | None = None
@@ -25,24 +44,22 @@ class ListBatches:
 
 
 @dataclass(frozen=True)
-class ShowBatch:
-    batch_id: str
+class ShowBatch(_AboutBatch):
+    pass
 
 
 @dataclass(frozen=True)
-class ListCalls:
-    batch_id: str
+class ListCalls(_AboutBatch):
     page: int = 1
 
 
 @dataclass(frozen=True)
-class PickTranscript:
-    batch_id: str
+class PickTranscript(_AboutBatch):
+    pass
 
 
 @dataclass(frozen=True)
-class ShowTranscript:
-    batch_id: str
+class ShowTranscript(_AboutBatch):
     call_ref: str
     page: int = 1
 
@@ -53,6 +70,10 @@ class WatchBatch:
     kind: str = "batch"
     error_threshold: float | None = None
 
+    @property
+    def subject(self) -> str | None:
+        return self.target_id
+
 
 @dataclass(frozen=True)
 class UnwatchBatch:
@@ -61,25 +82,28 @@ class UnwatchBatch:
     # Set only by App Home buttons, which have no channel of their own.
     channel_id: str | None = None
 
+    @property
+    def subject(self) -> str | None:
+        return self.target_id
+
 
 @dataclass(frozen=True)
-class ListWatches:
+class ListWatches(_NoSubject):
     pass
 
 
 @dataclass(frozen=True)
-class ExportCsv:
-    batch_id: str
+class ExportCsv(_AboutBatch):
     transcripts: bool = False
 
 
 @dataclass(frozen=True)
-class StopBatch:
-    batch_id: str
+class StopBatch(_AboutBatch):
+    pass
 
 
 @dataclass(frozen=True)
-class Help:
+class Help(_NoSubject):
     reason: str | None = None
 
 
@@ -170,15 +194,6 @@ def parse_batch(text: str) -> BatchRequest:
     if len(words) != 1:
         raise UsageError(f"I don't understand `{_show(' '.join(words))}`.")
     return ShowBatch(_checked_id(words[0], "batch"))
-
-
-def subject_of(text: str) -> str | None:
-    """The batch (or campaign) id that an error about this text should name."""
-    try:
-        request = parse_batch(text)
-    except UsageError:
-        return None
-    return getattr(request, "batch_id", None) or getattr(request, "target_id", None)
 
 
 def _unwatch(rest: list[str]) -> UnwatchBatch:

@@ -1,4 +1,4 @@
-"""Errors written for the user reach them as written, through the real listener."""
+"""Failures reach the user in their own plain words, naming what was asked about."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.demo.server import BlandServer
 from bot.preview import preview
 from bot.services import Services
 from tests.conftest import BLAND_KEY
+from tests.handlers.conftest import SlackApp
 
 SMALL = "DemoSmall0000003-gen-batch"
 
@@ -27,3 +28,9 @@ async def test_what_this_mode_cannot_do_is_said_plainly(
         [sent] = await preview(command, Services(bland=client))
     assert sent["response_type"] == "ephemeral"
     assert sent["text"].startswith(told)
+
+
+async def test_a_click_on_an_unknown_batch_names_it(app: SlackApp) -> None:
+    _, token = await app.click("batch_open", "NoSuchBatch123")
+    [reply] = await app.slack.wait_for_response(token)
+    assert "Bland has no batch or call `NoSuchBatch123`." in reply["text"]
