@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.bland.models import IN_PROGRESS
-from bot.storage.base import Alert, Watch
+from bot.storage.base import Alert, AlertKind, AlertState, Watch, WatchKind, WatchState
 
 Row = dict[str, Any]
 
@@ -25,12 +25,13 @@ WATCH_SELECT = (
     "SELECT w.channel_id, w.kind, w.target_id, w.label, w.created_by, w.created_at, "
     "w.state, w.batch_status, w.error_threshold, w.progress_ts, w.progress_shown, "
     "b.calls_total, b.calls_completed, b.calls_errored, "
-    "CASE WHEN w.kind = 'campaign' THEN (SELECT COUNT(*) FROM batches c "
+    f"CASE WHEN w.kind = '{WatchKind.CAMPAIGN}' THEN (SELECT COUNT(*) FROM batches c "
     " WHERE c.campaign_id = w.target_id) END AS batches_seen, "
-    "CASE WHEN w.kind = 'campaign' THEN (SELECT COUNT(*) FROM batches c "
+    f"CASE WHEN w.kind = '{WatchKind.CAMPAIGN}' THEN (SELECT COUNT(*) FROM batches c "
     f" WHERE c.campaign_id = w.target_id AND c.state = 'watching' "
     f" AND c.status = '{IN_PROGRESS}') END AS batches_running "
-    "FROM watches w LEFT JOIN batches b ON w.kind = 'batch' AND b.batch_id = w.target_id "
+    f"FROM watches w LEFT JOIN batches b ON w.kind = '{WatchKind.BATCH}' "
+    "AND b.batch_id = w.target_id "
 )
 
 
@@ -46,12 +47,12 @@ def _watch(row: Row) -> Watch:
     threshold = row["error_threshold"]
     return Watch(
         channel_id=row["channel_id"],
-        kind=row["kind"],
+        kind=WatchKind(row["kind"]),
         target_id=row["target_id"],
         label=row["label"],
         created_by=row["created_by"],
         created_at=_time(row["created_at"]),
-        state=row["state"],
+        state=WatchState(row["state"]),
         batch_status=row["batch_status"],
         error_threshold=None if threshold is None else float(threshold),
         calls_total=_int(row.get("calls_total")),
@@ -74,11 +75,11 @@ def _alert(row: Row, *, claimed: bool = False) -> Alert:
         batch_id=row["batch_id"],
         channel_id=row["channel_id"],
         message=message,
-        state=row["state"],
+        state=AlertState(row["state"]),
         attempts=int(row["attempts"]) - (1 if claimed else 0),
         created_at=_time(row["created_at"]),
         message_ts=row["message_ts"],
         last_error=row["last_error"],
-        kind=row["kind"],
+        kind=AlertKind(row["kind"]),
         target_ts=row["target_ts"],
     )

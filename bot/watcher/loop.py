@@ -42,14 +42,7 @@ from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
-from bot.storage.base import (
-    BATCH,
-    DueBatch,
-    DueCampaign,
-    PollDone,
-    Store,
-    Watch,
-)
+from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
@@ -292,7 +285,7 @@ class Watcher:
                 final,
                 batch_id=batch_id,
                 mention_user_ids=[watch.created_by],
-                label=watch.label if watch.kind == BATCH else None,
+                label=watch.label if watch.kind == WatchKind.BATCH else None,
             )
             return alert.as_kwargs()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.demo.server import BlandServer
 from bot.storage import open_store
-from bot.storage.base import SENT
+from bot.storage.base import AlertState
 from tests.conftest import BLAND_KEY
 from tests.postgres_server import PostgresServer
 from tests.watcher.conftest import RealClockSlack, eventually, in_progress_batch
@@ -141,7 +141,7 @@ async def test_processes_share_polls_and_alert_exactly_once(
     alerts = await store.list_alerts()
     await store.close()
     assert len(alerts) == len(expected)
-    assert {a.state for a in alerts} == {SENT}
+    assert {a.state for a in alerts} == {AlertState.SENT}
     for batch in BATCHES:
         summaries = [
             r
