@@ -186,7 +186,7 @@ class BlandClient:
                 body = await self._request(
                     "GET", f"/v1/batches/{batch_id}", _STATUS_ONLY, retries=0
                 )
-            found[batch_id] = _parse(BatchDetail, body).status
+            found[batch_id] = parse(BatchDetail, body).status
 
         valid = [b for b in batch_ids if is_batch_id(b)]
         tasks = [asyncio.create_task(one(batch_id)) for batch_id in valid]
@@ -210,7 +210,7 @@ class BlandClient:
         """`POST /v1/batches/{id}/stop`. Not retried: stopping twice is not harmless to report."""
         check_batch_id(batch_id)
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
-        return _parse(StopResult, body)
+        return parse(StopResult, body)
 
     async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
         """The raw bytes of a GET, for callers that stream them (CSV export)."""
@@ -220,8 +220,8 @@ class BlandClient:
         body = await self._request("GET", path, params, retries=self._max_retries)
         if len(body) > LARGE_BODY:
             # Parsing megabytes takes a while; in a thread, the loop keeps acking meanwhile.
-            return await asyncio.to_thread(_parse, model, body)
-        return _parse(model, body)
+            return await asyncio.to_thread(parse, model, body)
+        return parse(model, body)
 
     async def _send(
         self, method: str, path: str, params: Mapping[str, str]
@@ -294,7 +294,8 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _parse(model: type[M], body: bytes) -> M:
+def parse(model: type[M], body: bytes) -> M:
+    """`body` as `model`, repaired where it is odd; raises a BlandError, never ValueError."""
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
     if getattr(parsed, "status", None) == "error":

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.storage.base import Alert, AlertKind, AlertState, Watch, WatchState
 from bot.storage.sql_base import SqlBase, Tx
-from bot.storage.sql_rows import ALERT_COLUMNS, _alert
+from bot.storage.sql_rows import ALERT_COLUMNS, read_alert
 
 
 class OutboxSql(SqlBase):
@@ -41,7 +41,7 @@ class OutboxSql(SqlBase):
             kind,
             target_ts,
         )
-        return _alert(inserted[0]) if inserted else None
+        return read_alert(inserted[0]) if inserted else None
 
     async def claim_alerts(self, *, owner: str, limit: int, lease_seconds: float) -> list[Alert]:
         if limit <= 0:
@@ -63,7 +63,7 @@ class OutboxSql(SqlBase):
                 lease_seconds,
                 limit,
             )
-        alerts = [_alert(row, claimed=True) for row in rows]
+        alerts = [read_alert(row, claimed=True) for row in rows]
         return sorted(alerts, key=lambda a: a.created_at)
 
     async def mark_alert_sent(self, alert_id: str, *, message_ts: str) -> bool:
@@ -132,4 +132,4 @@ class OutboxSql(SqlBase):
                 batch_id,
                 batch_id,
             )
-        return [_alert(row) for row in rows]
+        return [read_alert(row) for row in rows]

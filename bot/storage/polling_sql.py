@@ -19,7 +19,7 @@ from bot.storage.base import (
 )
 from bot.storage.outbox_sql import OutboxSql
 from bot.storage.sql_base import Tx
-from bot.storage.sql_rows import _W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, _watch
+from bot.storage.sql_rows import W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, read_watch
 
 # A watch `w` of batch `b` whose channel has not been warned about it yet.
 _NOT_WARNED = (
@@ -188,11 +188,11 @@ class PollingSql(OutboxSql):
             if render_warning is None or percent is None:
                 return []
             rows = await tx.fetch(
-                f"SELECT {_W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
+                f"SELECT {W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
                 "AND w.target_id = ? "
                 f"AND w.state = '{WatchState.ACTIVE}' AND w.error_threshold IS NOT NULL "
                 "UNION ALL "
-                f"SELECT {_W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
+                f"SELECT {W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
                 f"WHERE w.kind = '{WatchKind.CAMPAIGN}' AND b.batch_id = ? "
                 f"AND w.state = '{WatchState.ACTIVE}' "
                 "AND w.error_threshold IS NOT NULL",
@@ -205,7 +205,7 @@ class PollingSql(OutboxSql):
             for row in sorted(
                 rows, key=lambda r: (str(r["channel_id"]), r["kind"] != WatchKind.BATCH)
             ):
-                watch = _watch(row)
+                watch = read_watch(row)
                 threshold = watch.error_threshold
                 if watch.channel_id in warned or threshold is None or percent <= threshold:
                     continue
@@ -227,7 +227,7 @@ class PollingSql(OutboxSql):
                 batch_id,
                 shown,
             )
-        return [_watch(row) for row in rows]
+        return [read_watch(row) for row in rows]
 
     async def mark_progress_shown(
         self, *, channel_id: str, batch_id: str, ts: str, shown: str
@@ -254,7 +254,7 @@ class PollingSql(OutboxSql):
             if not batch:
                 return 0
             direct = await tx.fetch(
-                f"SELECT {_W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
+                f"SELECT {W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
                 f"AND w.target_id = ? AND w.state = '{WatchState.ACTIVE}'",
                 batch_id,
             )
@@ -271,7 +271,7 @@ class PollingSql(OutboxSql):
         seen_running = batch["status"] == IN_PROGRESS
         created = batch["bland_created_at"]
         rows = await tx.fetch(
-            f"SELECT {_W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
+            f"SELECT {W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
             f"WHERE w.kind = '{WatchKind.CAMPAIGN}' AND b.batch_id = ? "
             f"AND w.state = '{WatchState.ACTIVE}' "
             "ORDER BY w.channel_id",
@@ -279,7 +279,7 @@ class PollingSql(OutboxSql):
         )
         chosen: list[Watch] = []
         for row in rows:
-            watch = _watch(row)
+            watch = read_watch(row)
             if watch.channel_id in exclude:
                 continue
             if seen_running or (created is not None and float(created) >= float(row["created_at"])):
@@ -329,7 +329,7 @@ class PollingSql(OutboxSql):
             watches.sort(key=lambda r: str(r["channel_id"]))
             alerts: list[Alert] = []
             for row in watches:
-                watch = _watch(row)
+                watch = read_watch(row)
                 alert = await self._queue(tx, batch_id, watch, render(watch), AlertKind.COMPLETION)
                 if alert is not None:
                     alerts.append(alert)
@@ -345,7 +345,7 @@ class PollingSql(OutboxSql):
                 for row in watches:
                     if not row["progress_ts"] or row["progress_shown"] == FINAL:
                         continue
-                    watch = _watch(row)
+                    watch = read_watch(row)
                     alert = await self._queue(
                         tx,
                         batch_id,

@@ -36,14 +36,15 @@ WATCH_SELECT = (
 
 
 # Watch columns qualified by the alias `w`, for queries that join.
-_W_COLUMNS = ", ".join(f"w.{c.strip()}" for c in WATCH_COLUMNS.split(","))
+W_COLUMNS = ", ".join(f"w.{c.strip()}" for c in WATCH_COLUMNS.split(","))
 
 
 def _time(value: float) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def _watch(row: Row) -> Watch:
+def read_watch(row: Row) -> Watch:
+    """A row of WATCH_COLUMNS (or WATCH_SELECT) as a Watch, its kind and state as enums."""
     threshold = row["error_threshold"]
     return Watch(
         channel_id=row["channel_id"],
@@ -68,7 +69,8 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _alert(row: Row, *, claimed: bool = False) -> Alert:
+def read_alert(row: Row, *, claimed: bool = False) -> Alert:
+    """A row of ALERT_COLUMNS as an Alert; `claimed`: the row's attempts count this claim."""
     message: dict[str, Any] = json.loads(row["message"])
     return Alert(
         id=row["id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.bland.stats import CallCounts
 from bot.storage.base import FINAL, AlertKind, Render, Watch, WatchKind, WatchState
 from bot.storage.outbox_sql import OutboxSql
-from bot.storage.sql_rows import WATCH_SELECT, _watch
+from bot.storage.sql_rows import WATCH_SELECT, read_watch
 
 
 class WatchesSql(OutboxSql):
@@ -99,7 +99,7 @@ class WatchesSql(OutboxSql):
                 WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
                 *key,
             )
-        return _watch(row[0]), created
+        return read_watch(row[0]), created
 
     async def remove_watch(
         self,
@@ -119,7 +119,7 @@ class WatchesSql(OutboxSql):
                 "DELETE FROM watches WHERE channel_id = ? AND kind = ? AND target_id = ?", *key
             )
             if removed and rows and render_progress is not None:
-                watch = _watch(rows[0])
+                watch = read_watch(rows[0])
                 # A message already final (the batch finished) keeps its final state.
                 if watch.progress_ts and rows[0]["progress_shown"] != FINAL:
                     await self._queue(
@@ -145,7 +145,7 @@ class WatchesSql(OutboxSql):
                 created_by,
                 created_by,
             )
-        return [_watch(row) for row in rows]
+        return [read_watch(row) for row in rows]
 
     async def set_progress_message(
         self, *, channel_id: str, batch_id: str, ts: str, counts: CallCounts
