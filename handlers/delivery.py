@@ -69,7 +69,7 @@ async def deliver(
         "text": reply.message.text,
         "blocks": reply.message.blocks,
         "response_type": "in_channel" if reply.public else "ephemeral",
-        "replace_original": replace_original or reply.replace_original,
+        "replace_original": replace_original,
     }
     url = getattr(respond, "response_url", None)
     try:

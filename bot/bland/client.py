@@ -212,10 +212,6 @@ class BlandClient:
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
         return parse(StopResult, body)
 
-    async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
-        """The raw bytes of a GET, for callers that stream them (CSV export)."""
-        return await self._request("GET", path, params, retries=self._max_retries)
-
     async def _get(self, model: type[M], path: str, params: Mapping[str, str]) -> M:
         body = await self._request("GET", path, params, retries=self._max_retries)
         if len(body) > LARGE_BODY:
