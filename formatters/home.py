@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bland.batch_ids import is_batch_id
 from bot.bland.models import BatchSummary
+from bot.storage.base import WatchKind, WatchState
 from formatters import action_ids
 from formatters.blocks import (
     MAX_VIEW_BLOCKS,
@@ -77,23 +78,25 @@ def home_view(
 
 
 def _watch(watch: Watch) -> Block:
-    what = "Campaign" if watch.kind == "campaign" else "Batch"
-    state = "" if watch.state == "active" else f" · _{clip(watch.state, WATCH_STATE_WIDTH)}_"
-    status = watched_status(watch.batch_status) if watch.kind == "batch" else "every batch"
-    if watch.kind == "batch" and watch.calls_total:
+    what = "Campaign" if watch.kind == WatchKind.CAMPAIGN else "Batch"
+    state = (
+        "" if watch.state == WatchState.ACTIVE else f" · _{clip(watch.state, WATCH_STATE_WIDTH)}_"
+    )
+    status = watched_status(watch.batch_status) if watch.kind == WatchKind.BATCH else "every batch"
+    if watch.kind == WatchKind.BATCH and watch.calls_total:
         done = watch.calls_completed or 0
         status += (
             f" · `{progress(done, watch.calls_total, width=12)}` {done:,}/{watch.calls_total:,}"
         )
-    elif watch.kind == "campaign" and watch.batches_seen:
+    elif watch.kind == WatchKind.CAMPAIGN and watch.batches_seen:
         status += f" · {watch.batches_seen:,} found, {watch.batches_running or 0:,} running"
     text = (
         f"{what} {batch_name(watch.target_id, watch.label, label_width=HOME_LABEL_WIDTH)}\n"
         f"<#{clip(watch.channel_id, SLACK_ID_WIDTH)}> · {status}{state}"
     )
-    prefix = "campaign:" if watch.kind == "campaign" else ""
+    prefix = "campaign:" if watch.kind == WatchKind.CAMPAIGN else ""
     options = [option("Unwatch", f"unwatch {prefix}{watch.target_id} in:{watch.channel_id}")]
-    if watch.kind == "batch":
+    if watch.kind == WatchKind.BATCH:
         options.insert(0, option("Open", watch.target_id))
     menu = {"type": "overflow", "action_id": action_ids.HOME_MENU, "options": options}
     return section(text, accessory=menu)

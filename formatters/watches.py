@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.storage.base import WatchKind, WatchState
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
 from formatters.charts import progress
@@ -18,15 +19,15 @@ if TYPE_CHECKING:
 MAX_LISTED = 45
 
 
-def _target(kind: str, target_id: str, label: str | None) -> str:
-    what = "campaign" if kind == "campaign" else "batch"
+def _target(kind: WatchKind, target_id: str, label: str | None) -> str:
+    what = "campaign" if kind == WatchKind.CAMPAIGN else "batch"
     # A campaign is named the way a batch is: its label, then its id.
     return f"{what} {batch_name(target_id, label)}"
 
 
 def watching(
     *,
-    kind: str,
+    kind: WatchKind,
     target_id: str,
     label: str | None,
     user_id: str,
@@ -37,7 +38,7 @@ def watching(
 ) -> Message:
     """Confirmation, shown in the channel so everyone knows an alert will come."""
     target = _target(kind, target_id, label)
-    if kind == "campaign":
+    if kind == WatchKind.CAMPAIGN:
         promise = (
             "I'll post here when each of its batches finishes: batches created from now on "
             "and those still running (batches that already finished stay quiet)."
@@ -53,13 +54,13 @@ def watching(
     if empty_campaign:
         text += " It has no batches yet; new ones are picked up as they appear."
     if error_threshold is not None:
-        which = "a batch's" if kind == "campaign" else "its"
+        which = "a batch's" if kind == WatchKind.CAMPAIGN else "its"
         text += (
             f" If more than {error_threshold:g}% of {which} finished calls error while it "
             "runs, I'll warn here once."
         )
     blocks: list[Block] = [section(text)]
-    if kind == "batch":
+    if kind == WatchKind.BATCH:
         blocks.append(
             actions(
                 button("Details", action_ids.OPEN, target_id),
@@ -75,7 +76,7 @@ def watching(
     return message(text, blocks)
 
 
-def unwatched(*, kind: str, target_id: str, removed: bool) -> Message:
+def unwatched(*, kind: WatchKind, target_id: str, removed: bool) -> Message:
     target = _target(kind, target_id, None)
     if removed:
         text = f":no_bell: Stopped watching {target} in this channel."
@@ -104,8 +105,12 @@ def watch_list(watches: Sequence[Watch]) -> Message:
         context(plural(len(watches), "watch", "watches")),
     ]
     for watch in watches[:MAX_LISTED]:
-        state = "" if watch.state == "active" else f" · _{clip(watch.state, WATCH_STATE_WIDTH)}_"
-        if watch.kind == "batch":
+        state = (
+            ""
+            if watch.state == WatchState.ACTIVE
+            else f" · _{clip(watch.state, WATCH_STATE_WIDTH)}_"
+        )
+        if watch.kind == WatchKind.BATCH:
             status = watched_status(watch.batch_status)
         else:
             status = _campaign_status(watch)
@@ -116,7 +121,9 @@ def watch_list(watches: Sequence[Watch]) -> Message:
         extra = _progress_line(watch)
         if extra:
             lines += f"\n{extra}"
-        value = f"unwatch {'campaign:' if watch.kind == 'campaign' else ''}{watch.target_id}"
+        value = (
+            f"unwatch {'campaign:' if watch.kind == WatchKind.CAMPAIGN else ''}{watch.target_id}"
+        )
         blocks.append(section(lines, accessory=button("Unwatch", action_ids.UNWATCH, value)))
     if len(watches) > MAX_LISTED:
         blocks.append(context(f"_…and {len(watches) - MAX_LISTED:,} more_"))
@@ -133,7 +140,7 @@ def _campaign_status(watch: Watch) -> str:
 def _progress_line(watch: Watch) -> str:
     parts = []
     done, total = watch.calls_completed, watch.calls_total
-    if watch.kind == "batch" and done is not None and total is not None:
+    if watch.kind == WatchKind.BATCH and done is not None and total is not None:
         parts.append(
             f"`{progress(done, total)}` {done:,} of {total:,} calls · "
             f"{(watch.calls_errored or 0):,} errored"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 
-from bot.bland.batch_ids import InvalidIdError
 from bot.bland.errors import (
     BlandAuthError,
     BlandConnectionError,
@@ -18,6 +17,7 @@ from bot.bland.errors import (
     BlandTimeoutError,
     BlandTooLargeError,
 )
+from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.help import help_message
@@ -31,13 +31,11 @@ def describe_error(exc: BaseException, *, subject: str | None = None) -> Message
     """Map any failure to a clear message; `subject` names the batch or call involved."""
     if isinstance(exc, UsageError):
         return help_message(str(exc))
-    if isinstance(exc, InvalidIdError):
+    # Before BlandError: an id refused before any request is both, and says it best itself.
+    if isinstance(exc, UserFacingError):
         return error_message(str(exc))
     if isinstance(exc, BlandError):
         return _bland(exc, subject)
-    user_message = getattr(exc, "user_message", None)
-    if isinstance(user_message, str):
-        return error_message(user_message)
     where = _origin(exc)
     log.error("unexpected %s in a listener at %s", type(exc).__name__, where)
     log.debug("unexpected error detail", exc_info=exc)

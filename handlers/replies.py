@@ -13,7 +13,6 @@ class Reply:
 
     message: Message
     public: bool = False
-    replace_original: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services import Services
+from bot.storage.base import WatchKind, WatchState
 from formatters.batch_summary import batch_summary
 from formatters.blocks import Message
 from handlers.replies import Who
@@ -15,6 +16,7 @@ async def summary(services: Services, batch_id: str, who: Who) -> Message:
     if services.store is not None and who.channel_id:
         watches = await services.store.list_watches(channel_id=who.channel_id)
         watched = any(
-            w.kind == "batch" and w.target_id == batch_id and w.state != "done" for w in watches
+            w.kind == WatchKind.BATCH and w.target_id == batch_id and w.state != WatchState.DONE
+            for w in watches
         )
     return batch_summary(detail, batch_id=batch_id, watching=watched)

@@ -12,7 +12,8 @@ from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.slack.clients import posting_client
-from bot.storage.base import BATCH, CAMPAIGN, Store, Watch
+from bot.storage.base import Store, Watch, WatchKind
+from bot.user_facing import UserFacingError
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, progress_message
 from formatters.watches import already_finished, unwatched, watch_list, watching
@@ -32,10 +33,8 @@ async def watch(
     services: Services, request: WatchBatch, who: Who, *, slack: AsyncWebClient | None = None
 ) -> Reply:
     store = _store(services)
-    if request.kind == CAMPAIGN:
+    if request.kind == WatchKind.CAMPAIGN:
         return await _watch_campaign(services, store, request, who)
-    if request.kind != BATCH:
-        return Reply(error_message("Watch a batch or a campaign: `campaign:&lt;id&gt;`."))
     batch_id = request.target_id
     # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
     # With a channel to post in, the calls come too (never transcripts): the counts the
@@ -51,7 +50,7 @@ async def watch(
     channel = _channel(who)
     found, created = await store.add_watch(
         channel_id=channel,
-        kind=BATCH,
+        kind=WatchKind.BATCH,
         target_id=batch_id,
         label=probe.batch_params.label,
         created_by=who.user_id,
@@ -61,7 +60,7 @@ async def watch(
     if slack is not None and found.progress_ts is None:
         posted = await _post_progress(store, slack, found, probe)
     message = watching(
-        kind=BATCH,
+        kind=WatchKind.BATCH,
         target_id=batch_id,
         label=found.label,
         user_id=who.user_id,
@@ -82,14 +81,14 @@ async def _watch_campaign(services: Services, store: Store, request: WatchBatch,
     sample = await services.bland.list_batches(campaign_id=campaign_id, limit=1)
     found, created = await store.add_watch(
         channel_id=channel,
-        kind=CAMPAIGN,
+        kind=WatchKind.CAMPAIGN,
         target_id=campaign_id,
         label=None,
         created_by=who.user_id,
         error_threshold=request.error_threshold,
     )
     message = watching(
-        kind=CAMPAIGN,
+        kind=WatchKind.CAMPAIGN,
         target_id=campaign_id,
         label=None,
         user_id=who.user_id,
@@ -177,13 +176,13 @@ def _channel(who: Who) -> str:
     return who.channel_id
 
 
-class NoStoreError(RuntimeError):
+class NoStoreError(UserFacingError):
     """Watching needs the database, which this way of running has not opened."""
 
-    user_message = "Watching needs the bot's database, which isn't open in this mode."
+    default_message = "Watching needs the bot's database, which isn't open in this mode."
 
 
-class NoChannelError(RuntimeError):
+class NoChannelError(UserFacingError):
     """Watching needs a channel to post in."""
 
-    user_message = "Watches post to a channel: run this command in one."
+    default_message = "Watches post to a channel: run this command in one."

@@ -236,13 +236,6 @@ class BlandClient:
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
         return self._parse(StopResult, body)
 
-    async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
-        """The raw bytes of a GET, for callers that stream them (CSV export), within the
-        export's limits."""
-        return await self._request(
-            "GET", path, params, retries=self._max_retries, limits=self._export_limits
-        )
-
     async def _get(
         self, model: type[M], path: str, params: Mapping[str, str], *, limits: Limits | None = None
     ) -> M:
@@ -253,7 +246,7 @@ class BlandClient:
         return self._parse(model, body)
 
     def _parse(self, model: type[M], body: bytes) -> M:
-        return _parse(model, body, secrets=self._secrets)
+        return parse(model, body, secrets=self._secrets)
 
     async def _send(
         self, method: str, path: str, params: Mapping[str, str], max_bytes: int
@@ -316,6 +309,10 @@ class BlandClient:
                 retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
+            except (httpx.HTTPError, aiohttp.ClientError) as exc:
+                # A body that fails to decode or a status line that is not HTTP: an answer,
+                # just not a readable one, so it is not retried (as invalid JSON is not).
+                error, retryable = BlandResponseError(type(exc).__name__), False
             if not retryable or attempt >= retries:
                 raise error
             retry_after = error.retry_after if isinstance(error, BlandStatusError) else None
@@ -347,7 +344,8 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
+def parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
+    """`body` as `model`, repaired where it is odd; raises a BlandError, never ValueError."""
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
     if getattr(parsed, "status", None) == "error":

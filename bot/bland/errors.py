@@ -9,7 +9,7 @@ from bot.bland.redact import redact
 
 
 class BlandError(Exception):
-    """Base of every error the Bland client raises."""
+    """Base of every error the Bland client raises: catch this, never ValueError."""
 
 
 class BlandConnectionError(BlandError):
@@ -21,7 +21,8 @@ class BlandTimeoutError(BlandConnectionError):
 
 
 class BlandResponseError(BlandError):
-    """Bland answered with something that is not the documented JSON."""
+    """Bland answered with something we cannot read: not HTTP, not the documented JSON,
+    or a batch without a status."""
 
 
 class BlandTooLargeError(BlandResponseError):

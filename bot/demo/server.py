@@ -139,12 +139,6 @@ class BlandServer:
     def count(self, path: str | None = None, *, method: str | None = None) -> int:
         return len(self.requests_to(path, method=method))
 
-    def counts_by_path(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for request in self.requests:
-            counts[request.path] = counts.get(request.path, 0) + 1
-        return counts
-
     def reset_requests(self) -> None:
         self.requests.clear()
 

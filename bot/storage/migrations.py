@@ -135,5 +135,3 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
 )
-
-LATEST = MIGRATIONS[-1].version

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.bland.batch_ids import check_batch_id
+from bot.bland.batch_ids import is_batch_id
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
 from bot.bland.models import BatchSummary
@@ -39,7 +39,7 @@ class CampaignScanner:
         campaign_id = due.campaign_id
         try:
             listing = await self._bland.list_batches(campaign_id=campaign_id)
-        except (BlandError, ValueError) as exc:
+        except BlandError as exc:
             delay = backoff_delay(due.failures + 1, self._scan_seconds)
             log.warning(
                 "listing campaign %s failed (%s: %s); next try in %.1fs",
@@ -72,9 +72,7 @@ def _seen(entry: BatchSummary, campaign_id: str) -> SeenBatch | None:
     """A listed batch worth polling: a valid id, in this campaign (Bland filtered it)."""
     if not entry.batch_id or entry.campaign_id not in (None, campaign_id):
         return None
-    try:
-        check_batch_id(entry.batch_id)
-    except ValueError:
+    if not is_batch_id(entry.batch_id):
         return None
     created = parse_time(entry.created_at)
     return SeenBatch(entry.batch_id, created.timestamp() if created else None)

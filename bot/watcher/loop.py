@@ -39,17 +39,10 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.client import BlandClient
-from bot.bland.errors import BlandError
+from bot.bland.errors import BlandError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
-from bot.storage.base import (
-    BATCH,
-    DueBatch,
-    DueCampaign,
-    PollDone,
-    Store,
-    Watch,
-)
+from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
@@ -277,7 +270,7 @@ class Watcher:
                 _check_status(final)
             # Nobody to tell (a campaign's batch that ended before its watch began): the
             # completion is recorded without fetching the calls.
-        except (BlandError, ValueError) as exc:
+        except BlandError as exc:
             await self._poll_failed(due, exc)
             return
         if final.in_progress:
@@ -292,7 +285,7 @@ class Watcher:
                 final,
                 batch_id=batch_id,
                 mention_user_ids=[watch.created_by],
-                label=watch.label if watch.kind == BATCH else None,
+                label=watch.label if watch.kind == WatchKind.BATCH else None,
             )
             return alert.as_kwargs()
 
@@ -357,4 +350,4 @@ class Watcher:
 def _check_status(detail: AnyBatch) -> None:
     """A 200 without a status is not a finished batch: count it as a failed poll."""
     if not (detail.status or "").strip():
-        raise ValueError("Bland's answer has no batch status")
+        raise BlandResponseError("Bland's answer has no batch status")

@@ -4,8 +4,10 @@ answers that are too slow, too large or carry secrets."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 
 from bot.bland.batch_ids import InvalidIdError
 from bot.bland.client import Backoff, BlandClient
@@ -179,3 +181,48 @@ async def test_a_retry_after_date_without_a_zone_crashes_nothing(bland: BlandSer
         with pytest.raises(BlandRateLimitError) as caught:
             await client.get_batch(SMALL)
     assert caught.value.retry_after == 0
+
+
+@pytest.fixture
+async def gzip_liar() -> AsyncIterator[str]:
+    """A server whose 200 claims a gzip body that is not gzip."""
+
+    async def lie(request: web.Request) -> web.Response:
+        return web.Response(body=b'{"not": "gzip"}', headers={"content-encoding": "gzip"})
+
+    app = web.Application()
+    app.router.add_get("/v1/batches", lie)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def not_http() -> AsyncIterator[str]:
+    """A server that answers every request with a status line HTTP cannot parse."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 2x0 WHAT\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_body_that_cannot_be_decoded_is_a_bland_error(gzip_liar: str) -> None:
+    async with BlandClient(api_key="k", base_url=gzip_liar, backoff=QUICK) as client:
+        with pytest.raises(BlandResponseError):
+            await client.list_batches()
+
+
+async def test_an_answer_that_is_not_http_is_a_bland_error(not_http: str) -> None:
+    async with BlandClient(api_key="k", base_url=not_http, backoff=QUICK) as client:
+        with pytest.raises(BlandResponseError):
+            await client.list_batches()

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.bland.client import _parse
+from bot.bland.client import parse
 from bot.bland.models import BatchDetail, BatchList
 from formatters.batch_list import batch_list
 from formatters.batch_summary import batch_summary
@@ -133,7 +133,7 @@ SETTINGS = settings(
 @SETTINGS
 @given(detail, st.integers(-5, 50))
 def test_batch_views(payload: dict[str, Any], page: int) -> None:
-    model = _parse(BatchDetail, json.dumps(payload).encode())
+    model = parse(BatchDetail, json.dumps(payload).encode())
     check_message(batch_summary(model, batch_id="AAcQq8zXxLB56LWg-gen-batch", watching=False))
     check_message(
         calls_page(model.call_data, batch_id="b1", label=model.batch_params.label, page=page)
@@ -163,5 +163,5 @@ def test_batch_views(payload: dict[str, Any], page: int) -> None:
     st.booleans(),
 )
 def test_batch_list(entries: list[Any], more: bool) -> None:
-    model = _parse(BatchList, json.dumps({"status": "success", "batches": entries}).encode())
+    model = parse(BatchList, json.dumps({"status": "success", "batches": entries}).encode())
     check_message(batch_list(model.batches, has_more=more, next_page="from:20 limit:20 desc"))

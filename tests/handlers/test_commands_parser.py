@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.storage.base import WatchKind
 from handlers.commands_parser import (
     Help,
     ListBatches,
@@ -68,7 +69,7 @@ def test_batches_refused(text: str, message: str) -> None:
         (f"transcript {BATCH} ffa99be3 2", ShowTranscript(BATCH, "ffa99be3", 2)),
         (f"watch {BATCH}", WatchBatch(BATCH)),
         (f"watch {BATCH} errors>10%", WatchBatch(BATCH, error_threshold=10.0)),
-        ("watch campaign:abc123", WatchBatch("abc123", kind="campaign")),
+        ("watch campaign:abc123", WatchBatch("abc123", kind=WatchKind.CAMPAIGN)),
         (f"unwatch {BATCH}", UnwatchBatch(BATCH)),
         ("watches", ListWatches()),
     ],
