@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
+from bot.slack.errors import error_code
 from formatters.calls_csv import write_calls_csv
 from formatters.export import export_comment, exported
 from handlers.commands_parser import ExportCsv
@@ -78,7 +79,7 @@ class _NoChannel(Exception):
 
 
 def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "")
+    return error_code(exc)
 
 
 def _describe(exc: Exception) -> str:

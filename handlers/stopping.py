@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.slack.clients import posting_client
+from bot.slack.errors import failure_reason
 from formatters.blocks import Message
 from formatters.stop import not_running, stop_prompt, stop_refused, stopped
 from handlers.commands_parser import StopBatch
@@ -24,9 +24,10 @@ async def may_stop(user_id: str, services: Services, slack: AsyncWebClient) -> b
         return True
     try:
         info = await slack.users_info(user=user_id)
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        log.warning("users.info failed (%s); treating the user as not an admin", error)
+    except Exception as exc:
+        # Fail closed: a Slack answer we cannot read (even one slack_sdk itself trips
+        # over, like a plain-text 200) must not let anyone stop a batch.
+        log.warning("users.info failed (%s); treating the user as no admin", failure_reason(exc))
         return False
     user = info.get("user") or {}
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
@@ -68,15 +69,22 @@ async def confirmed_stop(
 async def _post_in_thread(
     services: Services, slack: AsyncWebClient, who: Who, batch_id: str, outcome: Message
 ) -> None:
-    """Under the channel's live progress message for this batch, when there is one."""
+    """Under the channel's live progress message for this batch, when there is one.
+
+    Best-effort: Bland has already stopped the batch, so no failure here (the database,
+    or Slack answering with something that is not JSON) may turn the outcome into an
+    error; the reply to the channel still says who stopped it.
+    """
     if services.store is None or not who.channel_id:
         return
-    ts = await services.store.progress_message(channel_id=who.channel_id, batch_id=batch_id)
-    if ts is None:
-        return
     try:
+        ts = await services.store.progress_message(channel_id=who.channel_id, batch_id=batch_id)
+        if ts is None:
+            return
         # Retrying a 5xx could post the outcome twice; only 429s are retried here.
         poster = posting_client(slack)
         await poster.chat_postMessage(channel=who.channel_id, thread_ts=ts, **outcome.as_kwargs())
-    except SlackApiError as exc:
-        log.warning("could not post the stop in its thread: %s", exc.response.get("error"))
+    except Exception as exc:
+        log.warning(
+            "could not post the stop of %s in its thread (%s)", batch_id, failure_reason(exc)
+        )

@@ -67,6 +67,9 @@ class _Failure:
     times: int | None = 1
     channel: str | None = None
     retry_after: int | None = None
+    # When set, the answer is this raw body (not Slack's JSON) with `content_type`.
+    body: str | None = None
+    content_type: str = "text/plain"
     used: int = 0
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
@@ -257,6 +260,21 @@ class SlackStandIn:
         """Answer `{"ok": false, "error": error}`; `times=None` keeps failing."""
         self._failures.append(_Failure(method, error, status, times, channel))
 
+    def answer_raw(
+        self,
+        method: str | None,
+        body: str,
+        *,
+        status: int = 200,
+        content_type: str = "text/plain",
+        times: int | None = 1,
+    ) -> None:
+        """Answer with `body` as it is, not Slack's JSON: what a proxy's HTML 502 page, a
+        truncated answer or a plain-text 200 looks like to the client."""
+        self._failures.append(
+            _Failure(method, "", status, times, body=body, content_type=content_type)
+        )
+
     def fail_channel(self, channel: str, error: str = "channel_not_found") -> None:
         """Every channel method for `channel` fails, e.g. `is_archived`, `not_in_channel`."""
         self.fail(None, error, times=None, channel=channel)
@@ -329,6 +347,10 @@ class SlackStandIn:
             failure = next((f for f in self._failures if f.matches(method, params)), None)
             if failure is not None:
                 failure.used += 1
+                if failure.body is not None:
+                    return web.Response(
+                        text=failure.body, status=failure.status, content_type=failure.content_type
+                    )
                 headers = {}
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
