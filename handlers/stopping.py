@@ -18,18 +18,27 @@ from handlers.replies import Reply, Who
 log = logging.getLogger(__name__)
 
 
-async def may_stop(user_id: str, services: Services, slack: AsyncWebClient) -> bool:
-    """Workspace admins and owners, and the users named in BLAND_ADMIN_USERS."""
+async def may_stop(
+    user_id: str, services: Services, slack: AsyncWebClient, *, workspace_id: str | None = None
+) -> bool:
+    """Admins and owners of this workspace, and the users named in BLAND_ADMIN_USERS.
+
+    An admin of another organisation in a shared channel is an admin there, not here.
+    """
     if user_id in services.admin_users:
         return True
     try:
         info = await slack.users_info(user=user_id)
+        workspace = workspace_id or (await slack.auth_test()).get("team_id")
     except Exception as exc:
         # Fail closed: a Slack answer we cannot read (even one slack_sdk itself trips
         # over, like a plain-text 200) must not let anyone stop a batch.
-        log.warning("users.info failed (%s); treating the user as no admin", failure_reason(exc))
+        log.warning("could not check who may stop (%s); refusing", failure_reason(exc))
         return False
     user = info.get("user") or {}
+    if not workspace or user.get("team_id") != workspace:
+        log.info("a user of another workspace asked to stop; refusing")
+        return False
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
@@ -46,7 +55,7 @@ async def confirmed_stop(
     request: StopBatch, services: Services, who: Who, slack: AsyncWebClient
 ) -> Reply:
     """The Stop button, after its confirm dialog. Permission comes before any request."""
-    if not await may_stop(who.user_id, services, slack):
+    if not await may_stop(who.user_id, services, slack, workspace_id=who.workspace_id):
         log.info("refused a stop of %s by a user who may not", request.batch_id)
         return Reply(stop_refused(services.admin_users))
     probe = await services.bland.get_batch(request.batch_id, include_calls=False)
