@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.storage.urls import check_database_url
+
 
 class SettingsError(Exception):
     """Start-up configuration is missing or wrong; the message names every problem."""
@@ -66,8 +68,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgres://", "postgresql://")):
-            raise ValueError("must be sqlite:///path, postgres://... or postgresql://...")
+        check_database_url(value)
         return value
 
     @field_validator("slack_bot_token")
