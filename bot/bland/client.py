@@ -159,6 +159,19 @@ class BlandClient:
         }
         return await self._get(BatchDetail, f"/v1/batches/{batch_id}", params)
 
+    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchDetail:
+        """The batch with every call, for a CSV export; transcripts only when asked.
+
+        Exports go through here alone: theirs is the one answer that may be far larger
+        than any other, so this is where a larger size cap for exports belongs.
+        """
+        return await self.get_batch(
+            batch_id,
+            include_calls=True,
+            include_transcripts=transcripts,
+            include_analysis=False,
+        )
+
     async def get_batch_overview(self, batch_id: str) -> BatchOverview:
         """The batch with its analysis and each call's figures, never transcripts:
         what a summary, a progress count or a final alert needs."""

@@ -31,13 +31,13 @@ def formula_batch() -> dict[str, object]:
     return batch
 
 
-async def test_export_csv_uploads_a_safe_file_to_the_channel(app: SlackApp) -> None:
+async def test_export_csv_uploads_a_safe_file_to_whoever_asked(app: SlackApp) -> None:
     app.bland.add_batch(formula_batch())
     status, token = await app.click("batch_export", f"export {FORMULAS}")
     assert status == 200
     reply = (await app.slack.wait_for_response(token, within=10))[0]
     check_message(reply)
-    assert reply["text"] == ":page_facing_up: Exported 3 calls as CSV to this channel."
+    assert reply["text"] == ":page_facing_up: Exported 3 calls as CSV to you in a direct message."
     upload = app.slack.uploads[0]
     assert upload.filename == f"cmd-C-calc-A0-{FORMULAS}.csv"
     assert upload.data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads it as UTF-8
@@ -61,14 +61,14 @@ async def test_export_csv_uploads_a_safe_file_to_the_channel(app: SlackApp) -> N
     assert rows[2][9] == "'@SUM(A1:A9)"
     assert rows[3][9] == "'+cmd"
     complete = app.slack.last("files.completeUploadExternal")
-    assert complete.params["channel_id"] == "C0CHANNEL"
+    assert complete.params["channel_id"] == "DU0MEMBER"
     request = app.bland.requests_to(f"/v1/batches/{FORMULAS}")[0]
     assert request.query["include_transcripts"] == "false"
 
 
 async def test_export_with_transcripts_and_dm_fallback(app: SlackApp) -> None:
     app.slack.fail_channel("C0CLOSED", "not_in_channel")
-    reply = await app.reply(f"export {SMALL} transcripts", channel_id="C0CLOSED")
+    reply = await app.reply(f"export {SMALL} transcripts here", channel_id="C0CLOSED")
     check_message(reply)
     assert "direct message" in reply["text"]
     complete = app.slack.last("files.completeUploadExternal")

@@ -128,6 +128,7 @@ class SlackStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.url = ""
         self._failures: list[_Failure] = []
+        self._holds: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(100)
         self._file_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -181,6 +182,8 @@ class SlackStandIn:
         self.url = f"http://{HOST}:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        for gate in self._holds.values():
+            gate.set()
         for socket in self._sockets:
             with contextlib.suppress(Exception):
                 await socket.ws.close()
@@ -283,6 +286,12 @@ class SlackStandIn:
         """The next `times` calls answer HTTP 500."""
         self.fail(method, "internal_error", times=times, status=500)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to `method` are recorded, then wait until the returned event is set:
+        a way to keep work in flight while a test sends more."""
+        gate = self._holds[method] = asyncio.Event()
+        return gate
+
     def clear_failures(self) -> None:
         self._failures.clear()
 
@@ -344,6 +353,10 @@ class SlackStandIn:
             )
         )
         try:
+            gate = self._holds.get(method)
+            if gate is not None:
+                await self._notify()
+                await gate.wait()
             failure = next((f for f in self._failures if f.matches(method, params)), None)
             if failure is not None:
                 failure.used += 1
