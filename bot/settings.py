@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.bland.limits import EXPORT_LIMITS
+from bot.storage.urls import check_database_url
 
 
 class SettingsError(Exception):
@@ -69,8 +70,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgres://", "postgresql://")):
-            raise ValueError("must be sqlite:///path, postgres://... or postgresql://...")
+        check_database_url(value)
         return value
 
     @field_validator("slack_bot_token")

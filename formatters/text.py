@@ -10,7 +10,13 @@ from datetime import UTC
 from bot.bland.times import parse_time
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (C0 but tab and LF, DEL, C1), and the invisible ones that let
+# outside text disguise itself, as in a Stop confirm that reads backwards: bidi
+# overrides, embeddings, isolates and marks (U+202A-202E, U+2066-2069, U+200E/200F,
+# U+061C) and zero-width characters (U+200B-200D, U+2060, U+FEFF).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _BACKTICKS = re.compile(r"`+")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 ELLIPSIS = "…"

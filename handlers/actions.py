@@ -67,7 +67,7 @@ async def batch_action(
     services: Services = context["services"]
     action_id = str(action.get("action_id") or "")
     text = _value(action)
-    who = _who(body)
+    who = _who(body, context)
     # Navigation inside a private message replaces it; from a shared one it opens a new one.
     container = body.get("container") or {}
     in_place = bool(container.get("is_ephemeral"))
@@ -148,10 +148,17 @@ def _value(action: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _who(body: dict[str, Any]) -> Who:
+def _who(body: dict[str, Any], context: AsyncBoltContext | None = None) -> Who:
     user = body.get("user") or {}
     channel = body.get("channel") or {}
-    return Who(user_id=str(user.get("id") or ""), channel_id=channel.get("id"))
+    # Bolt's authorize result comes from auth.test of our own token; the payload's team
+    # is the clicker's, which in a shared channel may be another organisation.
+    authorized = context.authorize_result if context is not None else None
+    return Who(
+        user_id=str(user.get("id") or ""),
+        channel_id=channel.get("id"),
+        workspace_id=authorized.team_id if authorized is not None else None,
+    )
 
 
 def register(app: AsyncApp) -> None:

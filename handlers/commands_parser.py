@@ -96,6 +96,8 @@ class ListWatches(_NoSubject):
 @dataclass(frozen=True)
 class ExportCsv(_AboutBatch):
     transcripts: bool = False
+    # Post the file in the channel; otherwise it goes only to whoever asked, by DM.
+    here: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,9 +181,7 @@ def parse_batch(text: str) -> BatchRequest:
     if head == "unwatch":
         return _unwatch(rest)
     if head == "export":
-        if len(rest) not in (1, 2) or (len(rest) == 2 and rest[1].lower() != "transcripts"):
-            raise UsageError("Usage: `/batch export &lt;batch_id&gt; [transcripts]`.")
-        return ExportCsv(_checked_id(rest[0]), transcripts=len(rest) == 2)
+        return _export(rest)
     if head == "stop":
         if len(rest) != 1:
             raise UsageError("Usage: `/batch stop &lt;batch_id&gt;`.")
@@ -195,6 +195,17 @@ def parse_batch(text: str) -> BatchRequest:
     if len(words) != 1:
         raise UsageError(f"I don't understand `{_show(' '.join(words))}`.")
     return ShowBatch(_checked_id(words[0]))
+
+
+def _export(rest: list[str]) -> ExportCsv:
+    options = [word.lower() for word in rest[1:]]
+    if not rest or len(set(options)) != len(options) or set(options) - {"transcripts", "here"}:
+        raise UsageError("Usage: `/batch export &lt;batch_id&gt; [transcripts] [here]`.")
+    return ExportCsv(
+        _checked_id(rest[0]),
+        transcripts="transcripts" in options,
+        here="here" in options,
+    )
 
 
 def _unwatch(rest: list[str]) -> UnwatchBatch:

@@ -21,3 +21,6 @@ class Who:
 
     user_id: str
     channel_id: str | None
+    # The workspace this app is installed in (Bolt's auth.test), not the clicker's: in a
+    # channel shared with another organisation the two differ. None: ask Slack.
+    workspace_id: str | None = None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.slack.clients import posting_client
+from bot.slack.errors import failure_reason
 from bot.storage.base import Store, Watch, WatchKind
 from bot.user_facing import UserFacingError
 from formatters.errors import error_message
@@ -121,12 +121,13 @@ async def _post_progress(
         response = await posting_client(slack).chat_postMessage(
             channel=found.channel_id, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
         )
-    except SlackApiError as exc:
-        # The watch stands without it; the completion alert still comes.
+    except Exception as exc:
+        # The watch stands without it; the completion alert still comes. Any failure,
+        # including an answer slack_sdk cannot parse (it raises AttributeError then).
         log.warning(
             "could not post a progress message in %s (%s)",
             found.channel_id,
-            str(exc.response.get("error") or "unknown")[:40],
+            failure_reason(exc),
         )
         return False
     ts = str(response.get("ts") or "")

@@ -135,3 +135,28 @@ async def test_bad_configuration_names_every_problem(tmp_path: Path) -> None:
     assert "PORT:" in output
     assert "BLAND_EXPORT_TIMEOUT_SECONDS: Input should be greater than 0" in output
     assert "xoxp-wrong-kind" not in output
+
+
+@pytest.mark.parametrize(
+    ("url", "exit_code"),
+    [
+        ("postgres://user:s3cret@host:notaport/db", 2),
+        ("postgres://user:s3cret@[bad/db", 2),
+        (f"postgresql://user:s3cret@127.0.0.1:{free_port()}/db", 1),
+    ],
+)
+async def test_no_part_of_the_database_password_is_printed(
+    tmp_path: Path,
+    bland: BlandServer,
+    slack: SlackStandIn,
+    spawn: list[asyncio.subprocess.Process],
+    url: str,
+    exit_code: int,
+) -> None:
+    env = bot_env(tmp_path, bland, slack, SLACK_SIGNING_SECRET="process-secret", PORT="0")
+    env["DATABASE_URL"] = url
+    process = await start_bot(env, tmp_path, spawn)
+    output = (await asyncio.wait_for(process.communicate(), timeout=30))[0].decode()
+    assert process.returncode == exit_code, output
+    assert ("DATABASE_URL: " if exit_code == 2 else "could not start: StoreOpenError") in output
+    assert "s3cret" not in output

@@ -53,6 +53,10 @@ FINAL = "final"
 Render = Callable[["Watch"], dict[str, Any]]
 
 
+class StoreOpenError(Exception):
+    """The database could not be opened; the message names no part of its password."""
+
+
 @dataclass(frozen=True)
 class Watch:
     """A channel's request to hear when a batch (or later a campaign) finishes."""

@@ -67,6 +67,9 @@ class _Failure:
     times: int | None = 1
     channel: str | None = None
     retry_after: int | None = None
+    # When set, the answer is this raw body (not Slack's JSON) with `content_type`.
+    body: str | None = None
+    content_type: str = "text/plain"
     used: int = 0
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
@@ -125,6 +128,7 @@ class SlackStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.url = ""
         self._failures: list[_Failure] = []
+        self._holds: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(100)
         self._file_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -178,6 +182,8 @@ class SlackStandIn:
         self.url = f"http://{HOST}:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        for gate in self._holds.values():
+            gate.set()
         for socket in self._sockets:
             with contextlib.suppress(Exception):
                 await socket.ws.close()
@@ -257,6 +263,21 @@ class SlackStandIn:
         """Answer `{"ok": false, "error": error}`; `times=None` keeps failing."""
         self._failures.append(_Failure(method, error, status, times, channel))
 
+    def answer_raw(
+        self,
+        method: str | None,
+        body: str,
+        *,
+        status: int = 200,
+        content_type: str = "text/plain",
+        times: int | None = 1,
+    ) -> None:
+        """Answer with `body` as it is, not Slack's JSON: what a proxy's HTML 502 page, a
+        truncated answer or a plain-text 200 looks like to the client."""
+        self._failures.append(
+            _Failure(method, "", status, times, body=body, content_type=content_type)
+        )
+
     def fail_channel(self, channel: str, error: str = "channel_not_found") -> None:
         """Every channel method for `channel` fails, e.g. `is_archived`, `not_in_channel`."""
         self.fail(None, error, times=None, channel=channel)
@@ -264,6 +285,12 @@ class SlackStandIn:
     def server_error(self, method: str | None, *, times: int = 1) -> None:
         """The next `times` calls answer HTTP 500."""
         self.fail(method, "internal_error", times=times, status=500)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to `method` are recorded, then wait until the returned event is set:
+        a way to keep work in flight while a test sends more."""
+        gate = self._holds[method] = asyncio.Event()
+        return gate
 
     def clear_failures(self) -> None:
         self._failures.clear()
@@ -326,9 +353,17 @@ class SlackStandIn:
             )
         )
         try:
+            gate = self._holds.get(method)
+            if gate is not None:
+                await self._notify()
+                await gate.wait()
             failure = next((f for f in self._failures if f.matches(method, params)), None)
             if failure is not None:
                 failure.used += 1
+                if failure.body is not None:
+                    return web.Response(
+                        text=failure.body, status=failure.status, content_type=failure.content_type
+                    )
                 headers = {}
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
