@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import UTC
@@ -63,12 +64,14 @@ def slack_date(value: str | None, pattern: str = "{date_short_pretty} {time}") -
     if when is None:
         return clip(value, 40) if value else "-"
     fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{pattern}|{fallback}>"
+    stamp = int(when.timestamp())
+    # Slack's date token takes no time before 1970: those show as plain UTC.
+    return f"<!date^{stamp}^{pattern}|{fallback}>" if stamp >= 0 else fallback
 
 
 def seconds(value: float | None) -> str:
     """A duration for people: `45 s`, `3 min 05 s`, `2 h 04 min`."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "-"
     total = round(value)
     if total < 60:
