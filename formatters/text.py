@@ -99,7 +99,9 @@ def slack_date(value: str | None, pattern: str = "{date_short_pretty} {time}") -
     if when is None:
         return clip(value, 40) if value else "-"
     fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{pattern}|{fallback}>"
+    stamp = int(when.timestamp())
+    # Slack's date token takes no time before 1970: those show as plain UTC.
+    return f"<!date^{stamp}^{pattern}|{fallback}>" if stamp >= 0 else fallback
 
 
 def seconds(value: float | None) -> str:

@@ -134,4 +134,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX campaigns_due ON campaigns (next_scan_at)",
         ),
     ),
+    Migration(
+        3,
+        "call counts as BIGINT",
+        # Bland's counts can pass 2**31; SQLite's INTEGER already holds 64 bits.
+        (),
+        postgres=(
+            # One statement: one rewrite of the table, not three.
+            "ALTER TABLE batches ALTER COLUMN calls_total TYPE BIGINT, "
+            "ALTER COLUMN calls_completed TYPE BIGINT, ALTER COLUMN calls_errored TYPE BIGINT",
+        ),
+    ),
 )

@@ -44,6 +44,7 @@ from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
+from bot.watcher.failures import describe_failure
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
     ProgressEditor,
@@ -246,6 +247,11 @@ class Watcher:
                     self._store.release_batch(due.batch_id, owner=self.owner), RELEASE_SECONDS
                 )
             raise
+        except Exception as exc:
+            # Anything else (a bug, the database failing a write) is a failed poll too:
+            # left to its lease, the batch would be fetched again every lease period,
+            # failing the same way, and its alert would never go out.
+            await self._poll_failed(due, exc)
 
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
@@ -326,21 +332,17 @@ class Watcher:
 
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
-        # Errors name the status and Bland's message, never the request or its headers.
+        error = describe_failure(exc)
         log.warning(
-            "polling batch %s failed (%s: %s); failure %d in a row, next try in %.1fs",
+            "polling batch %s failed (%s); failure %d in a row, next try in %.1fs",
             due.batch_id,
-            type(exc).__name__,
-            str(exc)[:200],
+            error,
             due.failures + 1,
             delay,
         )
+        log.debug("polling batch %s failed", due.batch_id, exc_info=exc)
         await self._store.finish_poll(
-            due.batch_id,
-            owner=self.owner,
-            status=None,
-            delay=delay,
-            error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            due.batch_id, owner=self.owner, status=None, delay=delay, error=error
         )
 
     def _next(self, batch_id: str) -> float:

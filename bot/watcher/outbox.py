@@ -75,14 +75,16 @@ class AlertSender:
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
         try:
-            await self._deliver(alert)
+            try:
+                await self._deliver(alert)
+            except SlackApiError as exc:
+                await self._refused(alert, exc)
         except asyncio.CancelledError:
             await self._release(alert, 0.0, "stopped while sending")
             raise
-        except SlackApiError as exc:
-            await self._refused(alert, exc)
         except Exception as exc:
-            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip.
+            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip
+            # (also while recording a refusal): tried again later, never left to the lease.
             delay = retry_delay(alert.attempts + 1)
             log.warning(
                 "alert %s to %s failed (%s); retry in %.0fs",

@@ -13,11 +13,10 @@ from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store
 from bot.storage.base import AlertKind, AlertState, WatchKind, WatchState
-from bot.watcher.outbox import EVENT_TYPE
 from formatters.progress import progress_message
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
-from tests.support.watcher import POLL, RunWatcher
+from tests.support.watcher import POLL, RunWatcher, posts_of, updates
 
 BATCH = "ProgressTest0001-gen-batch"
 CAMPAIGN = "campWatchTest01"
@@ -34,20 +33,6 @@ def fetches(bland: BlandServer, batch_id: str, *, with_calls: bool) -> int:
         for r in bland.requests_to(f"/v1/batches/{batch_id}")
         if r.query.get("include_calls") == flag
     )
-
-
-def posts_of(slack: RealClockSlack, channel: str, batch_id: str) -> list[dict[str, Any]]:
-    """Outbox posts (alerts and warnings) about `batch_id` in `channel`."""
-    return [
-        m
-        for m in slack.posted(channel)
-        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
-        and m["metadata"]["event_payload"]["batch_id"] == batch_id
-    ]
-
-
-def updates(slack: RealClockSlack) -> list[dict[str, Any]]:
-    return [c.params for c in slack.calls_to("chat.update")]
 
 
 async def post_progress(store: Store, slack: RealClockSlack, channel: str, batch: Any) -> str:
