@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -59,3 +60,17 @@ async def slack() -> AsyncIterator[SlackStandIn]:
     """A recording Slack stand-in; point clients at `slack.api_url`."""
     async with SlackStandIn() as stand_in:
         yield stand_in
+
+
+# -- Processes: `python -m bot` started by a test ---------------------------------------
+
+
+@pytest.fixture
+async def spawn() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test started; any still running at the end are killed."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

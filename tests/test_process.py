@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -41,16 +40,6 @@ def bot_env(
         **extra,
     )
     return env
-
-
-@pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[list[asyncio.subprocess.Process]]:
-    processes: list[asyncio.subprocess.Process] = []
-    yield processes
-    for process in processes:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def start_bot(
