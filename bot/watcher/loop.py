@@ -33,7 +33,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -57,9 +57,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 60.0
 MAX_ALERT_SENDERS = 8
-STOP_GRACE_SECONDS = 5.0
+# `stop()` returns within this, whatever Bland, Slack or the store are doing.
+STOP_WITHIN_SECONDS = 3.5
 FLUSH_AT = 64
-RELEASE_SECONDS = 2.0
+# Of the stop's time, kept for giving back the leases of cancelled work, then for
+# recording the polls that finished; in-flight work may run until these are left.
+RELEASE_SECONDS = 1.0
+FLUSH_SECONDS = 0.5
 # A progress fetch (calls, no transcripts) on every Nth poll of a batch that wants counts.
 PROGRESS_EVERY_POLLS = 2
 # Campaigns are listed once per this many poll intervals.
@@ -133,25 +137,32 @@ class Watcher:
             self._concurrency,
         )
 
-    async def stop(self) -> None:
-        """Stop claiming; let in-flight work finish briefly, then cancel it, releasing
-        its leases so another process takes it up at once. Returns within ~8 s."""
+    async def stop(self, *, within: float = STOP_WITHIN_SECONDS) -> None:
+        """Stop claiming; let in-flight work finish while there is time, then cancel it,
+        which gives back its leases so another process takes it up at once. Returns
+        within `within` seconds, whatever Bland, Slack or the store are doing."""
         if self._loop is None:
             return
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + within
+        settle_by = deadline - RELEASE_SECONDS - FLUSH_SECONDS
         self._stopping.set()
         self._wake.set()
         loop, self._loop = self._loop, None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(loop, timeout=RELEASE_SECONDS)
-        inflight = self._polls | self._sends
-        if inflight:
-            _, pending = await asyncio.wait(inflight, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=RELEASE_SECONDS + 0.5)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flush(), RELEASE_SECONDS)
+        # The loop first: it may still be claiming, and what it claims is in flight too.
+        await _wind_down({loop}, finish_by=settle_by, give_up_at=settle_by)
+        cancelled = await _wind_down(
+            self._polls | self._sends, finish_by=settle_by, give_up_at=deadline - FLUSH_SECONDS
+        )
+        if cancelled:
+            log.info(
+                "watcher %s: %d unfinished poll(s) or post(s) cancelled, leases given back",
+                self.owner,
+                cancelled,
+            )
+        await _wind_down(
+            {asyncio.ensure_future(self._flush())}, finish_by=deadline, give_up_at=deadline
+        )
         log.info("watcher %s stopped", self.owner)
 
     def wake(self) -> None:
@@ -347,6 +358,28 @@ class Watcher:
 
     def _next(self, batch_id: str) -> float:
         return next_poll_delay(batch_id, self._poll_seconds, time.time())
+
+
+async def _wind_down(
+    tasks: Collection[asyncio.Future[None]],
+    *,
+    finish_by: float,
+    give_up_at: float,
+) -> int:
+    """Let `tasks` finish until loop time `finish_by`, cancel those still running, and wait
+    for them to unwind until `give_up_at`, no longer: one stuck past that (say, behind a
+    statement the store never returns from) is left behind rather than waited for.
+    Returns how many were cancelled."""
+    if not tasks:
+        return 0
+    clock = asyncio.get_running_loop()
+    _, pending = await asyncio.wait(tasks, timeout=max(0.0, finish_by - clock.time()))
+    if not pending:
+        return 0
+    for task in pending:
+        task.cancel()
+    await asyncio.wait(pending, timeout=max(0.0, give_up_at - clock.time()))
+    return len(pending)
 
 
 def _check_status(detail: AnyBatch) -> None:

@@ -103,6 +103,9 @@ class SlackStandIn:
     Recorded: `calls` (every Web API request, in order), `messages` (per channel, oldest
     first, as chat.postMessage/chat.update left them), `ephemerals`, `views`, `uploads`,
     `responses` (JSON bodies posted to each response_url token) and `socket_received`.
+
+    `ignore_close = True` makes the Socket Mode endpoint behave like a peer that never
+    answers the client's close frame: the connection stays open, silent, until `stop()`.
     """
 
     def __init__(
@@ -127,6 +130,7 @@ class SlackStandIn:
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.url = ""
+        self.ignore_close = False
         self._failures: list[_Failure] = []
         self._holds: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(100)
@@ -134,6 +138,7 @@ class SlackStandIn:
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self._sockets: list[_Socket] = []
+        self._stopping = asyncio.Event()
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._handlers: dict[str, Handler] = {
             "api.test": lambda p: {"ok": True, "args": p},
@@ -184,6 +189,7 @@ class SlackStandIn:
     async def stop(self) -> None:
         for gate in self._holds.values():
             gate.set()
+        self._stopping.set()
         for socket in self._sockets:
             with contextlib.suppress(Exception):
                 await socket.ws.close()
@@ -590,7 +596,8 @@ class SlackStandIn:
     # -- Socket Mode ------------------------------------------------------------------
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True)
+        ignore_close = self.ignore_close
+        ws = web.WebSocketResponse(autoping=True, autoclose=not ignore_close)
         await ws.prepare(request)
         socket = _Socket(ws)
         self._sockets.append(socket)
@@ -619,6 +626,10 @@ class SlackStandIn:
             if future is not None and not future.done():
                 future.set_result(data)
             await self._notify()
+        if ignore_close:
+            # The client's close frame arrived (that ended the loop): never answer it, and
+            # keep the TCP connection open, as a Slack edge that has gone quiet would.
+            await self._stopping.wait()
         with contextlib.suppress(ValueError):
             self._sockets.remove(socket)
         await self._notify()
