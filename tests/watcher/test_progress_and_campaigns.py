@@ -208,8 +208,17 @@ async def test_campaign_watch_alerts_running_and_new_batches_once(
         )
         bland.add_batch(make_batch(NEW_DONE, calls=10, campaign_id=CAMPAIGN, created_at=now))
         await eventually(lambda: fetches(bland, NEW_RUNNING, with_calls=False) >= 1)
-        [listed] = await any_store.list_watches(channel_id="C01")
-        assert (listed.batches_seen, listed.batches_running) == (4, 2)
+
+        # A poll's status is recorded at the watcher's next pass, after Bland saw it.
+        async def seen_and_running() -> tuple[int | None, int | None]:
+            [listed] = await any_store.list_watches(channel_id="C01")
+            return listed.batches_seen, listed.batches_running
+
+        async def counted() -> bool:
+            return await seen_and_running() == (4, 2)
+
+        await eventually(counted)
+        assert await seen_and_running() == (4, 2)
 
         bland.complete_batch(OLD_RUNNING)
         bland.complete_batch(NEW_RUNNING)
