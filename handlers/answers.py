@@ -13,7 +13,7 @@ from formatters.blocks import Message
 from formatters.calls import calls_page, transcript_picker
 from formatters.errors import error_message
 from formatters.help import help_message
-from formatters.text import code
+from formatters.text import CALL_ID_WIDTH, code
 from formatters.transcript import CallFacts, transcript
 from handlers.commands_parser import (
     BatchRequest,
@@ -154,10 +154,13 @@ def _resolve_call(calls: list[Call], ref: str) -> Call | Message:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        return error_message(f"No call in this batch has an id starting with {code(ref, 60)}.")
-    sample = ", ".join(code(c.call_id, 60) for c in matches[:5])
+        return error_message(
+            f"No call in this batch has an id starting with {code(ref, CALL_ID_WIDTH)}."
+        )
+    sample = ", ".join(code(c.call_id, CALL_ID_WIDTH) for c in matches[:5])
     return error_message(
-        f"{code(ref, 60)} matches {len(matches):,} calls ({sample}…). Give more characters."
+        f"{code(ref, CALL_ID_WIDTH)} matches {len(matches):,} calls ({sample}…). "
+        "Give more characters."
     )
 
 

@@ -21,7 +21,7 @@ from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.help import help_message
-from formatters.text import clip, code
+from formatters.text import BLAND_MESSAGE_WIDTH, clip, code
 from handlers.commands_parser import UsageError
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _bland(exc: BlandError, subject: str | None) -> Message:
     if isinstance(exc, BlandResponseError):
         return error_message("Bland sent an answer I couldn't read. Try again in a minute.")
     if isinstance(exc, BlandStatusError):
-        said = f": {clip(exc.message, 300)}" if exc.message else ""
+        said = f": {clip(exc.message, BLAND_MESSAGE_WIDTH)}" if exc.message else ""
         return error_message(f"Bland refused the request (HTTP {exc.status_code}){said}.")
     return error_message("Bland could not be asked. Try again in a minute.")
 
