@@ -17,6 +17,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app
 from bot.bland.client import BlandClient
+from bot.metrics import Exposition
+from bot.ops_http import OpsEndpoints
+from bot.readiness import Readiness
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.clients import make_slack_client
@@ -78,12 +81,22 @@ class Bot:
             concurrency=settings.watch_concurrency,
             lease_seconds=settings.watch_lease_seconds,
         )
+        token = settings.metrics_token
+        self.ops = OpsEndpoints(
+            store=self.store,
+            readiness=Readiness(self.store, self.watcher),
+            exposition=Exposition(),
+            token=token.get_secret_value() if token else None,
+        )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None
+        self._ops_http: web.AppRunner | None = None
         self.port: int | None = None
+        self.metrics_port: int | None = None
 
     async def start(self) -> None:
         await self.store.open()
+        await self._start_ops()
         if not self.listen:
             log.info("watcher only: no Slack listener in this process")
         elif self.settings.socket_mode:
@@ -94,7 +107,7 @@ class Bot:
             log.info("connected to Slack in Socket Mode")
         else:
             web_app = self.app.web_app(path="/slack/events", port=self.settings.port)
-            web_app.router.add_get("/healthz", _healthz)
+            self.ops.add_routes(web_app)
             self._http = web.AppRunner(web_app, access_log=None)
             await self._http.setup()
             site = web.TCPSite(self._http, self.host, self.settings.port)
@@ -109,6 +122,7 @@ class Bot:
         steps = [
             ("watcher", self.watcher.stop()),
             ("listener", self._stop_listener()),
+            ("metrics listener", self._stop_ops()),
             ("Bland client", self.bland.aclose()),
             ("Slack session", self._close_session()),
             ("store", self.store.close()),
@@ -118,6 +132,20 @@ class Bot:
                 await step
             except Exception as exc:
                 log.warning("stopping the %s failed: %s", name, type(exc).__name__)
+
+    async def _start_ops(self) -> None:
+        """/metrics, /readyz and /healthz on METRICS_PORT, unless PORT already serves them."""
+        port = self.settings.metrics_port
+        http_mode = self.listen and not self.settings.socket_mode
+        if port is None or (http_mode and port == self.settings.port):
+            return
+        self._ops_http = await self.ops.serve(self.host, port)
+        self.metrics_port = _bound_port(self._ops_http)
+        log.info("metrics, /readyz and /healthz on %s:%s", self.host, self.metrics_port)
+
+    async def _stop_ops(self) -> None:
+        if self._ops_http is not None:
+            await self._ops_http.cleanup()
 
     async def _close_session(self) -> None:
         await self._session.close()
@@ -150,10 +178,6 @@ async def run(settings: Settings, *, listen: bool = True) -> int:
     except TimeoutError:
         log.warning("shutdown took longer than %.0fs; exiting anyway", STOP_WITHIN)
     return 0
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:

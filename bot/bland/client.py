@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from bot.bland.errors import (
 )
 from bot.bland.lenient import LenientModel
 from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
+from bot.bland.outcomes import outcome
+from bot.metrics import bland_request_done
 
 log = logging.getLogger(__name__)
 
@@ -244,9 +247,14 @@ class BlandClient:
     ) -> bytes:
         attempt = 0
         while True:
+            started = time.perf_counter()
             try:
                 status, headers, body = await self._send(method, path, params)
                 if status < 400:
+                    # A 2xx that is not a JSON object fails to parse later: counted here
+                    # by its first byte, so the check costs nothing on the hot path.
+                    ok = body[:64].lstrip()[:1] == b"{"
+                    bland_request_done(method, path, "ok" if ok else "bad_response", started)
                     return body
                 error: BlandError = status_error(
                     status, _error_message(body), _retry_after(headers.get("retry-after"))
@@ -261,6 +269,7 @@ class BlandClient:
                 retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
+            bland_request_done(method, path, outcome(error), started)
             if not retryable or attempt >= retries:
                 raise error
             retry_after = error.retry_after if isinstance(error, BlandStatusError) else None

@@ -42,6 +42,7 @@ from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
+from bot.metrics import WATCHER_POLLS, count_queued
 from bot.storage.base import (
     BATCH,
     DueBatch,
@@ -112,6 +113,9 @@ class Watcher:
         self._done_polls: list[PollDone] = []
         self._alerts_wanted = True
         self._last_side_claim = 0.0
+        # Readiness: when the loop should next pass (monotonic), and claims failed in a row.
+        self._due_at: float | None = None
+        self.claim_failures = 0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -165,16 +169,31 @@ class Watcher:
         self._alerts_wanted = True
         self._wake.set()
 
+    @property
+    def tick_seconds(self) -> float:
+        return self._tick
+
+    def loop_lag(self) -> float | None:
+        """Seconds the loop is overdue for its next pass (0 when on time); None when it
+        is not running. A loop stuck in a claim, or dead, falls ever further behind."""
+        if self._loop is None or self._loop.done() or self._due_at is None:
+            return None
+        return max(0.0, time.monotonic() - self._due_at)
+
     async def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            # Until the first pass ends, it is due within a tick of starting.
+            self._due_at = time.monotonic() + self._tick
             try:
                 await self._claim()
                 failures = 0
             except Exception as exc:
                 failures += 1
                 log.warning("watcher could not claim work (%s)", type(exc).__name__)
+            self.claim_failures = failures
             wait = self._tick if failures == 0 else min(10.0, self._tick * 2**failures)
+            self._due_at = time.monotonic() + wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
@@ -223,6 +242,7 @@ class Watcher:
 
     def _finished(self, due: DueBatch, status: str) -> None:
         delay = self._next(due.batch_id)
+        WATCHER_POLLS.labels("running").inc()
         self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
@@ -314,8 +334,11 @@ class Watcher:
             render_progress=render_progress,
         )
         if alerts is None:
+            WATCHER_POLLS.labels("already_recorded").inc()
             log.info("batch %s: completion already recorded by another owner", batch_id)
             return
+        WATCHER_POLLS.labels("finished").inc()
+        count_queued(alert.kind for alert in alerts)
         log.info("batch %s is %s: %d alert(s) queued", batch_id, status, len(alerts))
         self._alerts_wanted = True
         self._wake.set()
@@ -333,6 +356,7 @@ class Watcher:
 
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
+        WATCHER_POLLS.labels("failed").inc()
         # Errors name the status and Bland's message, never the request or its headers.
         log.warning(
             "polling batch %s failed (%s: %s); failure %d in a row, next try in %.1fs",

@@ -36,6 +36,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import alert_sent
 from bot.slack.clients import posting_client
 from bot.slack.errors import (
     CHANNEL_GONE,
@@ -101,6 +102,7 @@ class AlertSender:
             found = await self._find_earlier_post(alert)
             if found is not None:
                 log.info("alert %s was already posted (ts %s); not posting again", alert.id, found)
+                alert_sent(alert.kind, alert.created_at.timestamp(), _seconds(found))
                 await self._store.mark_alert_sent(alert.id, message_ts=found)
                 return
         response = await self._poster.chat_postMessage(
@@ -115,6 +117,7 @@ class AlertSender:
             unfurl_media=False,
         )
         ts = str(response.get("ts") or "")
+        alert_sent(alert.kind, alert.created_at.timestamp())
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("alert %s was posted but was no longer pending", alert.id)
         log.info("alert %s for batch %s posted to %s", alert.id, alert.batch_id, alert.channel_id)
@@ -129,6 +132,7 @@ class AlertSender:
             text=alert.message.get("text", ""),
             blocks=alert.message.get("blocks") or None,
         )
+        alert_sent(alert.kind, None)
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("progress edit %s was made but was no longer pending", alert.id)
         log.info("progress message %s in %s finalised", ts, alert.channel_id)
@@ -204,6 +208,14 @@ class AlertSender:
         except Exception as exc:
             # The lease runs out on its own; the alert is not lost, only later.
             log.warning("could not release alert %s (%s)", alert.id, type(exc).__name__)
+
+
+def _seconds(ts: str) -> float | None:
+    """A Slack message ts as epoch seconds (None if it is not one)."""
+    try:
+        return float(ts)
+    except ValueError:
+        return None
 
 
 def _is_post_of(item: Any, alert_id: str) -> bool:
