@@ -42,6 +42,7 @@ from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
+from bot.logs import bind
 from bot.metrics import WATCHER_POLLS, count_queued
 from bot.storage.base import (
     BATCH,
@@ -264,6 +265,7 @@ class Watcher:
         task.add_done_callback(_done)
 
     async def _poll(self, due: DueBatch) -> None:
+        bind(batch_id=due.batch_id)
         try:
             async with self._slots:
                 await self._poll_once(due)
@@ -339,11 +341,18 @@ class Watcher:
             return
         WATCHER_POLLS.labels("finished").inc()
         count_queued(alert.kind for alert in alerts)
-        log.info("batch %s is %s: %d alert(s) queued", batch_id, status, len(alerts))
+        log.info(
+            "batch %s is %s: %d alert(s) queued",
+            batch_id,
+            status,
+            len(alerts),
+            extra={"event": "completion_recorded"},
+        )
         self._alerts_wanted = True
         self._wake.set()
 
     async def _scan(self, due: DueCampaign) -> None:
+        bind(campaign_id=due.campaign_id)
         try:
             await self._scanner.scan(due)
         except asyncio.CancelledError:
@@ -365,6 +374,7 @@ class Watcher:
             str(exc)[:200],
             due.failures + 1,
             delay,
+            extra={"event": "poll_failed"},
         )
         await self._store.finish_poll(
             due.batch_id,

@@ -36,6 +36,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import bind
 from bot.metrics import alert_sent
 from bot.slack.clients import posting_client
 from bot.slack.errors import (
@@ -75,6 +76,7 @@ class AlertSender:
 
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
+        bind(batch_id=alert.batch_id, channel=alert.channel_id, alert_id=alert.id)
         try:
             await self._deliver(alert)
         except asyncio.CancelledError:
@@ -120,7 +122,13 @@ class AlertSender:
         alert_sent(alert.kind, alert.created_at.timestamp())
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("alert %s was posted but was no longer pending", alert.id)
-        log.info("alert %s for batch %s posted to %s", alert.id, alert.batch_id, alert.channel_id)
+        log.info(
+            "alert %s for batch %s posted to %s",
+            alert.id,
+            alert.batch_id,
+            alert.channel_id,
+            extra={"event": "alert_posted"},
+        )
 
     async def _edit(self, alert: Alert) -> None:
         """The final edit of a progress message: an edit repeated is harmless, so no
@@ -184,6 +192,7 @@ class AlertSender:
                 alert.id,
                 error,
                 suspended,
+                extra={"event": "channel_suspended"},
             )
         elif error in MESSAGE_REFUSED:
             await self._store.drop_alert(alert.id, reason=error)
@@ -196,6 +205,7 @@ class AlertSender:
                 alert.id,
                 alert.channel_id,
                 delay,
+                extra={"event": "alert_retry"},
             )
             await self._release(alert, delay, error)
 
