@@ -18,6 +18,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.app import build_app
 from bot.bland.client import BlandClient
 from bot.bland.limits import EXPORT_LIMITS
+from bot.metrics import Exposition
+from bot.ops_http import OpsEndpoints
+from bot.readiness import Readiness
 from bot.services import Services
 from bot.settings import Settings
 from bot.shutdown import Step, exit_after, run_steps
@@ -100,12 +103,22 @@ class Bot:
             concurrency=settings.watch_concurrency,
             lease_seconds=settings.watch_lease_seconds,
         )
+        token = settings.metrics_token
+        self.ops = OpsEndpoints(
+            store=self.store,
+            readiness=Readiness(self.store, self.watcher),
+            exposition=Exposition(),
+            token=token.get_secret_value() if token else None,
+        )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None
+        self._ops_http: web.AppRunner | None = None
         self.port: int | None = None
+        self.metrics_port: int | None = None
 
     async def start(self) -> None:
         await self.store.open()
+        await self._start_ops()
         if not self.listen:
             log.info("watcher only: no Slack listener in this process")
         elif self.settings.socket_mode:
@@ -116,7 +129,7 @@ class Bot:
             log.info("connected to Slack in Socket Mode")
         else:
             web_app = self.app.web_app(path="/slack/events", port=self.settings.port)
-            web_app.router.add_get("/healthz", _healthz)
+            self.ops.add_routes(web_app)
             self._http = web.AppRunner(
                 web_app, access_log=None, shutdown_timeout=HTTP_DRAIN_SECONDS
             )
@@ -147,7 +160,24 @@ class Bot:
             Step("store", STORE_STOP_SECONDS, self.store.close),
         ]
 
+    async def _start_ops(self) -> None:
+        """/metrics, /readyz and /healthz on METRICS_PORT, unless PORT already serves them."""
+        port = self.settings.metrics_port
+        http_mode = self.listen and not self.settings.socket_mode
+        if port is None or (http_mode and port == self.settings.port):
+            return
+        self._ops_http = await self.ops.serve(self.host, port)
+        self.metrics_port = _bound_port(self._ops_http)
+        log.info("metrics, /readyz and /healthz on %s:%s", self.host, self.metrics_port)
+
+    async def _stop_ops(self) -> None:
+        if self._ops_http is not None:
+            await self._ops_http.cleanup()
+
     async def _stop_listener(self) -> None:
+        # The metrics listener first: it answers in milliseconds, and a Slack peer that
+        # never closes must not leave it serving.
+        await self._stop_ops()
         if self._socket is not None:
             await _close_socket_mode(self._socket)
         if self._http is not None:
@@ -199,10 +229,6 @@ async def run(settings: Settings, *, listen: bool = True) -> int:
     else:
         log.warning("stopped, not cleanly: see the shutdown lines above")
     return 0
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,8 +37,13 @@ class Settings(BaseSettings):
     watch_concurrency: int = Field(default=16, ge=1, le=512)
     watch_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Socket Mode and watcher-only processes have no listener: /metrics, /readyz and
+    # /healthz are served on this port when it is set (HTTP mode serves them on PORT too).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
 
-    @field_validator("slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator("slack_signing_secret", "slack_app_token", "metrics_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -51,6 +56,16 @@ class Settings(BaseSettings):
                 part.strip() for part in value.replace(" ", ",").split(",") if part.strip()
             )
         return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

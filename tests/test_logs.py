@@ -1,14 +1,19 @@
-"""The log filter: tokens and secrets never reach a log line, and no tracebacks above DEBUG."""
+"""Logs: tokens and secrets never reach a line, no tracebacks above DEBUG, JSON on request."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
 import pytest
 
-from bot.logs import RedactingFilter, configure_logging
+from bot.logs import RedactingFilter, bind, configure_logging
 
 
 def record(message: str, *args: object, level: int = logging.INFO) -> logging.LogRecord:
@@ -70,3 +75,72 @@ def test_no_record_spans_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[1].endswith("a\\u2028b\\x85c\\x1b[31md\\te")
     assert "with a traceback\\nTraceback (most recent call last):" in lines[2]
     assert lines[2].endswith("RuntimeError: boom\\nforged line")
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """configure_logging replaces the root logger's handlers: put them back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def json_lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    lines = stream.getvalue().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_json_lines_carry_fields_and_redact_secrets(root_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", ["bland-secret-key"], log_format="json", stream=stream)
+    log = logging.getLogger("bot.test")
+    log.info("key %s token %s", "bland-secret-key", "xoxb-123-abc", extra={"event": "alert_posted"})
+    log.debug("not at INFO")
+
+    [line] = json_lines(stream)
+    assert line["message"] == "key [redacted] token xoxb-[redacted]"
+    assert (line["level"], line["logger"], line["event"]) == ("INFO", "bot.test", "alert_posted")
+    assert datetime.fromisoformat(line["time"]).tzinfo is not None
+    assert "bland-secret-key" not in stream.getvalue()
+
+
+def test_a_value_with_line_breaks_stays_one_json_line(root_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", log_format="json", stream=stream)
+    forged = 'Survey\r\n2026-01-01 INFO bot: {"level": "ERROR"}\u2028admin'
+    logging.getLogger("bot.test").warning("batch %s", forged, extra={"label": forged})
+
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and "\r" not in text and "\u2028" not in text
+    [line] = json_lines(stream)
+    assert line["message"] == f"batch {forged}"
+    assert line["label"] == forged
+
+
+async def test_bound_fields_reach_every_line_of_their_task_only(root_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", ["xapp-secret-value"], log_format="json", stream=stream)
+    log = logging.getLogger("bot.test")
+
+    async def delivery() -> None:
+        bind(batch_id="B1-gen-batch", channel="C0ONE", note="xapp-secret-value")
+        log.info("posting")
+        log.info("posted", extra={"channel": "C0OTHER"})
+
+    await asyncio.create_task(delivery())
+    log.info("outside")
+
+    first, second, outside = json_lines(stream)
+    assert (first["batch_id"], first["channel"]) == ("B1-gen-batch", "C0ONE")
+    assert first["note"] == "xapp-[redacted]"
+    assert second["channel"] == "C0OTHER"  # extra= wins over bind()
+    assert "batch_id" not in outside
+
+
+def test_text_stays_the_default(root_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    logging.getLogger("bot.test").info("hello %s", "xoxb-1-2", extra={"event": "x"})
+    assert stream.getvalue().rstrip().endswith("INFO bot.test: hello xoxb-[redacted]")

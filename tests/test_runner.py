@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -107,3 +108,43 @@ async def test_no_part_of_the_database_password_is_printed(
     assert process.returncode == exit_code, output
     assert ("DATABASE_URL: " if exit_code == 2 else "could not start: StoreOpenError") in output
     assert "s3cret" not in output
+
+
+async def test_json_logs_and_a_guarded_metrics_endpoint(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    port = free_port()
+    env = bot_env(
+        tmp_path,
+        bland,
+        slack,
+        SLACK_SIGNING_SECRET="process-secret",
+        PORT=str(port),
+        LOG_FORMAT="json",
+        METRICS_TOKEN="process-metrics-token",
+    )
+    process = await start_bot(env, tmp_path, spawn)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the bot never became ready on $PORT")
+        async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
+            assert response.status == 401
+        headers = {"Authorization": "Bearer process-metrics-token"}
+        async with session.get(f"http://127.0.0.1:{port}/metrics", headers=headers) as response:
+            assert response.status == 200
+            assert "bland_requests_total" in await response.text()
+    code, output = await stop_and_read(process)
+    assert code == 0, output
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any(line["message"] == "stopping" for line in lines)
+    for secret in ("xoxb-process-test", "process-secret", "process-metrics-token", BLAND_KEY):
+        assert secret not in output

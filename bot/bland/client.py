@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import random
+import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ from bot.bland.errors import (
 from bot.bland.lenient import LenientModel
 from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
 from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
+from bot.bland.outcomes import outcome
+from bot.metrics import bland_request_done
 
 log = logging.getLogger(__name__)
 
@@ -283,10 +286,15 @@ class BlandClient:
         deadline = loop.time() + limits.deadline
         attempt = 0
         while True:
+            started = time.perf_counter()
             try:
                 async with asyncio.timeout_at(deadline):
                     status, headers, body = await self._send(method, path, params, limits.max_bytes)
                 if status < 400:
+                    # A 2xx that is not a JSON object fails to parse later: counted here
+                    # by its first byte, so the check costs nothing on the hot path.
+                    ok = body[:64].lstrip()[:1] == b"{"
+                    bland_request_done(method, path, "ok" if ok else "bad_response", started)
                     return body
                 error: BlandError = status_error(
                     status,
@@ -297,6 +305,7 @@ class BlandClient:
                 retryable = status in RETRYABLE_STATUSES
             except TimeoutError:
                 # asyncio.timeout_at's: the deadline passed, so there is no time to retry.
+                bland_request_done(method, path, "timeout", started)
                 raise BlandTimeoutError(
                     f"Bland's answer was too slow: not complete within {limits.deadline:g} s"
                 ) from None
@@ -309,10 +318,15 @@ class BlandClient:
                 retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
+            except BlandError as exc:
+                # Raised while reading (an answer over the size cap): counted, not retried.
+                bland_request_done(method, path, outcome(exc), started)
+                raise
             except (httpx.HTTPError, aiohttp.ClientError) as exc:
                 # A body that fails to decode or a status line that is not HTTP: an answer,
                 # just not a readable one, so it is not retried (as invalid JSON is not).
                 error, retryable = BlandResponseError(type(exc).__name__), False
+            bland_request_done(method, path, outcome(error), started)
             if not retryable or attempt >= retries:
                 raise error
             retry_after = error.retry_after if isinstance(error, BlandStatusError) else None

@@ -148,6 +148,17 @@ class Alert:
     target_ts: str | None = None
 
 
+@dataclass(frozen=True)
+class StoreGauges:
+    """What the database says right now, for `/metrics`: the same in every process."""
+
+    outbox_pending: int
+    # Age of the oldest pending outbox entry, by the database's clock; 0 when none.
+    outbox_oldest_pending_seconds: float
+    watched_batches: int
+    watched_campaigns: int
+
+
 class Store(Protocol):
     """Watches, polling leases and the alert outbox, on SQLite or PostgreSQL.
 
@@ -324,3 +335,11 @@ class Store(Protocol):
 
     async def list_alerts(self, *, batch_id: str | None = None) -> list[Alert]:
         """Alerts in any state, oldest first (operations and tests)."""
+
+    # --- Operations ---
+
+    async def ping(self) -> None:
+        """One trivial query: raises when the database cannot be reached (readiness)."""
+
+    async def gauges(self) -> StoreGauges:
+        """The outbox backlog and what is being watched, in a few cheap counts."""

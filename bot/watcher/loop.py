@@ -42,6 +42,8 @@ from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
+from bot.logs import bind
+from bot.metrics import WATCHER_POLLS, count_queued
 from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
 from bot.watcher.failures import describe_failure
@@ -110,6 +112,9 @@ class Watcher:
         self._done_polls: list[PollDone] = []
         self._alerts_wanted = True
         self._last_side_claim = 0.0
+        # Readiness: when the loop should next pass (monotonic), and claims failed in a row.
+        self._due_at: float | None = None
+        self.claim_failures = 0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -170,16 +175,31 @@ class Watcher:
         self._alerts_wanted = True
         self._wake.set()
 
+    @property
+    def tick_seconds(self) -> float:
+        return self._tick
+
+    def loop_lag(self) -> float | None:
+        """Seconds the loop is overdue for its next pass (0 when on time); None when it
+        is not running. A loop stuck in a claim, or dead, falls ever further behind."""
+        if self._loop is None or self._loop.done() or self._due_at is None:
+            return None
+        return max(0.0, time.monotonic() - self._due_at)
+
     async def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            # Until the first pass ends, it is due within a tick of starting.
+            self._due_at = time.monotonic() + self._tick
             try:
                 await self._claim()
                 failures = 0
             except Exception as exc:
                 failures += 1
                 log.warning("watcher could not claim work (%s)", type(exc).__name__)
+            self.claim_failures = failures
             wait = self._tick if failures == 0 else min(10.0, self._tick * 2**failures)
+            self._due_at = time.monotonic() + wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
@@ -228,6 +248,7 @@ class Watcher:
 
     def _finished(self, due: DueBatch, status: str) -> None:
         delay = self._next(due.batch_id)
+        WATCHER_POLLS.labels("running").inc()
         self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
@@ -249,6 +270,7 @@ class Watcher:
         task.add_done_callback(_done)
 
     async def _poll(self, due: DueBatch) -> None:
+        bind(batch_id=due.batch_id)
         try:
             async with self._slots:
                 await self._poll_once(due)
@@ -324,13 +346,23 @@ class Watcher:
             render_progress=render_progress,
         )
         if alerts is None:
+            WATCHER_POLLS.labels("already_recorded").inc()
             log.info("batch %s: completion already recorded by another owner", batch_id)
             return
-        log.info("batch %s is %s: %d alert(s) queued", batch_id, status, len(alerts))
+        WATCHER_POLLS.labels("finished").inc()
+        count_queued(alert.kind for alert in alerts)
+        log.info(
+            "batch %s is %s: %d alert(s) queued",
+            batch_id,
+            status,
+            len(alerts),
+            extra={"event": "completion_recorded"},
+        )
         self._alerts_wanted = True
         self._wake.set()
 
     async def _scan(self, due: DueCampaign) -> None:
+        bind(campaign_id=due.campaign_id)
         try:
             await self._scanner.scan(due)
         except asyncio.CancelledError:
@@ -344,12 +376,14 @@ class Watcher:
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
         error = describe_failure(exc)
+        WATCHER_POLLS.labels("failed").inc()
         log.warning(
             "polling batch %s failed (%s); failure %d in a row, next try in %.1fs",
             due.batch_id,
             error,
             due.failures + 1,
             delay,
+            extra={"event": "poll_failed"},
         )
         log.debug("polling batch %s failed", due.batch_id, exc_info=exc)
         await self._store.finish_poll(

@@ -36,6 +36,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import bind
+from bot.metrics import alert_sent
 from bot.slack.clients import posting_client
 from bot.slack.errors import (
     CHANNEL_GONE,
@@ -74,6 +76,7 @@ class AlertSender:
 
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
+        bind(batch_id=alert.batch_id, channel=alert.channel_id, alert_id=alert.id)
         try:
             try:
                 await self._deliver(alert)
@@ -103,6 +106,7 @@ class AlertSender:
             found = await self._find_earlier_post(alert)
             if found is not None:
                 log.info("alert %s was already posted (ts %s); not posting again", alert.id, found)
+                alert_sent(alert.kind, alert.created_at.timestamp(), _seconds(found))
                 await self._store.mark_alert_sent(alert.id, message_ts=found)
                 return
         response = await self._poster.chat_postMessage(
@@ -117,9 +121,16 @@ class AlertSender:
             unfurl_media=False,
         )
         ts = str(response.get("ts") or "")
+        alert_sent(alert.kind, alert.created_at.timestamp())
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("alert %s was posted but was no longer pending", alert.id)
-        log.info("alert %s for batch %s posted to %s", alert.id, alert.batch_id, alert.channel_id)
+        log.info(
+            "alert %s for batch %s posted to %s",
+            alert.id,
+            alert.batch_id,
+            alert.channel_id,
+            extra={"event": "alert_posted"},
+        )
 
     async def _edit(self, alert: Alert) -> None:
         """The final edit of a progress message: an edit repeated is harmless, so no
@@ -131,6 +142,7 @@ class AlertSender:
             text=alert.message.get("text", ""),
             blocks=alert.message.get("blocks") or None,
         )
+        alert_sent(alert.kind, None)
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("progress edit %s was made but was no longer pending", alert.id)
         log.info("progress message %s in %s finalised", ts, alert.channel_id)
@@ -184,6 +196,7 @@ class AlertSender:
                 alert.id,
                 error,
                 suspended,
+                extra={"event": "channel_suspended"},
             )
         elif error in MESSAGE_REFUSED:
             await self._store.drop_alert(alert.id, reason=error)
@@ -196,6 +209,7 @@ class AlertSender:
                 alert.id,
                 alert.channel_id,
                 delay,
+                extra={"event": "alert_retry"},
             )
             await self._release(alert, delay, error)
 
@@ -208,6 +222,14 @@ class AlertSender:
         except Exception as exc:
             # The lease runs out on its own; the alert is not lost, only later.
             log.warning("could not release alert %s (%s)", alert.id, type(exc).__name__)
+
+
+def _seconds(ts: str) -> float | None:
+    """A Slack message ts as epoch seconds (None if it is not one)."""
+    try:
+        return float(ts)
+    except ValueError:
+        return None
 
 
 def _is_post_of(item: Any, alert_id: str) -> bool:

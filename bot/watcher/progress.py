@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.models import AnyBatch
 from bot.bland.stats import CallCounts, batch_stats
+from bot.metrics import count_queued
 from bot.slack.clients import posting_client
 from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, error_code
 from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind
@@ -73,6 +74,7 @@ class ProgressEditor:
         if warnings is None:
             return False
         if warnings:
+            count_queued(alert.kind for alert in warnings)
             log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
             self._on_alerts()
         await self._edit_progress(batch_id, counts, detail.batch_params.label)

@@ -35,6 +35,39 @@ class PostgresServer:
     port: int
     user: str
     data_dir: Path
+    # How it was started, so a test can stop it and start it again on the same port.
+    options: str = ""
+    log_file: Path | None = None
+
+    def stop(self) -> None:
+        """Stop the server, cutting every connection, as an outage would. A fast stop,
+        not an immediate one: with synchronous_commit off an immediate one loses recent
+        commits, which a real outage of a durable server would not."""
+        subprocess.run(
+            _as_service_user(
+                [find_binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+            ),
+            capture_output=True,
+            check=False,
+        )
+
+    def start(self) -> None:
+        """Start it again after `stop()`, on the same port with the same data."""
+        _run(
+            [
+                find_binary("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-o",
+                self.options,
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
@@ -115,7 +148,7 @@ def running_postgres() -> Iterator[PostgresServer]:
             [pg_ctl, "-D", str(data), "-o", options, "-l", str(log_file), "-w", "-t", "60", "start"]
         )
         try:
-            yield PostgresServer("127.0.0.1", port, "postgres", data)
+            yield PostgresServer("127.0.0.1", port, "postgres", data, options, log_file)
         finally:
             subprocess.run(
                 _as_service_user([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
