@@ -12,6 +12,8 @@ from bot.bland.batch_ids import (
     is_batch_id,
     is_v2_batch_id,
 )
+from bot.demo.server import BlandServer
+from tests.support.bland import client
 
 V1_IDS = (
     "AAcQq8zXxLB56LWg-gen-batch",
@@ -88,3 +90,31 @@ def test_non_strings_are_refused() -> None:
         assert not is_v2_batch_id(value)  # type: ignore[arg-type]
         with pytest.raises(InvalidIdError):
             check_batch_id(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch_id", REFUSED[1:])
+async def test_v2_methods_refuse_before_any_request(bland: BlandServer, batch_id: str) -> None:
+    async with client(bland) as bland_client:
+        with pytest.raises(InvalidIdError):
+            await bland_client.get_batch_v2(batch_id)
+        with pytest.raises(InvalidIdError):
+            await bland_client.batch_logs(batch_id)
+        with pytest.raises(InvalidIdError):
+            await bland_client.stop_batch_v2(batch_id)
+        with pytest.raises(InvalidIdError):
+            await bland_client.list_calls(batch_id=batch_id)
+        # Like batch_statuses: a list view skips what cannot be an id, asking nothing.
+        assert await bland_client.latest_logs([batch_id]) == {batch_id: None}
+    assert bland.requests == []
+
+
+async def test_v2_methods_refuse_a_v1_id_before_any_request(bland: BlandServer) -> None:
+    # A v1 id sent to /v2/... would only come back as Bland's 404: say so up front.
+    async with client(bland) as bland_client:
+        with pytest.raises(InvalidIdError):
+            await bland_client.get_batch_v2("AAcQq8zXxLB56LWg-gen-batch")
+        with pytest.raises(InvalidIdError):
+            await bland_client.batch_logs("AAcQq8zXxLB56LWg-gen-batch")
+        with pytest.raises(InvalidIdError):
+            await bland_client.stop_batch_v2("AAcQq8zXxLB56LWg-gen-batch")
+    assert bland.requests == []
