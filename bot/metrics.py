@@ -63,9 +63,21 @@ BLAND_SECONDS = Histogram(
 )
 # Routes the client calls; any other path is counted as "other", never as itself.
 BLAND_ROUTES = frozenset(
-    {"/v1/batches", "/v1/batches/{id}", "/v1/batches/{id}/stop", "/v1/calls/{id}"}
+    {
+        "/v1/batches",
+        "/v1/batches/{id}",
+        "/v1/batches/{id}/stop",
+        "/v1/calls",
+        "/v1/calls/{id}",
+        "/v2/batches/list",
+        "/v2/batches/{id}",
+        "/v2/batches/{id}/logs",
+        "/v2/batches/{id}/stop",
+    }
 )
 _ID_AFTER = frozenset({"batches", "calls"})
+# Path words that stand where an id would: `/v2/batches/list` lists, it names no batch.
+_LITERALS = frozenset({"list"})
 
 # -- The watcher and the outbox ----------------------------------------------------------
 
@@ -144,7 +156,7 @@ def bland_endpoint(method: str, path: str) -> str:
     """`GET /v1/batches/AbC-gen-batch` -> `GET /v1/batches/{id}`: the id is never a label."""
     parts = path.split("?", 1)[0].rstrip("/").split("/")
     for index in range(1, len(parts)):
-        if parts[index - 1] in _ID_AFTER:
+        if parts[index - 1] in _ID_AFTER and parts[index] not in _LITERALS:
             parts[index] = "{id}"
     route = "/".join(parts)
     return f"{method} {route if route in BLAND_ROUTES else OTHER}"

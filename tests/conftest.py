@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.demo.server import BlandServer, serve_bland
-from tests.support.bland import BLAND_KEY, fixture_dataset, read_fixture
+from tests.support.bland import BLAND_KEY, fixture_dataset, fixture_v2_dataset, read_fixture
 from tests.support.postgres import PostgresServer, running_postgres
 from tests.support.slack_standin import SlackStandIn
 
@@ -32,9 +32,13 @@ async def bland() -> AsyncIterator[BlandServer]:
 
     Also serves the documented in-progress example (`AAcQq8zXxLB56LWg-gen-batch`, one call,
     analysis as printed) and the documented list entry (`ZfowpkhOSVCZJ94i-gen-batch`, no
-    calls). Inject faults with `bland.fail_next(...)`, read `bland.requests`.
+    calls); and v2: the demo's v2 batches and the documented v2 example
+    (`652ad643-9gca-477c-97c3-9d8e6t74d7af`, with its documented log). Inject faults with
+    `bland.fail_next(...)`, read `bland.requests`.
     """
-    async with serve_bland(fixture_dataset(), api_key=BLAND_KEY) as server:
+    async with serve_bland(
+        fixture_dataset(), v2_dataset=fixture_v2_dataset(), api_key=BLAND_KEY
+    ) as server:
         yield server
 
 

@@ -15,14 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from pydantic import ValidationError
 
-from bot.bland.batch_ids import check_batch_id, check_call_ref, check_campaign_id, is_batch_id
+from bot.bland.batch_ids import (
+    check_batch_id,
+    check_call_ref,
+    check_campaign_id,
+    check_v2_batch_id,
+    is_batch_id,
+    is_v2_batch_id,
+)
+from bot.bland.envelope import envelope_errors, many, one, unwrap
 from bot.bland.errors import (
     BlandConnectionError,
     BlandError,
@@ -35,6 +43,7 @@ from bot.bland.errors import (
 from bot.bland.lenient import LenientModel
 from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
 from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
+from bot.bland.models_v2 import BatchCalls, BatchV2, CallList, LogEntry, StopResultV2
 from bot.bland.outcomes import outcome
 from bot.metrics import bland_request_done
 
@@ -53,6 +62,12 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
+Direction = Literal["asc", "desc"]
+# Enough of a v2 batch's log to find its state: a batch logs a handful of lifecycle
+# phases and one `complete` event.
+LOG_TAKE = 50
+# Bland's own default for `GET /v1/calls`.
+CALLS_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -239,6 +254,120 @@ class BlandClient:
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
         return self._parse(StopResult, body)
 
+    # -- v2 batches ---------------------------------------------------------------------
+    # Every v2 answer is an envelope: `errors` (even with a 200) raise the same BlandError
+    # tree as v1, and `data` is parsed as leniently as v1's models. See bot.bland.view for
+    # reading a batch's status from its logs.
+
+    async def list_batches_v2(
+        self, *, take: int | None = None, skip: int | None = None
+    ) -> list[BatchV2]:
+        """`GET /v2/batches/list`: metadata only, no status or counts (see `latest_logs`)."""
+        params: dict[str, str] = {}
+        if take is not None:
+            params["take"] = str(take)
+        if skip is not None:
+            params["skip"] = str(skip)
+        data = await self._get_data("/v2/batches/list", params)
+        return many(BatchV2, data, what="batches")
+
+    async def get_batch_v2(self, batch_id: str) -> BatchV2:
+        """`GET /v2/batches/{id}`: one batch's metadata. Its progress is in `batch_logs`."""
+        check_v2_batch_id(batch_id)
+        data = await self._get_data(f"/v2/batches/{batch_id}", {})
+        batch = one(BatchV2, data, what="batch")
+        return batch if batch.id else batch.model_copy(update={"id": batch_id})
+
+    async def batch_logs(
+        self,
+        batch_id: str,
+        *,
+        take: int = LOG_TAKE,
+        direction: Direction = "desc",
+        skip: int = 0,
+    ) -> list[LogEntry]:
+        """`GET /v2/batches/{id}/logs`: newest first by default, as `v2_progress` reads them."""
+        check_v2_batch_id(batch_id)
+        path = f"/v2/batches/{batch_id}/logs"
+        data = await self._get_data(path, _log_params(take, direction, skip))
+        return many(LogEntry, data, what="log entries")
+
+    async def latest_logs(
+        self,
+        batch_ids: Sequence[str],
+        *,
+        take: int = LOG_TAKE,
+        concurrency: int = 8,
+        within: float = 4.0,
+    ) -> dict[str, list[LogEntry] | None]:
+        """Each v2 batch's newest log entries, asked concurrently and bounded: what a list
+        view needs for statuses, since the v2 list has none (like `batch_statuses`).
+
+        Logs that fail, do not arrive `within` seconds, or belong to no valid v2 id
+        (never asked for) are None: a list view shows what it has.
+        """
+        slots = asyncio.Semaphore(concurrency)
+        found: dict[str, list[LogEntry] | None] = dict.fromkeys(batch_ids)
+        params = _log_params(take, "desc", 0)
+
+        async def one_batch(batch_id: str) -> None:
+            async with slots:
+                body = await self._request("GET", f"/v2/batches/{batch_id}/logs", params, retries=0)
+            found[batch_id] = many(LogEntry, self._unwrap(body), what="log entries")
+
+        valid = [b for b in dict.fromkeys(batch_ids) if is_v2_batch_id(b)]
+        tasks = [asyncio.create_task(one_batch(batch_id)) for batch_id in valid]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=within)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if task.exception() is not None:
+                    log.info("a batch log was not available: %s", type(task.exception()).__name__)
+        return found
+
+    async def stop_batch_v2(self, batch_id: str) -> StopResultV2:
+        """`POST /v2/batches/{id}/stop`. Not retried, like v1's. Its answer is undocumented:
+        whatever of `StopResultV2` came, with `batch_id` filled in."""
+        check_v2_batch_id(batch_id)
+        body = await self._request("POST", f"/v2/batches/{batch_id}/stop", {}, retries=0)
+        data = self._unwrap(body)
+        if isinstance(data, dict):
+            result = StopResultV2.lenient(data)
+        else:
+            result = StopResultV2(message=data if isinstance(data, str) else None)
+        return result if result.batch_id else result.model_copy(update={"batch_id": batch_id})
+
+    async def list_calls(self, *, batch_id: str, limit: int = CALLS_LIMIT) -> BatchCalls:
+        """`GET /v1/calls?batch_id=...&limit=...`: one page, never more, of the batch's calls.
+
+        Bland does not document a `batch_id` filter on this list, so only calls that say
+        they belong to `batch_id` are kept, and `BatchCalls.filter_ignored` says whether
+        the answer held any other (then Bland ignored the filter: the handler should say
+        Bland does not list this batch's calls, not page through the whole account).
+        """
+        check_batch_id(batch_id)
+        limit = max(1, limit)
+        params = {"batch_id": batch_id, "limit": str(limit)}
+        listed = await self._get(CallList, "/v1/calls", params)
+        calls = [call for call in listed.calls if call.batch_id == batch_id]
+        return BatchCalls(
+            batch_id=batch_id,
+            calls=calls,
+            filter_ignored=len(calls) < len(listed.calls),
+            truncated=len(listed.calls) >= limit,
+        )
+
+    async def _get_data(self, path: str, params: Mapping[str, str]) -> Any:
+        """A v2 GET, retried like v1's, unwrapped to its envelope's `data`."""
+        body = await self._request("GET", path, params, retries=self._max_retries)
+        if len(body) > LARGE_BODY:
+            return await asyncio.to_thread(self._unwrap, body)
+        return self._unwrap(body)
+
+    def _unwrap(self, body: bytes) -> Any:
+        return unwrap(body, secrets=self._secrets)
+
     async def _get(
         self, model: type[M], path: str, params: Mapping[str, str], *, limits: Limits | None = None
     ) -> M:
@@ -296,11 +425,13 @@ class BlandClient:
                     ok = body[:64].lstrip()[:1] == b"{"
                     bland_request_done(method, path, "ok" if ok else "bad_response", started)
                     return body
+                message, code = _error_fields(body)
                 error: BlandError = status_error(
                     status,
-                    _error_message(body),
+                    message,
                     _retry_after(headers.get("retry-after")),
                     secrets=self._secrets,
+                    code=code,
                 )
                 retryable = status in RETRYABLE_STATUSES
             except TimeoutError:
@@ -352,6 +483,10 @@ def _url(address: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
     """Parsed once: the watcher asks for the same URLs every interval, and httpx's URL
     parsing was a quarter of a poll's CPU."""
     return httpx.URL(address, params=params)
+
+
+def _log_params(take: int, direction: Direction, skip: int) -> dict[str, str]:
+    return {"take": str(take), "skip": str(skip), "direction": direction}
 
 
 def _flag(value: bool) -> str:
@@ -418,22 +553,25 @@ def _validate(model: type[M], body: bytes) -> M:
     return model.lenient(data)
 
 
-def _error_message(body: bytes) -> str | None:
+def _error_fields(body: bytes) -> tuple[str | None, str | None]:
+    """The message and the v2 error code of an error answer, each None when absent.
+
+    v1 answers `{"status": "error", "message": ...}`; v2 an envelope whose `errors`
+    hold `{"error": "NOT_FOUND", "message": ...}`."""
     try:
         data: Any = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        for key in ("message", "error"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return value
-        errors = data.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            value = errors[0].get("message")
-            if isinstance(value, str):
-                return value
-    return None
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    for key in ("message", "error"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value, None
+    errors = envelope_errors(data.get("errors"))
+    if errors:
+        return errors[0].message or errors[0].error, errors[0].error
+    return None, None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -69,13 +69,16 @@ def status_error(
     retry_after: float | None = None,
     *,
     secrets: Iterable[str] = (),
+    code: str | None = None,
 ) -> BlandStatusError:
-    """Map an HTTP status to the error class; Bland's message decides only for 200/400.
+    """Map an HTTP status to the error class; Bland's code and words decide only for 200/400.
 
-    Bland sometimes answers 200 or 400 with `{"status": "error", "message": ...}` for
-    what is really a missing batch or a bad key, so only then is the wording read.
-    The message is redacted here, once, so that every reply and log line that shows it
-    is free of `secrets` (the API key), token-shaped text and line breaks.
+    Bland sometimes answers 200 or 400 with `{"status": "error", "message": ...}` (v1)
+    or `{"data": null, "errors": [{"error": "NOT_FOUND", "message": ...}]}` (v2) for
+    what is really a missing batch or a bad key, so only then are the v2 error `code`
+    and the wording read. The message is redacted here, once, so that every reply and
+    log line that shows it is free of `secrets` (the API key), token-shaped text and
+    line breaks.
     """
     if message is not None:
         message = redact(message, secrets=secrets) or None
@@ -87,9 +90,26 @@ def status_error(
         return BlandRateLimitError(status_code, message, retry_after)
     if status_code >= 500:
         return BlandServerError(status_code, message, retry_after)
+    by_code = _by_code(code)
+    if by_code is not None:
+        return by_code(status_code, message)
     lowered = (message or "").lower()
     if "api key" in lowered or "unauthorized" in lowered or "authorization" in lowered:
         return BlandAuthError(status_code, message)
     if "not found" in lowered or "no batch" in lowered or "does not exist" in lowered:
         return BlandNotFoundError(status_code, message)
     return BlandStatusError(status_code, message)
+
+
+def _by_code(code: str | None) -> type[BlandStatusError] | None:
+    """The error class a v2 error code names (`NOT_FOUND`, `UNAUTHORIZED`...), if any.
+
+    The codes are unconfirmed beyond `NOT_FOUND`, so they are read by their words."""
+    words = (code or "").upper().replace("-", "_")
+    if "NOT_FOUND" in words:
+        return BlandNotFoundError
+    if any(word in words for word in ("UNAUTHORI", "FORBIDDEN", "API_KEY", "AUTH")):
+        return BlandAuthError
+    if "RATE_LIMIT" in words or "TOO_MANY" in words:
+        return BlandRateLimitError
+    return None
