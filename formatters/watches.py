@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
 from formatters.charts import progress
+from formatters.errors import error_message
 from formatters.status import watched_status
 from formatters.text import clip, code, plural
 
@@ -82,6 +83,21 @@ def unwatched(*, kind: str, target_id: str, removed: bool) -> Message:
     else:
         text = f"This channel wasn't watching {target}; nothing changed."
     return message(text, [section(text)])
+
+
+def cannot_post(*, kind: str, target_id: str, reason: str, bot_user_id: str | None) -> Message:
+    """No watch: Slack refused the bot's post here (`reason` is Slack's error code)."""
+    target = _target(kind, target_id, None)
+    if reason == "is_archived":
+        return error_message(
+            f"This channel is archived, so I can't post here and I'm not watching {target}.",
+            "Watch it from a channel that isn't archived.",
+        )
+    me = f"<@{clip(bot_user_id, 20)}>" if bot_user_id else "@Bland Batches"
+    return error_message(
+        f"I can't post in this channel, so I'm not watching {target}.",
+        f"In a private channel, invite me first: /invite {me}. Then watch again.",
+    )
 
 
 def already_finished(summary: Message) -> Message:

@@ -61,7 +61,7 @@ async def batch_action(
     services: Services = context["services"]
     action_id = str(action.get("action_id") or "")
     text = _value(action)
-    who = _who(body)
+    who = _who(body, context.bot_user_id)
     # Navigation inside a private message replaces it; from a shared one it opens a new one.
     container = body.get("container") or {}
     in_place = bool(container.get("is_ephemeral"))
@@ -136,10 +136,12 @@ def _value(action: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _who(body: dict[str, Any]) -> Who:
+def _who(body: dict[str, Any], bot_user_id: str | None = None) -> Who:
     user = body.get("user") or {}
     channel = body.get("channel") or {}
-    return Who(user_id=str(user.get("id") or ""), channel_id=channel.get("id"))
+    return Who(
+        user_id=str(user.get("id") or ""), channel_id=channel.get("id"), bot_user_id=bot_user_id
+    )
 
 
 def register(app: AsyncApp) -> None:

@@ -22,3 +22,5 @@ class Who:
 
     user_id: str
     channel_id: str | None
+    # The bot's own user id (Bolt's `context.bot_user_id`), to say "/invite @bot".
+    bot_user_id: str | None = None

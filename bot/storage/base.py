@@ -186,6 +186,16 @@ class Store(Protocol):
     async def progress_message(self, *, channel_id: str, batch_id: str) -> str | None:
         """The ts of the channel's progress message for the batch, if any."""
 
+    async def claim_progress_post(
+        self, *, channel_id: str, batch_id: str, hold_seconds: float
+    ) -> bool:
+        """Take the right to post the channel's progress message for its active watch of
+        the batch: True for one caller only, while the watch has no message and no claim
+        younger than `hold_seconds`. `set_progress_message` ends the claim."""
+
+    async def release_progress_post(self, *, channel_id: str, batch_id: str) -> None:
+        """Give back a claim whose post failed, so a later watch request can post."""
+
     # --- Polling (the watcher) ---
 
     async def claim_due_batches(

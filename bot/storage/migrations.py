@@ -134,6 +134,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX campaigns_due ON campaigns (next_scan_at)",
         ),
     ),
+    Migration(
+        3,
+        "progress post claims",
+        (
+            # Who may post the channel's progress message: claimed before posting, so
+            # two watch requests at once post one message. A claim older than a post can
+            # take is abandoned (the process died mid-post) and may be taken again.
+            "ALTER TABLE watches ADD COLUMN progress_claimed_at DOUBLE PRECISION",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

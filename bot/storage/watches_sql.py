@@ -82,6 +82,7 @@ class WatchesSql(OutboxSql):
                     self._q(
                         "UPDATE watches SET state = 'active', state_reason = NULL, "
                         "batch_status = NULL, progress_ts = NULL, progress_shown = NULL, "
+                        "progress_claimed_at = NULL, "
                         "label = COALESCE(CAST(? AS TEXT), label), "
                         "created_by = ?, created_at = {now}, "
                         "error_threshold = CAST(? AS DOUBLE PRECISION) "
@@ -159,7 +160,8 @@ class WatchesSql(OutboxSql):
     ) -> bool:
         async with self.transaction() as tx:
             touched = await tx.execute(
-                "UPDATE watches SET progress_ts = ?, progress_shown = ? "
+                "UPDATE watches SET progress_ts = ?, progress_shown = ?, "
+                "progress_claimed_at = NULL "
                 "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
                 f"AND state = '{ACTIVE}' AND progress_ts IS NULL",
                 ts,
@@ -180,3 +182,31 @@ class WatchesSql(OutboxSql):
                 batch_id,
             )
         return str(rows[0]["progress_ts"]) if rows and rows[0]["progress_ts"] else None
+
+    async def claim_progress_post(
+        self, *, channel_id: str, batch_id: str, hold_seconds: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                self._q(
+                    "UPDATE watches SET progress_claimed_at = {now} "
+                    "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
+                    f"AND state = '{ACTIVE}' AND progress_ts IS NULL "
+                    "AND (progress_claimed_at IS NULL "
+                    "OR progress_claimed_at < {now} - CAST(? AS DOUBLE PRECISION))"
+                ),
+                channel_id,
+                batch_id,
+                hold_seconds,
+            )
+        return touched > 0
+
+    async def release_progress_post(self, *, channel_id: str, batch_id: str) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE watches SET progress_claimed_at = NULL "
+                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
+                "AND progress_ts IS NULL",
+                channel_id,
+                batch_id,
+            )

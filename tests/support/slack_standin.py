@@ -29,6 +29,7 @@ _CHANNEL_METHODS = frozenset(
     {
         "chat.postMessage",
         "chat.update",
+        "chat.delete",
         "chat.postEphemeral",
         "conversations.history",
         "files.completeUploadExternal",
@@ -80,6 +81,14 @@ class _Failure:
 
 
 @dataclass
+class _Hold:
+    method: str
+    times: int
+    at_most: float
+    used: int = 0
+
+
+@dataclass
 class _Socket:
     ws: web.WebSocketResponse
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -125,6 +134,9 @@ class SlackStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.url = ""
         self._failures: list[_Failure] = []
+        self._holds: list[_Hold] = []
+        # Calls being held, by method: each waits for its event (a later call answered).
+        self._held: dict[str, list[asyncio.Event]] = {}
         self._ts = itertools.count(100)
         self._file_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -136,6 +148,7 @@ class SlackStandIn:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
             "views.publish": self._views_publish,
@@ -178,6 +191,9 @@ class SlackStandIn:
         self.url = f"http://{HOST}:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        for waiting in self._held.values():
+            for released in waiting:
+                released.set()
         for socket in self._sockets:
             with contextlib.suppress(Exception):
                 await socket.ws.close()
@@ -268,6 +284,16 @@ class SlackStandIn:
     def clear_failures(self) -> None:
         self._failures.clear()
 
+    def hold(self, method: str, *, times: int = 1, at_most: float = 3.0) -> None:
+        """A slow Slack: the next `times` calls to `method` take effect (and are answered)
+        only once a later call to the same method has been answered, or after `at_most`
+        seconds. So a later call can land first, as it may on a congested network."""
+        self._holds.append(_Hold(method, times, at_most))
+
+    def holding(self, method: str) -> int:
+        """How many calls to `method` are being held right now."""
+        return len(self._held.get(method, []))
+
     # -- reading what was recorded ----------------------------------------------------
 
     def calls_to(self, method: str) -> list[SlackCall]:
@@ -325,6 +351,7 @@ class SlackStandIn:
                 at=time.monotonic(),
             )
         )
+        held = await self._hold(method)
         try:
             failure = next((f for f in self._failures if f.matches(method, params)), None)
             if failure is not None:
@@ -342,7 +369,26 @@ class SlackStandIn:
                 return web.json_response({"ok": False, "error": "unknown_method"})
             return web.json_response(handler(params))
         finally:
+            if not held:
+                for released in self._held.pop(method, []):
+                    released.set()
             await self._notify()
+
+    async def _hold(self, method: str) -> bool:
+        """Wait here if a hold applies to this call; True if it was held."""
+        hold = next((h for h in self._holds if h.method == method and h.used < h.times), None)
+        if hold is None:
+            return False
+        hold.used += 1
+        released = asyncio.Event()
+        self._held.setdefault(method, []).append(released)
+        await self._notify()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), hold.at_most)
+        waiting = self._held.get(method, [])
+        if released in waiting:
+            waiting.remove(released)
+        return True
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -421,6 +467,14 @@ class SlackStandIn:
                     "message": updated,
                 }
         return {"ok": False, "error": "message_not_found"}
+
+    def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = _channel_of(params) or "", params.get("ts")
+        kept = [m for m in self.messages.get(channel, []) if m["ts"] != ts]
+        if len(kept) == len(self.messages.get(channel, [])):
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[channel] = kept
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user"):
