@@ -245,6 +245,20 @@ class Store(Protocol):
     ) -> bool:
         """The message `ts` now shows `shown` (FINAL: never edit it again)."""
 
+    async def begin_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, lease_seconds: float
+    ) -> bool:
+        """Lease the edit of progress message `ts` to `owner` for `lease_seconds`: True
+        only while the channel's watch of the batch is active, still owns that message
+        (not final), and no other edit of it holds an unexpired lease. A final edit
+        queued meanwhile (unwatch, completion) waits for the lease to end."""
+
+    async def end_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, shown: str | None
+    ) -> None:
+        """`owner`'s edit of `ts` is over: it now shows `shown` (None: the edit failed,
+        try again later). A final edit waiting for this one may go at once."""
+
     async def completion_audience(self, batch_id: str) -> int:
         """How many channels a completion of the batch would alert now."""
 

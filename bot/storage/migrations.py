@@ -136,12 +136,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
-        "progress post claims",
+        "progress post claims, progress edit leases",
         (
             # Who may post the channel's progress message: claimed before posting, so
             # two watch requests at once post one message. A claim older than a post can
             # take is abandoned (the process died mid-post) and may be taken again.
             "ALTER TABLE watches ADD COLUMN progress_claimed_at DOUBLE PRECISION",
+            # The progress edit in flight, if any: a final edit waits for it to end, so
+            # a late "running" never lands over "no longer watched".
+            "ALTER TABLE watches ADD COLUMN edit_owner TEXT",
+            "ALTER TABLE watches ADD COLUMN edit_until DOUBLE PRECISION",
         ),
     ),
 )

@@ -13,6 +13,7 @@ from bot.storage.base import (
     COMPLETION,
     DONE,
     FINAL,
+    PENDING,
     PROGRESS_FINAL,
     WARNING,
     Alert,
@@ -244,6 +245,58 @@ class PollingSql(OutboxSql):
                 > 0
             )
 
+    async def begin_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, lease_seconds: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                self._q(
+                    "UPDATE watches SET edit_owner = ?, "
+                    "edit_until = {now} + CAST(? AS DOUBLE PRECISION) "
+                    "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
+                    f"AND state = '{ACTIVE}' AND progress_ts = ? "
+                    f"AND COALESCE(progress_shown, '') <> '{FINAL}' "
+                    "AND (edit_until IS NULL OR edit_until < {now})"
+                ),
+                owner,
+                lease_seconds,
+                channel_id,
+                batch_id,
+                ts,
+            )
+        return touched > 0
+
+    async def end_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, shown: str | None
+    ) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE watches SET edit_owner = NULL, edit_until = NULL, "
+                "progress_shown = CASE WHEN CAST(? AS TEXT) IS NULL "
+                f"OR COALESCE(progress_shown, '') = '{FINAL}' THEN progress_shown "
+                "ELSE CAST(? AS TEXT) END "
+                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
+                "AND progress_ts = ? AND edit_owner = ?",
+                shown,
+                shown,
+                channel_id,
+                batch_id,
+                ts,
+                owner,
+            )
+            # A final edit queued behind this one (the watch ended meanwhile) need not
+            # wait for the lease to run out.
+            await tx.execute(
+                self._q(
+                    "UPDATE alerts SET next_attempt_at = {now} "
+                    f"WHERE kind = '{PROGRESS_FINAL}' AND channel_id = ? AND target_ts = ? "
+                    f"AND state = '{PENDING}' AND lease_owner IS NULL "
+                    "AND next_attempt_at > {now}"
+                ),
+                channel_id,
+                ts,
+            )
+
     async def completion_audience(self, batch_id: str) -> int:
         async with self.transaction() as tx:
             batch = await tx.fetch(
@@ -318,7 +371,7 @@ class PollingSql(OutboxSql):
             watches = await tx.fetch(
                 f"UPDATE watches SET state = '{DONE}', batch_status = ? "
                 f"WHERE kind = 'batch' AND target_id = ? AND state = '{ACTIVE}' "
-                f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown",
+                f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown, edit_until",
                 status,
                 batch_id,
             )
@@ -347,6 +400,7 @@ class PollingSql(OutboxSql):
                         render_progress(watch),
                         PROGRESS_FINAL,
                         target_ts=str(row["progress_ts"]),
+                        not_before=row["edit_until"],
                     )
                     if alert is not None:
                         alerts.append(alert)

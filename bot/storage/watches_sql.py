@@ -119,6 +119,15 @@ class WatchesSql(OutboxSql):
     ) -> bool:
         key = (channel_id, kind, target_id)
         async with self.transaction() as tx:
+            # Locked first: no progress edit can take its lease between this read and
+            # the delete, and one already holding it is seen (its end is waited for).
+            leases = await tx.fetch(
+                self._q(
+                    "SELECT edit_until FROM watches WHERE channel_id = ? AND kind = ? "
+                    "AND target_id = ? {lock}"
+                ),
+                *key,
+            )
             rows = await tx.fetch(
                 WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
                 *key,
@@ -137,6 +146,7 @@ class WatchesSql(OutboxSql):
                         render_progress(watch),
                         PROGRESS_FINAL,
                         target_ts=watch.progress_ts,
+                        not_before=leases[0]["edit_until"] if leases else None,
                     )
         return removed > 0
 

@@ -14,12 +14,14 @@ from bot.bland.client import Backoff, BlandClient
 from bot.demo.details import make_batch
 from bot.slack.clients import make_slack_client
 from bot.storage import Store, open_store
+from bot.storage.base import PROGRESS_FINAL, SENT
 from bot.watcher import Watcher
 from formatters import action_ids
 from tests.support.bland import BLAND_KEY
 from tests.support.blockkit import check_message
 from tests.support.postgres import PostgresServer
 from tests.support.slack_app import SlackApp
+from tests.support.waiting import eventually
 
 BATCH = "Lifecycle0000001-gen-batch"
 CAMPAIGN = "campLifecycle01"
@@ -190,3 +192,35 @@ async def test_campaign_watch_where_the_bot_cannot_post_is_refused(
     assert reply["response_type"] == "ephemeral"
     assert says in str(reply["blocks"])
     assert await app.store.list_watches() == []
+
+
+# -- 6. An unwatch is final -------------------------------------------------------------------
+
+
+async def test_a_progress_edit_in_flight_never_lands_over_no_longer_watched(
+    app: SlackApp, watcher: Watcher
+) -> None:
+    running_batch(app)
+    await app.reply(f"watch {BATCH}")
+    [progress] = app.slack.posted(CHANNEL)
+    # The watcher's next edit is slow: it lands only after a later chat.update (the
+    # unwatch's final edit, before the fix), or after a while.
+    app.slack.hold("chat.update", at_most=1.5)
+    app.bland.advance(BATCH, 5)
+    await app.slack.wait_for("chat.update")
+    assert app.slack.holding("chat.update") == 1
+
+    gone = await app.reply(f"unwatch {BATCH}")
+    assert "Stopped watching" in gone["text"]
+
+    async def settled() -> bool:
+        finals = [a for a in await app.store.list_alerts() if a.kind == PROGRESS_FINAL]
+        return bool(finals) and {a.state for a in finals} == {SENT}
+
+    await eventually(settled)
+    await eventually(lambda: app.slack.holding("chat.update") == 0)
+    await asyncio.sleep(POLL * 3)
+    [message] = app.slack.posted(CHANNEL)
+    assert message["ts"] == progress["ts"]
+    assert "no longer watched" in message["text"]
+    check_message(message)

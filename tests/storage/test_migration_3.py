@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.bland.stats import CallCounts
-from bot.storage import Store
-from bot.storage.base import BATCH
+from bot.storage import Store, Watch
+from bot.storage.base import BATCH, FINAL, PROGRESS_FINAL
 
 B1 = "AAcQq8zXxLB56LWg-gen-batch"
 HOLD = 60.0
+LEASE = 30.0
 
 
 async def _watch(store: Store, channel: str = "C1", batch_id: str = B1) -> None:
@@ -50,3 +52,45 @@ async def test_a_rewatch_starts_with_no_claim(store: Store) -> None:
     assert not await store.claim_progress_post(channel_id="C1", batch_id=B1, hold_seconds=HOLD)
     await _watch(store)
     assert await store.claim_progress_post(channel_id="C1", batch_id=B1, hold_seconds=HOLD)
+
+
+def _unwatched(watch: Watch) -> dict[str, Any]:
+    return {"text": f"no longer watched: {watch.target_id}", "blocks": []}
+
+
+async def test_an_unwatch_waits_for_the_progress_edit_in_flight(store: Store) -> None:
+    await _watch(store)
+    counts = CallCounts(total=10, completed=1, errored=0)
+    assert await store.set_progress_message(channel_id="C1", batch_id=B1, ts="9.1", counts=counts)
+    edit = {"channel_id": "C1", "batch_id": B1, "ts": "9.1"}
+    assert await store.begin_progress_edit(**edit, owner="w1", lease_seconds=LEASE)
+    assert not await store.begin_progress_edit(**edit, owner="w2", lease_seconds=LEASE)
+
+    assert await store.remove_watch(
+        channel_id="C1", kind=BATCH, target_id=B1, render_progress=_unwatched
+    )
+    # No new edit starts, and the final edit is not due while w1's may still land.
+    assert not await store.begin_progress_edit(**edit, owner="w2", lease_seconds=LEASE)
+    assert await store.claim_alerts(owner="o", limit=5, lease_seconds=LEASE) == []
+
+    await store.end_progress_edit(**edit, owner="w1", shown="1/10")
+    [final] = await store.claim_alerts(owner="o", limit=5, lease_seconds=LEASE)
+    assert (final.kind, final.target_ts) == (PROGRESS_FINAL, "9.1")
+
+
+async def test_an_edit_lease_ends_with_the_edit_or_runs_out(store: Store) -> None:
+    await _watch(store)
+    counts = CallCounts(total=10, completed=1, errored=0)
+    assert await store.set_progress_message(channel_id="C1", batch_id=B1, ts="9.1", counts=counts)
+    edit = {"channel_id": "C1", "batch_id": B1, "ts": "9.1"}
+    assert await store.begin_progress_edit(**edit, owner="w1", lease_seconds=LEASE)
+    # A failed edit gives the lease back and leaves what the message shows alone.
+    await store.end_progress_edit(**edit, owner="w1", shown=None)
+    stale = await store.progress_to_update(B1, shown="2/10")
+    assert [w.progress_ts for w in stale] == ["9.1"]
+    assert await store.begin_progress_edit(**edit, owner="w2", lease_seconds=0.01)
+    await asyncio.sleep(0.05)
+    # w2 died mid-edit: its lease runs out and another process edits.
+    assert await store.begin_progress_edit(**edit, owner="w3", lease_seconds=LEASE)
+    await store.end_progress_edit(**edit, owner="w3", shown=FINAL)
+    assert not await store.begin_progress_edit(**edit, owner="w4", lease_seconds=LEASE)
