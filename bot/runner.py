@@ -77,6 +77,7 @@ class Bot:
             poll_seconds=settings.watch_poll_seconds,
             concurrency=settings.watch_concurrency,
             lease_seconds=settings.watch_lease_seconds,
+            gone_after=settings.watch_gone_after,
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None

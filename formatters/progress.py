@@ -12,6 +12,8 @@ from formatters.text import clip, code, count
 RUNNING = "running"
 FINISHED = "finished"
 UNWATCHED = "unwatched"
+# Bland answers "not found" for the batch: its watches ended.
+GONE = "gone"
 
 
 def progress_message(
@@ -23,7 +25,7 @@ def progress_message(
     status: str | None = None,
     error_threshold: float | None = None,
 ) -> Message:
-    """Bar and counts; `state` FINISHED (with Bland's `status`) or UNWATCHED is final."""
+    """Bar and counts; `state` FINISHED (with Bland's `status`), UNWATCHED or GONE is final."""
     name = f"*{clip(label, 120)}* {code(batch_id, 130)}" if label else code(batch_id, 130)
     plain_name = f"{clip(label, 120)} ({clip(batch_id, 130)})" if label else clip(batch_id, 130)
     if state == FINISHED:
@@ -34,6 +36,9 @@ def progress_message(
     elif state == UNWATCHED:
         emoji, verb = ":no_bell:", "is no longer watched here"
         note = "No longer updated: the last counts seen are shown."
+    elif state == GONE:
+        emoji, verb = ":ghost:", "is no longer known to Bland"
+        note = "No longer updated: Bland answers “not found” for it. The last counts are shown."
     else:
         emoji, verb = ":hourglass_flowing_sand:", "is running"
         note = "Updated here as calls finish."

@@ -10,7 +10,7 @@ from formatters.blocks import Block, Message, actions, button, context, header, 
 from formatters.charts import progress
 from formatters.errors import error_message
 from formatters.status import watched_status
-from formatters.text import clip, code, plural
+from formatters.text import clip, code, plural, seconds
 
 if TYPE_CHECKING:
     from bot.storage.base import Watch
@@ -98,6 +98,25 @@ def cannot_post(*, kind: str, target_id: str, reason: str, bot_user_id: str | No
         f"I can't post in this channel, so I'm not watching {target}.",
         f"In a private channel, invite me first: /invite {me}. Then watch again.",
     )
+
+
+def batch_gone(
+    *,
+    batch_id: str,
+    label: str | None,
+    user_id: str,
+    missing_seconds: float,
+    campaign_id: str | None = None,
+) -> Message:
+    """Bland answers "not found" for a watched batch, so its watch ended: posted once per
+    channel. `campaign_id` when the channel watches the batch through its campaign."""
+    target = _target("batch", batch_id, label)
+    text = f":ghost: Bland no longer knows {target}; stopped watching it."
+    if campaign_id is not None:
+        text += f" This channel is still watching campaign {code(campaign_id, 130)}."
+    text += f" <@{clip(user_id, 20)}>, you set up this watch."
+    why = f"Every check of it for {seconds(missing_seconds)} was answered “not found”."
+    return message(text, [section(text), context(why)])
 
 
 def already_finished(summary: Message) -> Message:

@@ -26,6 +26,8 @@ CAMPAIGN = "campaign"
 COMPLETION = "completion"
 CAMPAIGN_COMPLETION = "campaign_completion"
 WARNING = "warning"
+# Bland answered 404 to every poll of a watched batch for too long: its watches ended.
+GONE = "gone"
 # Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
 PROGRESS_FINAL = "progress_final"
 
@@ -282,6 +284,31 @@ class Store(Protocol):
 
         None when `owner` had lost the lease or the batch was already done, so a
         completion is recorded once however many processes saw it."""
+
+    async def record_not_found(
+        self,
+        batch_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str,
+        gone_after: float,
+        render: Render,
+        render_progress: Render | None = None,
+    ) -> list[Alert] | None:
+        """A poll of the batch answered 404. The first 404 since a successful poll starts
+        its "not found since" clock; only a successful poll stops it (another failure,
+        a 5xx say, does not).
+
+        Once the clock has run `gone_after` seconds, in one transaction, like a
+        completion: the batch is no longer polled, its active watches are done, and each
+        watching channel gets one GONE alert, `render(watch)`: channels watching the
+        batch, and channels watching its campaign that its completion would have alerted
+        (their campaign watch goes on). Progress messages get their final edit,
+        `render_progress(watch)`. The alerts are returned.
+
+        Otherwise the poll is recorded as failed, the next one `delay` seconds away, and
+        None is returned; None too when `owner` no longer held the lease."""
 
     # --- Campaign discovery (the watcher) ---
 

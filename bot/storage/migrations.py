@@ -136,7 +136,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
-        "progress post claims, progress edit leases",
+        "progress post claims, progress edit leases, batches Bland no longer knows",
         (
             # Who may post the channel's progress message: claimed before posting, so
             # two watch requests at once post one message. A claim older than a post can
@@ -146,6 +146,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             # a late "running" never lands over "no longer watched".
             "ALTER TABLE watches ADD COLUMN edit_owner TEXT",
             "ALTER TABLE watches ADD COLUMN edit_until DOUBLE PRECISION",
+            # Since when every poll of the batch has answered 404; NULL once one succeeds.
+            # Long enough (WATCH_GONE_AFTER) and the batch's watches end.
+            "ALTER TABLE batches ADD COLUMN not_found_since DOUBLE PRECISION",
         ),
     ),
 )

@@ -105,11 +105,15 @@ class PollingSql(OutboxSql):
                     "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
                     "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
                     "failures = CASE WHEN CAST(? AS TEXT) IS NULL THEN 0 ELSE failures + 1 END, "
-                    "last_error = CAST(? AS TEXT) "
+                    "last_error = CAST(? AS TEXT), "
+                    # Only a success says Bland knows the batch; a 5xx says nothing.
+                    "not_found_since = CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL "
+                    "ELSE not_found_since END "
                     "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
                 ),
                 status,
                 delay,
+                error,
                 error,
                 error,
                 batch_id,
@@ -150,7 +154,7 @@ class PollingSql(OutboxSql):
                     "UPDATE batches SET status = CAST(? AS TEXT), "
                     "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
                     "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
-                    "failures = 0, last_error = NULL "
+                    "failures = 0, last_error = NULL, not_found_since = NULL "
                     "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
                 ),
                 [(p.status, p.delay, p.batch_id, owner) for p in polls],
@@ -368,46 +372,78 @@ class PollingSql(OutboxSql):
             )
             if counts is not None:
                 await self._store_counts(tx, batch_id, counts)
-            watches = await tx.fetch(
-                f"UPDATE watches SET state = '{DONE}', batch_status = ? "
-                f"WHERE kind = 'batch' AND target_id = ? AND state = '{ACTIVE}' "
-                f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown, edit_until",
-                status,
+            return await self._end_watches(
+                tx,
+                batch_id,
+                before[0],
+                status=status,
+                render=render,
+                kinds=(COMPLETION, CAMPAIGN_COMPLETION),
+                render_progress=render_progress,
+            )
+
+    async def _end_watches(
+        self,
+        tx: Tx,
+        batch_id: str,
+        batch: Row,
+        *,
+        status: str | None,
+        render: Render,
+        kinds: tuple[str, str],
+        render_progress: Render | None,
+    ) -> list[Alert]:
+        """The batch is over for its watchers (done, or gone): its active watches are done,
+        each watching channel gets one alert (`kinds`: for watches of the batch, of its
+        campaign), and progress messages not yet final get their final edit, queued
+        behind any edit still in flight."""
+        direct, by_campaign = kinds
+        watches = await tx.fetch(
+            f"UPDATE watches SET state = '{DONE}', batch_status = ? "
+            f"WHERE kind = 'batch' AND target_id = ? AND state = '{ACTIVE}' "
+            f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown, edit_until",
+            status,
+            batch_id,
+        )
+        watches.sort(key=lambda r: str(r["channel_id"]))
+        alerts: list[Alert] = []
+        for row in watches:
+            watch = _watch(row)
+            alert = await self._queue(tx, batch_id, watch, render(watch), direct)
+            if alert is not None:
+                alerts.append(alert)
+        for watch in await self._campaign_audience(
+            tx, batch_id, batch, exclude={str(r["channel_id"]) for r in watches}
+        ):
+            alert = await self._queue(tx, batch_id, watch, render(watch), by_campaign)
+            if alert is not None:
+                alerts.append(alert)
+        if render_progress is None:
+            return alerts
+        # The last counts stored, for a final edit that has no fresher ones.
+        stored = await tx.fetch(
+            "SELECT calls_total, calls_completed, calls_errored FROM batches WHERE batch_id = ?",
+            batch_id,
+        )
+        for row in watches:
+            if not row["progress_ts"] or row["progress_shown"] == FINAL:
+                continue
+            watch = _watch({**row, **(stored[0] if stored else {})})
+            alert = await self._queue(
+                tx,
+                batch_id,
+                watch,
+                render_progress(watch),
+                PROGRESS_FINAL,
+                target_ts=str(row["progress_ts"]),
+                not_before=row["edit_until"],
+            )
+            if alert is not None:
+                alerts.append(alert)
+            await tx.execute(
+                f"UPDATE watches SET progress_shown = '{FINAL}' "
+                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ?",
+                watch.channel_id,
                 batch_id,
             )
-            watches.sort(key=lambda r: str(r["channel_id"]))
-            alerts: list[Alert] = []
-            for row in watches:
-                watch = _watch(row)
-                alert = await self._queue(tx, batch_id, watch, render(watch), COMPLETION)
-                if alert is not None:
-                    alerts.append(alert)
-            for watch in await self._campaign_audience(
-                tx, batch_id, before[0], exclude={str(r["channel_id"]) for r in watches}
-            ):
-                alert = await self._queue(tx, batch_id, watch, render(watch), CAMPAIGN_COMPLETION)
-                if alert is not None:
-                    alerts.append(alert)
-            if render_progress is not None:
-                for row in watches:
-                    if not row["progress_ts"] or row["progress_shown"] == FINAL:
-                        continue
-                    watch = _watch(row)
-                    alert = await self._queue(
-                        tx,
-                        batch_id,
-                        watch,
-                        render_progress(watch),
-                        PROGRESS_FINAL,
-                        target_ts=str(row["progress_ts"]),
-                        not_before=row["edit_until"],
-                    )
-                    if alert is not None:
-                        alerts.append(alert)
-                    await tx.execute(
-                        f"UPDATE watches SET progress_shown = '{FINAL}' "
-                        "WHERE channel_id = ? AND kind = 'batch' AND target_id = ?",
-                        watch.channel_id,
-                        batch_id,
-                    )
         return alerts

@@ -7,7 +7,16 @@ from typing import Any
 
 from bot.bland.stats import CallCounts
 from bot.storage import Store, Watch
-from bot.storage.base import BATCH, FINAL, PROGRESS_FINAL
+from bot.storage.base import (
+    ACTIVE,
+    BATCH,
+    DONE,
+    FINAL,
+    GONE,
+    PROGRESS_FINAL,
+    Alert,
+    PollDone,
+)
 
 B1 = "AAcQq8zXxLB56LWg-gen-batch"
 HOLD = 60.0
@@ -94,3 +103,54 @@ async def test_an_edit_lease_ends_with_the_edit_or_runs_out(store: Store) -> Non
     assert await store.begin_progress_edit(**edit, owner="w3", lease_seconds=LEASE)
     await store.end_progress_edit(**edit, owner="w3", shown=FINAL)
     assert not await store.begin_progress_edit(**edit, owner="w4", lease_seconds=LEASE)
+
+
+def _gone(watch: Watch) -> dict[str, Any]:
+    return {"text": f"gone: {watch.target_id} in {watch.channel_id}", "blocks": []}
+
+
+async def _poll(store: Store) -> None:
+    """Take the batch's polling lease, as the watcher does before asking Bland."""
+    [due] = await store.claim_due_batches(owner="w", limit=1, lease_seconds=LEASE)
+    assert due.batch_id == B1
+
+
+async def _not_found(store: Store, gone_after: float) -> list[Alert] | None:
+    return await store.record_not_found(
+        B1,
+        owner="w",
+        delay=0,
+        error="BlandNotFoundError: 404",
+        gone_after=gone_after,
+        render=_gone,
+    )
+
+
+async def test_a_5xx_between_404s_does_not_restart_the_not_found_clock(store: Store) -> None:
+    await _watch(store)
+    await _poll(store)
+    assert await _not_found(store, gone_after=0.2) is None, "the first 404 starts the clock"
+    await asyncio.sleep(0.3)
+    await _poll(store)
+    await store.finish_poll(B1, owner="w", status=None, delay=0, error="BlandServerError: 500")
+    await _poll(store)
+    alerts = await _not_found(store, gone_after=0.2)
+    assert alerts is not None
+    assert [(a.kind, a.message["text"]) for a in alerts] == [(GONE, f"gone: {B1} in C1")]
+    [watch] = await store.list_watches()
+    assert watch.state == DONE
+    assert await store.claim_due_batches(owner="w", limit=1, lease_seconds=LEASE) == []
+
+
+async def test_a_successful_poll_between_404s_restarts_the_not_found_clock(store: Store) -> None:
+    await _watch(store)
+    await _poll(store)
+    assert await _not_found(store, gone_after=0.2) is None
+    await asyncio.sleep(0.3)
+    await _poll(store)
+    await store.finish_polls([PollDone(B1, "in-progress", 0)], owner="w")
+    await _poll(store)
+    assert await _not_found(store, gone_after=0.2) is None, "Bland knew it a moment ago"
+    [watch] = await store.list_watches()
+    assert watch.state == ACTIVE
+    assert await store.list_alerts() == []
