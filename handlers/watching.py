@@ -37,6 +37,8 @@ PROGRESS_CLAIM_SECONDS = 120.0
 POSTS_NEVER_LAND = frozenset({"channel_not_found", "is_archived"})
 # The post landed but the watch had gone meanwhile, so it was taken down again.
 NOT_KEPT = "not_kept"
+# A timeout or dropped connection: Slack may have accepted the post.
+MAYBE_POSTED = "maybe_posted"
 
 
 async def list_channel_watches(services: Services, who: Who) -> Reply:
@@ -91,6 +93,11 @@ async def watch(
             return Reply(_cannot_post(BATCH, batch_id, refusal, who))
         if refusal == NOT_KEPT:
             return Reply(unwatched(kind=BATCH, target_id=batch_id, removed=True))
+        if refusal not in (None, MAYBE_POSTED):
+            # Slack refused this once: the watch stands without a progress message (the
+            # alert still comes), and a later watch request may post one. A post that
+            # may have landed keeps its claim until it expires instead.
+            await store.release_progress_post(channel_id=channel, batch_id=batch_id)
         posted = refusal is None
     # The progress message already tells the channel; the confirmation is then for the
     # person who asked, so the channel sees one message, not two. Whoever posted it set
@@ -173,7 +180,7 @@ async def _post_progress(
     store: Store, slack: AsyncWebClient, found: Watch, detail: AnyBatch
 ) -> str | None:
     """Post the channel's live progress message and remember its ts for the watcher.
-    None when posted; otherwise Slack's error code, and the caller holds the claim.
+    None when posted and kept; otherwise Slack's error code, MAYBE_POSTED or NOT_KEPT.
 
     chat.postMessage rather than the response_url: the watcher edits the message later,
     and only a Web API post says which message it is.
@@ -196,11 +203,14 @@ async def _post_progress(
     except SlackApiError as exc:
         code = error_code(exc)
         log.warning("could not post a progress message in %s (%s)", found.channel_id, code)
-        if code not in CHANNEL_GONE:
-            # The watch stands without it; the completion alert still comes, and a
-            # later watch request may post it.
-            await store.release_progress_post(channel_id=found.channel_id, batch_id=found.target_id)
         return code
+    except Exception as exc:
+        log.warning(
+            "progress message in %s may not have been posted (%s)",
+            found.channel_id,
+            type(exc).__name__,
+        )
+        return MAYBE_POSTED
     ts = str(response.get("ts") or "")
     if ts and await store.set_progress_message(
         channel_id=found.channel_id, batch_id=found.target_id, ts=ts, counts=counts
