@@ -15,6 +15,7 @@ from bot.logs import configure_logging
 from bot.preview import PreviewError, preview, render
 from bot.services import Services
 from bot.settings import SettingsError, load_settings
+from bot.storage.urls import database_password
 
 log = logging.getLogger("bot")
 
@@ -69,6 +70,7 @@ def _run(*, listen: bool) -> int:
         secrets=[
             settings.bland_api_key.get_secret_value(),
             *(s.get_secret_value() for s in (settings.slack_signing_secret,) if s),
+            database_password(settings.database_url) or "",
         ],
     )
     from bot.runner import run

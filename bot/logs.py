@@ -1,4 +1,4 @@
-"""Logging set-up, with a filter that keeps tokens and keys out of every log line."""
+"""Logging set-up: tokens and keys kept out of every log line, and every record on one line."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ from collections.abc import Iterable
 
 _BOLT_CLIENT_NOTICE = "As you gave `client` as well, `token` will be unused"
 _TOKEN = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: whatever a
+# terminal or a log viewer may take as the end of a line or as a command.
+_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    )
 
 
 class RedactingFilter(logging.Filter):
@@ -35,9 +46,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """Every record on one line: CR, LF and other control or line-breaking characters in
+    the message, its arguments or a traceback are written as escapes, so text from Bland
+    or a user cannot forge a log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _BREAKING.sub(_escaped, super().format(record))
+
+
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

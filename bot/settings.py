@@ -8,6 +8,9 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.bland.limits import EXPORT_LIMITS
+from bot.storage.urls import check_database_url
+
 
 class SettingsError(Exception):
     """Start-up configuration is missing or wrong; the message names every problem."""
@@ -26,6 +29,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     bland_api_key: SecretStr
     bland_api_url: str = "https://api.bland.ai"
+    bland_export_timeout_seconds: float = Field(default=EXPORT_LIMITS.deadline, gt=0, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
     database_url: str = "sqlite:///bland_batches.db"
@@ -68,8 +72,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgres://", "postgresql://")):
-            raise ValueError("must be sqlite:///path, postgres://... or postgresql://...")
+        check_database_url(value)
         return value
 
     @field_validator("slack_bot_token")

@@ -7,7 +7,7 @@ from bot.bland.stats import CallCounts
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, message, section
 from formatters.charts import progress
-from formatters.text import clip, code, count
+from formatters.text import batch_name, batch_name_text, clip, count
 
 RUNNING = "running"
 FINISHED = "finished"
@@ -26,8 +26,7 @@ def progress_message(
     error_threshold: float | None = None,
 ) -> Message:
     """Bar and counts; `state` FINISHED (with Bland's `status`), UNWATCHED or GONE is final."""
-    name = f"*{clip(label, 120)}* {code(batch_id, 130)}" if label else code(batch_id, 130)
-    plain_name = f"{clip(label, 120)} ({clip(batch_id, 130)})" if label else clip(batch_id, 130)
+    name = batch_name(batch_id, label)
     if state == FINISHED:
         ok = (status or COMPLETED) == COMPLETED
         emoji = ":white_check_mark:" if ok else ":warning:"
@@ -64,7 +63,7 @@ def progress_message(
     if state == RUNNING:
         buttons.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))
     blocks.append(actions(*buttons))
-    text = f"Batch {plain_name} {verb}: " + (
+    text = f"Batch {batch_name_text(batch_id, label)} {verb}: " + (
         "counting calls."
         if done is None or total is None
         else f"{count(done)} of {count(total)} calls done, {count(counts.errored)} errored."

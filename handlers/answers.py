@@ -7,6 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bland.errors import BlandNotFoundError
 from bot.bland.models import BatchDetail, Call
 from bot.services import Services
+from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
 from formatters.blocks import Message
 from formatters.calls import calls_page, transcript_picker
@@ -166,7 +167,7 @@ def _slack(slack: AsyncWebClient | None) -> AsyncWebClient:
     return slack
 
 
-class NoSlackError(RuntimeError):
+class NoSlackError(UserFacingError):
     """Exports and stops talk to Slack, which a preview has no connection to."""
 
-    user_message = "That needs a connection to Slack, which a preview doesn't have."
+    default_message = "That needs a connection to Slack, which a preview doesn't have."

@@ -12,8 +12,9 @@ from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.slack.clients import posting_client
-from bot.slack.errors import CHANNEL_GONE, error_code
-from bot.storage.base import BATCH, CAMPAIGN, Store, Watch
+from bot.slack.errors import CHANNEL_GONE, error_code, failure_reason
+from bot.storage.base import Store, Watch, WatchKind
+from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, progress_message
@@ -50,10 +51,8 @@ async def watch(
     services: Services, request: WatchBatch, who: Who, *, slack: AsyncWebClient | None = None
 ) -> Reply:
     store = _store(services)
-    if request.kind == CAMPAIGN:
+    if request.kind == WatchKind.CAMPAIGN:
         return await _watch_campaign(services, store, request, who, slack)
-    if request.kind != BATCH:
-        return Reply(error_message("Watch a batch or a campaign: `campaign:&lt;id&gt;`."))
     batch_id = request.target_id
     # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
     # With a channel to post in, the calls come too (never transcripts): the counts the
@@ -69,7 +68,7 @@ async def watch(
     channel = _channel(who)
     found, created = await store.add_watch(
         channel_id=channel,
-        kind=BATCH,
+        kind=WatchKind.BATCH,
         target_id=batch_id,
         label=probe.batch_params.label,
         created_by=who.user_id,
@@ -87,12 +86,14 @@ async def watch(
         if refusal in CHANNEL_GONE:
             # Nothing is promised where the alert could never be posted.
             if created:
-                await store.remove_watch(channel_id=channel, kind=BATCH, target_id=batch_id)
+                await store.remove_watch(
+                    channel_id=channel, kind=WatchKind.BATCH, target_id=batch_id
+                )
             else:
                 await store.release_progress_post(channel_id=channel, batch_id=batch_id)
-            return Reply(_cannot_post(BATCH, batch_id, refusal, who))
+            return Reply(_cannot_post(WatchKind.BATCH, batch_id, refusal, who))
         if refusal == NOT_KEPT:
-            return Reply(unwatched(kind=BATCH, target_id=batch_id, removed=True))
+            return Reply(unwatched(kind=WatchKind.BATCH, target_id=batch_id, removed=True))
         if refusal not in (None, MAYBE_POSTED):
             # Slack refused this once: the watch stands without a progress message (the
             # alert still comes), and a later watch request may post one. A post that
@@ -110,7 +111,7 @@ async def watch(
 
 def _watching(found: Watch, who: Who, *, created: bool, posted: bool) -> Message:
     return watching(
-        kind=BATCH,
+        kind=WatchKind.BATCH,
         target_id=found.target_id,
         label=found.label,
         user_id=who.user_id,
@@ -120,7 +121,7 @@ def _watching(found: Watch, who: Who, *, created: bool, posted: bool) -> Message
     )
 
 
-def _cannot_post(kind: str, target_id: str, reason: str, who: Who) -> Message:
+def _cannot_post(kind: WatchKind, target_id: str, reason: str, who: Who) -> Message:
     return cannot_post(kind=kind, target_id=target_id, reason=reason, bot_user_id=who.bot_user_id)
 
 
@@ -132,20 +133,20 @@ async def _watch_campaign(
     if slack is not None:
         refusal = await _channel_refuses_posts(slack, channel)
         if refusal is not None:
-            return Reply(_cannot_post(CAMPAIGN, campaign_id, refusal, who))
+            return Reply(_cannot_post(WatchKind.CAMPAIGN, campaign_id, refusal, who))
     # Bland has no campaign lookup: one listed batch says the campaign is in use, none
     # may mean a typo or a campaign not started yet, so the watch is kept and we say so.
     sample = await services.bland.list_batches(campaign_id=campaign_id, limit=1)
     found, created = await store.add_watch(
         channel_id=channel,
-        kind=CAMPAIGN,
+        kind=WatchKind.CAMPAIGN,
         target_id=campaign_id,
         label=None,
         created_by=who.user_id,
         error_threshold=request.error_threshold,
     )
     message = watching(
-        kind=CAMPAIGN,
+        kind=WatchKind.CAMPAIGN,
         target_id=campaign_id,
         label=None,
         user_id=who.user_id,
@@ -205,10 +206,12 @@ async def _post_progress(
         log.warning("could not post a progress message in %s (%s)", found.channel_id, code)
         return code
     except Exception as exc:
+        # A timeout, a dropped connection, or an answer slack_sdk cannot parse (it raises
+        # AttributeError then): the watch stands, and the completion alert still comes.
         log.warning(
             "progress message in %s may not have been posted (%s)",
             found.channel_id,
-            type(exc).__name__,
+            failure_reason(exc),
         )
         return MAYBE_POSTED
     ts = str(response.get("ts") or "")
@@ -269,13 +272,13 @@ def _channel(who: Who) -> str:
     return who.channel_id
 
 
-class NoStoreError(RuntimeError):
+class NoStoreError(UserFacingError):
     """Watching needs the database, which this way of running has not opened."""
 
-    user_message = "Watching needs the bot's database, which isn't open in this mode."
+    default_message = "Watching needs the bot's database, which isn't open in this mode."
 
 
-class NoChannelError(RuntimeError):
+class NoChannelError(UserFacingError):
     """Watching needs a channel to post in."""
 
-    user_message = "Watches post to a channel: run this command in one."
+    default_message = "Watches post to a channel: run this command in one."

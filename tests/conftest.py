@@ -3,6 +3,7 @@ one real PostgreSQL server per session."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -55,3 +56,17 @@ def postgres_server() -> Iterator[PostgresServer]:
     """Started on first use only, so a run without PostgreSQL tests never starts one."""
     with running_postgres() as server:
         yield server
+
+
+# -- Processes: `python -m bot` started by a test ---------------------------------------
+
+
+@pytest.fixture
+async def spawn() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test started; any still running at the end are killed."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

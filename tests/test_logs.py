@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from bot.logs import RedactingFilter
+import pytest
+
+from bot.logs import RedactingFilter, configure_logging
 
 
 def record(message: str, *args: object, level: int = logging.INFO) -> logging.LogRecord:
@@ -32,3 +36,37 @@ def test_tracebacks_are_dropped_above_debug() -> None:
 def test_bolts_unused_token_notice_is_dropped() -> None:
     notice = record("As you gave `client` as well, `token` will be unused.", level=logging.WARNING)
     assert not RedactingFilter().filter(notice)
+
+
+@contextmanager
+def configured(level: str = "DEBUG", secrets: Iterable[str] = ()) -> Iterator[None]:
+    """The bot's own logging set-up, undone afterwards so pytest's capture comes back."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging(level, secrets)
+    try:
+        yield
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+
+
+def test_no_record_spans_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    forged = "refused\n2024-01-01 00:00:00,000 ERROR bot.runner: admin token is xoxb-1\r"
+    log = logging.getLogger("bot.bland.client")
+    with configured():
+        log.warning("Bland said %s", forged)
+        log.warning("a\u2028b\x85c\x1b[31md\te")
+        try:
+            raise RuntimeError("boom\nforged line")
+        except RuntimeError:
+            log.debug("with a traceback", exc_info=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].endswith(
+        "WARNING bot.bland.client: Bland said refused\\n2024-01-01 00:00:00,000 ERROR "
+        "bot.runner: admin token is xoxb-[redacted]\\r"
+    )
+    assert lines[1].endswith("a\\u2028b\\x85c\\x1b[31md\\te")
+    assert "with a traceback\\nTraceback (most recent call last):" in lines[2]
+    assert lines[2].endswith("RuntimeError: boom\\nforged line")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -15,59 +13,8 @@ import pytest
 from bot.demo.server import BlandServer
 from tests.support.bland import BLAND_KEY
 from tests.support.ports import free_port
+from tests.support.processes import ROOT, bot_env, start_bot, stop_and_read
 from tests.support.slack_standin import SlackStandIn
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def bot_env(
-    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, **extra: str
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BLAND_"))}
-    env.update(
-        SLACK_BOT_TOKEN="xoxb-process-test",
-        SLACK_API_URL=slack.api_url,
-        BLAND_API_KEY=BLAND_KEY,
-        BLAND_API_URL=bland.url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
-        WATCH_POLL_SECONDS="0.5",
-        LOG_LEVEL="DEBUG",
-        **extra,
-    )
-    return env
-
-
-@pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[list[asyncio.subprocess.Process]]:
-    processes: list[asyncio.subprocess.Process] = []
-    yield processes
-    for process in processes:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-async def start_bot(
-    env: dict[str, str], cwd: Path, processes: list[asyncio.subprocess.Process]
-) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=cwd,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    processes.append(process)
-    return process
-
-
-async def stop_and_read(process: asyncio.subprocess.Process) -> tuple[int, str]:
-    process.send_signal(signal.SIGTERM)
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=10)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
 
 
 async def test_http_mode_serves_health_and_commands_then_stops_cleanly(
@@ -113,7 +60,12 @@ async def test_socket_mode_answers_a_command_then_stops_cleanly(
 
 async def test_bad_configuration_names_every_problem(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BLAND_"))}
-    env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN="xoxp-wrong-kind", PORT="eighty")
+    env.update(
+        PYTHONPATH=str(ROOT),
+        SLACK_BOT_TOKEN="xoxp-wrong-kind",
+        PORT="eighty",
+        BLAND_EXPORT_TIMEOUT_SECONDS="0",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -128,4 +80,30 @@ async def test_bad_configuration_names_every_problem(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in output
     assert "BLAND_API_KEY: missing (required)" in output
     assert "PORT:" in output
+    assert "BLAND_EXPORT_TIMEOUT_SECONDS: Input should be greater than 0" in output
     assert "xoxp-wrong-kind" not in output
+
+
+@pytest.mark.parametrize(
+    ("url", "exit_code"),
+    [
+        ("postgres://user:s3cret@host:notaport/db", 2),
+        ("postgres://user:s3cret@[bad/db", 2),
+        (f"postgresql://user:s3cret@127.0.0.1:{free_port()}/db", 1),
+    ],
+)
+async def test_no_part_of_the_database_password_is_printed(
+    tmp_path: Path,
+    bland: BlandServer,
+    slack: SlackStandIn,
+    spawn: list[asyncio.subprocess.Process],
+    url: str,
+    exit_code: int,
+) -> None:
+    env = bot_env(tmp_path, bland, slack, SLACK_SIGNING_SECRET="process-secret", PORT="0")
+    env["DATABASE_URL"] = url
+    process = await start_bot(env, tmp_path, spawn)
+    output = (await asyncio.wait_for(process.communicate(), timeout=30))[0].decode()
+    assert process.returncode == exit_code, output
+    assert ("DATABASE_URL: " if exit_code == 2 else "could not start: StoreOpenError") in output
+    assert "s3cret" not in output

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
+from bot.bland.errors import BlandError
+from bot.user_facing import UserFacingError
+
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
-class InvalidIdError(ValueError):
-    """An id that cannot be a Bland id; the message is safe to show to the user."""
+class InvalidIdError(BlandError, UserFacingError, ValueError):
+    """An id that cannot be a Bland id, refused before any request; safe to show the user.
+
+    Still a ValueError: it is a bad argument as much as a problem with Bland."""
 
 
 def check_batch_id(value: str) -> str:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import aiohttp
 import httpx
@@ -26,9 +28,11 @@ from bot.bland.errors import (
     BlandResponseError,
     BlandStatusError,
     BlandTimeoutError,
+    BlandTooLargeError,
     status_error,
 )
 from bot.bland.lenient import LenientModel
+from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
 from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
 
 log = logging.getLogger(__name__)
@@ -42,13 +46,15 @@ _STATUS_ONLY = {
 }
 USER_AGENT = "bland-batches-slack/0.1"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+# Of an error answer only the message is wanted; a huge error page is not read whole.
+ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds allowed to connect and to read a response."""
+    """Seconds allowed to connect and for each read; `Limits` bounds the whole answer."""
 
     connect: float = 5.0
     read: float = 30.0
@@ -82,9 +88,14 @@ class BlandClient:
         backoff: Backoff = Backoff(),
         max_connections: int = 64,
         transport: httpx.AsyncBaseTransport | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        export_limits: Limits = EXPORT_LIMITS,
     ) -> None:
         self._max_retries = max_retries
         self._backoff = backoff
+        self._limits = limits
+        self._export_limits = export_limits
+        self._secrets = (api_key,)
         self._base = base_url.rstrip("/")
         self._headers = httpx.Headers(
             {"authorization": api_key, "accept": "application/json", "user-agent": USER_AGENT}
@@ -186,7 +197,7 @@ class BlandClient:
                 body = await self._request(
                     "GET", f"/v1/batches/{batch_id}", _STATUS_ONLY, retries=0
                 )
-            found[batch_id] = _parse(BatchDetail, body).status
+            found[batch_id] = self._parse(BatchDetail, body).status
 
         valid = [b for b in batch_ids if is_batch_id(b)]
         tasks = [asyncio.create_task(one(batch_id)) for batch_id in valid]
@@ -201,6 +212,19 @@ class BlandClient:
                     )
         return found
 
+    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchDetail:
+        """The batch with every call, for a CSV export: given the export's longer deadline
+        and larger size cap, since with transcripts it is the largest answer Bland gives."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": _flag(transcripts),
+            "include_analysis": "false",
+        }
+        return await self._get(
+            BatchDetail, f"/v1/batches/{batch_id}", params, limits=self._export_limits
+        )
+
     async def get_call(self, call_id: str) -> CallDetail:
         """`GET /v1/calls/{id}`: one call with its transcript."""
         check_call_ref(call_id)
@@ -210,21 +234,22 @@ class BlandClient:
         """`POST /v1/batches/{id}/stop`. Not retried: stopping twice is not harmless to report."""
         check_batch_id(batch_id)
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
-        return _parse(StopResult, body)
+        return self._parse(StopResult, body)
 
-    async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
-        """The raw bytes of a GET, for callers that stream them (CSV export)."""
-        return await self._request("GET", path, params, retries=self._max_retries)
-
-    async def _get(self, model: type[M], path: str, params: Mapping[str, str]) -> M:
-        body = await self._request("GET", path, params, retries=self._max_retries)
+    async def _get(
+        self, model: type[M], path: str, params: Mapping[str, str], *, limits: Limits | None = None
+    ) -> M:
+        body = await self._request("GET", path, params, retries=self._max_retries, limits=limits)
         if len(body) > LARGE_BODY:
             # Parsing megabytes takes a while; in a thread, the loop keeps acking meanwhile.
-            return await asyncio.to_thread(_parse, model, body)
-        return _parse(model, body)
+            return await asyncio.to_thread(self._parse, model, body)
+        return self._parse(model, body)
+
+    def _parse(self, model: type[M], body: bytes) -> M:
+        return parse(model, body, secrets=self._secrets)
 
     async def _send(
-        self, method: str, path: str, params: Mapping[str, str]
+        self, method: str, path: str, params: Mapping[str, str], max_bytes: int
     ) -> tuple[int, httpx.Headers, bytes]:
         request = httpx.Request(
             method,
@@ -234,24 +259,47 @@ class BlandClient:
         )
         response = await self._transport.handle_async_request(request)
         try:
-            body = await response.aread()
+            if response.status_code >= 400:
+                body = await _read_start(response, ERROR_BODY_BYTES)
+            else:
+                body = await _read_capped(response, max_bytes)
         finally:
+            # Closing a half-read answer drops its connection rather than draining it.
             await response.aclose()
         return response.status_code, response.headers, body
 
     async def _request(
-        self, method: str, path: str, params: Mapping[str, str], *, retries: int
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        retries: int,
+        limits: Limits | None = None,
     ) -> bytes:
+        if limits is None:
+            limits = self._limits
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limits.deadline
         attempt = 0
         while True:
             try:
-                status, headers, body = await self._send(method, path, params)
+                async with asyncio.timeout_at(deadline):
+                    status, headers, body = await self._send(method, path, params, limits.max_bytes)
                 if status < 400:
                     return body
                 error: BlandError = status_error(
-                    status, _error_message(body), _retry_after(headers.get("retry-after"))
+                    status,
+                    _error_message(body),
+                    _retry_after(headers.get("retry-after")),
+                    secrets=self._secrets,
                 )
                 retryable = status in RETRYABLE_STATUSES
+            except TimeoutError:
+                # asyncio.timeout_at's: the deadline passed, so there is no time to retry.
+                raise BlandTimeoutError(
+                    f"Bland's answer was too slow: not complete within {limits.deadline:g} s"
+                ) from None
             except httpx.TimeoutException as exc:
                 # httpx-aiohttp reports a refused connection as a connect timeout.
                 if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
@@ -261,12 +309,18 @@ class BlandClient:
                 retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
+            except (httpx.HTTPError, aiohttp.ClientError) as exc:
+                # A body that fails to decode or a status line that is not HTTP: an answer,
+                # just not a readable one, so it is not retried (as invalid JSON is not).
+                error, retryable = BlandResponseError(type(exc).__name__), False
             if not retryable or attempt >= retries:
                 raise error
             retry_after = error.retry_after if isinstance(error, BlandStatusError) else None
             if retry_after is not None and retry_after > self._backoff.max_retry_after:
                 raise error
             delay = self._backoff.delay(attempt, retry_after)
+            if loop.time() + delay >= deadline:
+                raise error
             log.warning(
                 "Bland %s %s failed (%s); retry %d in %.1fs",
                 method,
@@ -290,12 +344,50 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _parse(model: type[M], body: bytes) -> M:
+def parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
+    """`body` as `model`, repaired where it is odd; raises a BlandError, never ValueError."""
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
     if getattr(parsed, "status", None) == "error":
-        raise status_error(400, getattr(parsed, "message", None))
+        message = getattr(parsed, "message", None)
+        raise status_error(400, message if isinstance(message, str) else None, secrets=secrets)
     return parsed
+
+
+def _body(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    # httpx types aiter_bytes() as an iterator, but it is a generator, which lets a read
+    # that stops early close it at once rather than leave it to the garbage collector.
+    return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The whole body, or BlandTooLargeError as soon as it passes `max_bytes`."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BlandTooLargeError(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    # Decoded bytes are counted, so a small gzip body cannot unpack past the cap.
+    async with contextlib.aclosing(_body(response)) as stream:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > max_bytes:
+                raise BlandTooLargeError(max_bytes)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
+    """At most the first `max_bytes` of the body; the rest is never read."""
+    chunks: list[bytes] = []
+    size = 0
+    async with contextlib.aclosing(_body(response)) as stream:
+        async for chunk in stream:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= max_bytes:
+                break
+    return b"".join(chunks)[:max_bytes]
 
 
 def _validate(model: type[M], body: bytes) -> M:
@@ -321,24 +413,31 @@ def _error_message(body: bytes) -> str | None:
         for key in ("message", "error"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()[:300]
+                return value
         errors = data.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             value = errors[0].get("message")
             if isinstance(value, str):
-                return value.strip()[:300]
+                return value
     return None
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, or None when the header is absent or no usable number of seconds."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # `1e999`, `inf`, `nan`, `-5`: no wait can be read from them.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        # A "-0000" zone parses as naive; it means UTC with no zone information.
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

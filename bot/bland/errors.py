@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
+from bot.bland.redact import redact
+
 
 class BlandError(Exception):
-    """Base of every error the Bland client raises."""
+    """Base of every error the Bland client raises: catch this, never ValueError."""
 
 
 class BlandConnectionError(BlandError):
@@ -12,11 +17,20 @@ class BlandConnectionError(BlandError):
 
 
 class BlandTimeoutError(BlandConnectionError):
-    """Bland did not answer in time."""
+    """Bland did not answer in time: a read stalled, or the whole answer missed its deadline."""
 
 
 class BlandResponseError(BlandError):
-    """Bland answered with something that is not the documented JSON."""
+    """Bland answered with something we cannot read: not HTTP, not the documented JSON,
+    or a batch without a status."""
+
+
+class BlandTooLargeError(BlandResponseError):
+    """Bland's answer passed the size cap, so reading it stopped there."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        super().__init__(f"Bland's answer was too large: over {max_bytes / 1024**2:g} MB")
 
 
 class BlandStatusError(BlandError):
@@ -27,7 +41,9 @@ class BlandStatusError(BlandError):
     ) -> None:
         self.status_code = status_code
         self.message = message
-        self.retry_after = retry_after
+        # `Retry-After: 1e999` (or nan, or -5) must not reach arithmetic or round().
+        finite = retry_after is not None and math.isfinite(retry_after) and retry_after >= 0
+        self.retry_after = retry_after if finite else None
         super().__init__(f"HTTP {status_code}: {message}" if message else f"HTTP {status_code}")
 
 
@@ -48,13 +64,21 @@ class BlandServerError(BlandStatusError):
 
 
 def status_error(
-    status_code: int, message: str | None, retry_after: float | None = None
+    status_code: int,
+    message: str | None,
+    retry_after: float | None = None,
+    *,
+    secrets: Iterable[str] = (),
 ) -> BlandStatusError:
     """Map an HTTP status to the error class; Bland's message decides only for 200/400.
 
     Bland sometimes answers 200 or 400 with `{"status": "error", "message": ...}` for
     what is really a missing batch or a bad key, so only then is the wording read.
+    The message is redacted here, once, so that every reply and log line that shows it
+    is free of `secrets` (the API key), token-shaped text and line breaks.
     """
+    if message is not None:
+        message = redact(message, secrets=secrets) or None
     if status_code in (401, 403):
         return BlandAuthError(status_code, message)
     if status_code == 404:

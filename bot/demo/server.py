@@ -70,7 +70,7 @@ class BlandServer:
         status: int = 500,
         path: str | None = None,
         method: str | None = None,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
         message: str | None = None,
     ) -> Fault:
         """The next `times` matching requests answer `status` with a Bland error body."""
@@ -87,7 +87,7 @@ class BlandServer:
         )
 
     def rate_limit_next(
-        self, times: int = 1, *, retry_after: float | None = 1, path: str | None = None
+        self, times: int = 1, *, retry_after: float | str | None = 1, path: str | None = None
     ) -> Fault:
         """The next `times` matching requests answer 429 with `Retry-After`."""
         return self.fail_next(
@@ -101,6 +101,24 @@ class BlandServer:
     def garble_next(self, times: int = 1, *, path: str | None = None) -> Fault:
         """The next `times` matching requests answer 200 with a body that is not JSON."""
         return self.add_fault(Fault("invalid_json", times, path=path))
+
+    def drip_next(self, times: int = 1, *, seconds: float = 1.0, path: str | None = None) -> Fault:
+        """The next `times` matching requests get their answer one byte every `seconds`."""
+        return self.add_fault(Fault("drip", times, path=path, seconds=seconds))
+
+    def flood_next(
+        self,
+        times: int = 1,
+        *,
+        size: int,
+        status: int = 200,
+        declared: bool = False,
+        path: str | None = None,
+    ) -> Fault:
+        """The next `times` matching requests answer `status` with `size` bytes of body."""
+        return self.add_fault(
+            Fault("flood", times, path=path, status=status, size=size, declared=declared)
+        )
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -120,12 +138,6 @@ class BlandServer:
 
     def count(self, path: str | None = None, *, method: str | None = None) -> int:
         return len(self.requests_to(path, method=method))
-
-    def counts_by_path(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for request in self.requests:
-            counts[request.path] = counts.get(request.path, 0) + 1
-        return counts
 
     def reset_requests(self) -> None:
         self.requests.clear()
@@ -220,9 +232,18 @@ class BlandServer:
         fault = next((fault for fault in self.faults if fault.matches(request)), None)
         if fault is not None:
             fault.used += 1
+            if fault.kind == "flood":
+                return await fault.flood(request, self._closing)
+            if fault.kind == "drip":
+                answer = await self._answer(request, handler)
+                assert isinstance(answer, web.Response) and isinstance(answer.body, bytes)
+                return await fault.drip(request, self._closing, answer.status, answer.body)
             faulted = await fault.answer(self._closing)
             if faulted is not None:
                 return faulted
+        return await self._answer(request, handler)
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("authorization") != self.api_key:
             return error(401, "Invalid API key")
         return await handler(request)

@@ -52,6 +52,13 @@ def error_code(exc: BaseException) -> str:
     return value if value.replace("_", "").isalnum() else UNKNOWN_ERROR
 
 
+def failure_reason(exc: BaseException) -> str:
+    """A word for the log: Slack's error code when it sent one, else the exception's
+    type (slack_sdk raises AttributeError on a plain-text 200). Never raises."""
+    code = error_code(exc)
+    return code if code != UNKNOWN_ERROR else type(exc).__name__
+
+
 def retry_after(exc: BaseException) -> float | None:
     """Slack's `Retry-After` in seconds, when it is a finite number; never raises."""
     response: Any = getattr(exc, "response", None)

@@ -5,31 +5,50 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.bland.stats import CallCounts
 
-# Watch.state
-ACTIVE = "active"
-SUSPENDED = "suspended"
-DONE = "done"
+# Stored as their values (TEXT columns); the SQL store converts rows back on read.
 
-# Alert.state
-PENDING = "pending"
-SENT = "sent"
-DROPPED = "dropped"
 
-BATCH = "batch"
-CAMPAIGN = "campaign"
+class WatchKind(StrEnum):
+    """What a watch follows: one batch, or every batch of a campaign."""
 
-# Alert.kind
-COMPLETION = "completion"
-CAMPAIGN_COMPLETION = "campaign_completion"
-WARNING = "warning"
-# Bland answered 404 to every poll of a watched batch for too long: its watches ended.
-GONE = "gone"
-# Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
-PROGRESS_FINAL = "progress_final"
+    BATCH = "batch"
+    CAMPAIGN = "campaign"
+
+
+class WatchState(StrEnum):
+    """ACTIVE until its batch finishes (DONE) or Slack refuses its channel (SUSPENDED)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DONE = "done"
+
+
+class AlertState(StrEnum):
+    """PENDING in the outbox until Slack takes it (SENT) or it can never go (DROPPED)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"
+
+
+class AlertKind(StrEnum):
+    """What an alert is: a completion (of a watched batch, or of a watched campaign's),
+    an early warning, a batch Bland no longer knows, or the last edit of a progress
+    message."""
+
+    COMPLETION = "completion"
+    CAMPAIGN_COMPLETION = "campaign_completion"
+    WARNING = "warning"
+    # Bland answered 404 to every poll of a watched batch for too long: its watches ended.
+    GONE = "gone"
+    # Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
+    PROGRESS_FINAL = "progress_final"
+
 
 # What a progress message shows once it is finished with: it is never edited again.
 FINAL = "final"
@@ -37,17 +56,21 @@ FINAL = "final"
 Render = Callable[["Watch"], dict[str, Any]]
 
 
+class StoreOpenError(Exception):
+    """The database could not be opened; the message names no part of its password."""
+
+
 @dataclass(frozen=True)
 class Watch:
     """A channel's request to hear when a batch (or later a campaign) finishes."""
 
     channel_id: str
-    kind: str
+    kind: WatchKind
     target_id: str
     label: str | None
     created_by: str
     created_at: datetime
-    state: str
+    state: WatchState
     batch_status: str | None
     error_threshold: float | None = None
     # The latest counts of a watched batch (None until a progress fetch or for campaigns).
@@ -118,12 +141,12 @@ class Alert:
     batch_id: str
     channel_id: str
     message: dict[str, Any]
-    state: str
+    state: AlertState
     attempts: int
     created_at: datetime
     message_ts: str | None = None
     last_error: str | None = None
-    kind: str = COMPLETION
+    kind: AlertKind = AlertKind.COMPLETION
     # PROGRESS_FINAL: the message `message` replaces (chat.update), not a new post.
     target_ts: str | None = None
 
@@ -148,7 +171,7 @@ class Store(Protocol):
         self,
         *,
         channel_id: str,
-        kind: str,
+        kind: WatchKind,
         target_id: str,
         label: str | None,
         created_by: str,
@@ -165,7 +188,7 @@ class Store(Protocol):
         self,
         *,
         channel_id: str,
-        kind: str,
+        kind: WatchKind,
         target_id: str,
         render_progress: Render | None = None,
     ) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.base import GONE, Alert, Render
+from bot.storage.base import Alert, AlertKind, Render
 from bot.storage.polling_sql import PollingSql
 
 # What the watches of a batch given up show as its status (`/batch watches`, App Home).
@@ -65,6 +65,6 @@ class GoneSql(PollingSql):
                 before[0],
                 status=NOT_FOUND,
                 render=render,
-                kinds=(GONE, GONE),
+                kinds=(AlertKind.GONE, AlertKind.GONE),
                 render_progress=render_progress,
             )

@@ -136,6 +136,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
+        "call counts as BIGINT",
+        # Bland's counts can pass 2**31; SQLite's INTEGER already holds 64 bits.
+        (),
+        postgres=(
+            # One statement: one rewrite of the table, not three.
+            "ALTER TABLE batches ALTER COLUMN calls_total TYPE BIGINT, "
+            "ALTER COLUMN calls_completed TYPE BIGINT, ALTER COLUMN calls_errored TYPE BIGINT",
+        ),
+    ),
+    Migration(
+        4,
         "progress post claims, progress edit leases, batches Bland no longer knows",
         (
             # Who may post the channel's progress message: claimed before posting, so
@@ -152,5 +163,3 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
 )
-
-LATEST = MIGRATIONS[-1].version

@@ -7,29 +7,25 @@ from collections.abc import Sequence
 from bot.bland.models import IN_PROGRESS
 from bot.bland.stats import CallCounts
 from bot.storage.base import (
-    ACTIVE,
-    BATCH,
-    CAMPAIGN_COMPLETION,
-    COMPLETION,
-    DONE,
     FINAL,
-    PENDING,
-    PROGRESS_FINAL,
-    WARNING,
     Alert,
+    AlertKind,
+    AlertState,
     DueBatch,
     PollDone,
     Render,
     Watch,
+    WatchKind,
+    WatchState,
 )
 from bot.storage.outbox_sql import OutboxSql
 from bot.storage.sql_base import Tx
-from bot.storage.sql_rows import _W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, _watch
+from bot.storage.sql_rows import W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, read_watch
 
 # A watch `w` of batch `b` whose channel has not been warned about it yet.
 _NOT_WARNED = (
     "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.batch_id = b.batch_id"
-    f" AND a.channel_id = w.channel_id AND a.kind = '{WARNING}')"
+    f" AND a.channel_id = w.channel_id AND a.kind = '{AlertKind.WARNING}')"
 )
 
 
@@ -50,10 +46,10 @@ class PollingSql(OutboxSql):
                     " SELECT t.batch_id FROM batches t"
                     " WHERE t.state = 'watching' AND t.next_poll_at <= {now}"
                     " AND (t.lease_until IS NULL OR t.lease_until < {now})"
-                    " AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'batch'"
-                    "  AND w.target_id = t.batch_id AND w.state = 'active')"
-                    "  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'campaign'"
-                    "  AND w.target_id = t.campaign_id AND w.state = 'active'))"
+                    f" AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
+                    f"  AND w.target_id = t.batch_id AND w.state = '{WatchState.ACTIVE}')"
+                    f"  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+                    f"  AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}'))"
                     " ORDER BY t.next_poll_at LIMIT ? {skip}) "
                     "RETURNING batch_id, failures, status, polls"
                 ),
@@ -68,12 +64,12 @@ class PollingSql(OutboxSql):
                     str(r["batch_id"])
                     for r in await tx.fetch(
                         f"SELECT b.batch_id FROM batches b WHERE b.batch_id IN ({marks}) AND ("
-                        " EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'batch'"
-                        "  AND w.target_id = b.batch_id AND w.state = 'active' AND ("
+                        f" EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
+                        f"  AND w.target_id = b.batch_id AND w.state = '{WatchState.ACTIVE}' AND ("
                         f"  (w.progress_ts IS NOT NULL AND w.progress_shown <> '{FINAL}')"
                         f"  OR (w.error_threshold IS NOT NULL AND {_NOT_WARNED})))"
-                        " OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'campaign'"
-                        "  AND w.target_id = b.campaign_id AND w.state = 'active'"
+                        f" OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+                        f"  AND w.target_id = b.campaign_id AND w.state = '{WatchState.ACTIVE}'"
                         f"  AND w.error_threshold IS NOT NULL AND {_NOT_WARNED}))",
                         *(r["batch_id"] for r in rows),
                     )
@@ -121,8 +117,8 @@ class PollingSql(OutboxSql):
             )
             if touched and status is not None:
                 await tx.execute(
-                    "UPDATE watches SET batch_status = ? WHERE kind = 'batch' "
-                    "AND target_id = ? AND state = 'active' "
+                    f"UPDATE watches SET batch_status = ? WHERE kind = '{WatchKind.BATCH}' "
+                    f"AND target_id = ? AND state = '{WatchState.ACTIVE}' "
                     "AND (batch_status IS NULL OR batch_status <> ?)",
                     status,
                     batch_id,
@@ -142,8 +138,8 @@ class PollingSql(OutboxSql):
             ]
             if changed:
                 await tx.executemany(
-                    "UPDATE watches SET batch_status = ? WHERE kind = 'batch' "
-                    "AND target_id = ? AND state = 'active' "
+                    f"UPDATE watches SET batch_status = ? WHERE kind = '{WatchKind.BATCH}' "
+                    f"AND target_id = ? AND state = '{WatchState.ACTIVE}' "
                     "AND (batch_status IS NULL OR batch_status <> ?) "
                     "AND EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = ? "
                     "AND b.lease_owner = ? AND b.state = 'watching')",
@@ -197,11 +193,13 @@ class PollingSql(OutboxSql):
             if render_warning is None or percent is None:
                 return []
             rows = await tx.fetch(
-                f"SELECT {_W_COLUMNS} FROM watches w WHERE w.kind = 'batch' AND w.target_id = ? "
-                "AND w.state = 'active' AND w.error_threshold IS NOT NULL "
+                f"SELECT {W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
+                "AND w.target_id = ? "
+                f"AND w.state = '{WatchState.ACTIVE}' AND w.error_threshold IS NOT NULL "
                 "UNION ALL "
-                f"SELECT {_W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
-                "WHERE w.kind = 'campaign' AND b.batch_id = ? AND w.state = 'active' "
+                f"SELECT {W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
+                f"WHERE w.kind = '{WatchKind.CAMPAIGN}' AND b.batch_id = ? "
+                f"AND w.state = '{WatchState.ACTIVE}' "
                 "AND w.error_threshold IS NOT NULL",
                 batch_id,
                 batch_id,
@@ -209,13 +207,17 @@ class PollingSql(OutboxSql):
             alerts: list[Alert] = []
             warned: set[str] = set()
             # A channel watching both the batch and its campaign hears the batch watch.
-            for row in sorted(rows, key=lambda r: (str(r["channel_id"]), r["kind"] != BATCH)):
-                watch = _watch(row)
+            for row in sorted(
+                rows, key=lambda r: (str(r["channel_id"]), r["kind"] != WatchKind.BATCH)
+            ):
+                watch = read_watch(row)
                 threshold = watch.error_threshold
                 if watch.channel_id in warned or threshold is None or percent <= threshold:
                     continue
                 warned.add(watch.channel_id)
-                alert = await self._queue(tx, batch_id, watch, render_warning(watch), WARNING)
+                alert = await self._queue(
+                    tx, batch_id, watch, render_warning(watch), AlertKind.WARNING
+                )
                 if alert is not None:
                     alerts.append(alert)
         return alerts
@@ -223,14 +225,14 @@ class PollingSql(OutboxSql):
     async def progress_to_update(self, batch_id: str, *, shown: str) -> list[Watch]:
         async with self.transaction() as tx:
             rows = await tx.fetch(
-                WATCH_SELECT + "WHERE w.kind = 'batch' AND w.target_id = ? "
-                f"AND w.state = '{ACTIVE}' AND w.progress_ts IS NOT NULL "
+                WATCH_SELECT + f"WHERE w.kind = '{WatchKind.BATCH}' AND w.target_id = ? "
+                f"AND w.state = '{WatchState.ACTIVE}' AND w.progress_ts IS NOT NULL "
                 f"AND COALESCE(w.progress_shown, '') NOT IN (?, '{FINAL}') "
                 "ORDER BY w.channel_id",
                 batch_id,
                 shown,
             )
-        return [_watch(row) for row in rows]
+        return [read_watch(row) for row in rows]
 
     async def mark_progress_shown(
         self, *, channel_id: str, batch_id: str, ts: str, shown: str
@@ -239,7 +241,7 @@ class PollingSql(OutboxSql):
             return (
                 await tx.execute(
                     "UPDATE watches SET progress_shown = ? WHERE channel_id = ? "
-                    "AND kind = 'batch' AND target_id = ? AND progress_ts = ? "
+                    f"AND kind = '{WatchKind.BATCH}' AND target_id = ? AND progress_ts = ? "
                     f"AND COALESCE(progress_shown, '') <> '{FINAL}'",
                     shown,
                     channel_id,
@@ -257,8 +259,8 @@ class PollingSql(OutboxSql):
                 self._q(
                     "UPDATE watches SET edit_owner = ?, "
                     "edit_until = {now} + CAST(? AS DOUBLE PRECISION) "
-                    "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
-                    f"AND state = '{ACTIVE}' AND progress_ts = ? "
+                    f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                    f"AND state = '{WatchState.ACTIVE}' AND progress_ts = ? "
                     f"AND COALESCE(progress_shown, '') <> '{FINAL}' "
                     "AND (edit_until IS NULL OR edit_until < {now})"
                 ),
@@ -279,7 +281,7 @@ class PollingSql(OutboxSql):
                 "progress_shown = CASE WHEN CAST(? AS TEXT) IS NULL "
                 f"OR COALESCE(progress_shown, '') = '{FINAL}' THEN progress_shown "
                 "ELSE CAST(? AS TEXT) END "
-                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
                 "AND progress_ts = ? AND edit_owner = ?",
                 shown,
                 shown,
@@ -293,8 +295,8 @@ class PollingSql(OutboxSql):
             await tx.execute(
                 self._q(
                     "UPDATE alerts SET next_attempt_at = {now} "
-                    f"WHERE kind = '{PROGRESS_FINAL}' AND channel_id = ? AND target_ts = ? "
-                    f"AND state = '{PENDING}' AND lease_owner IS NULL "
+                    f"WHERE kind = '{AlertKind.PROGRESS_FINAL}' AND channel_id = ? "
+                    f"AND target_ts = ? AND state = '{AlertState.PENDING}' AND lease_owner IS NULL "
                     "AND next_attempt_at > {now}"
                 ),
                 channel_id,
@@ -309,8 +311,8 @@ class PollingSql(OutboxSql):
             if not batch:
                 return 0
             direct = await tx.fetch(
-                f"SELECT {_W_COLUMNS} FROM watches w WHERE w.kind = 'batch' "
-                f"AND w.target_id = ? AND w.state = '{ACTIVE}'",
+                f"SELECT {W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
+                f"AND w.target_id = ? AND w.state = '{WatchState.ACTIVE}'",
                 batch_id,
             )
             by_campaign = await self._campaign_audience(
@@ -326,14 +328,15 @@ class PollingSql(OutboxSql):
         seen_running = batch["status"] == IN_PROGRESS
         created = batch["bland_created_at"]
         rows = await tx.fetch(
-            f"SELECT {_W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
-            f"WHERE w.kind = 'campaign' AND b.batch_id = ? AND w.state = '{ACTIVE}' "
+            f"SELECT {W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
+            f"WHERE w.kind = '{WatchKind.CAMPAIGN}' AND b.batch_id = ? "
+            f"AND w.state = '{WatchState.ACTIVE}' "
             "ORDER BY w.channel_id",
             batch_id,
         )
         chosen: list[Watch] = []
         for row in rows:
-            watch = _watch(row)
+            watch = read_watch(row)
             if watch.channel_id in exclude:
                 continue
             if seen_running or (created is not None and float(created) >= float(row["created_at"])):
@@ -378,7 +381,7 @@ class PollingSql(OutboxSql):
                 before[0],
                 status=status,
                 render=render,
-                kinds=(COMPLETION, CAMPAIGN_COMPLETION),
+                kinds=(AlertKind.COMPLETION, AlertKind.CAMPAIGN_COMPLETION),
                 render_progress=render_progress,
             )
 
@@ -390,7 +393,7 @@ class PollingSql(OutboxSql):
         *,
         status: str | None,
         render: Render,
-        kinds: tuple[str, str],
+        kinds: tuple[AlertKind, AlertKind],
         render_progress: Render | None,
     ) -> list[Alert]:
         """The batch is over for its watchers (done, or gone): its active watches are done,
@@ -399,8 +402,9 @@ class PollingSql(OutboxSql):
         behind any edit still in flight."""
         direct, by_campaign = kinds
         watches = await tx.fetch(
-            f"UPDATE watches SET state = '{DONE}', batch_status = ? "
-            f"WHERE kind = 'batch' AND target_id = ? AND state = '{ACTIVE}' "
+            f"UPDATE watches SET state = '{WatchState.DONE}', batch_status = ? "
+            f"WHERE kind = '{WatchKind.BATCH}' AND target_id = ? "
+            f"AND state = '{WatchState.ACTIVE}' "
             f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown, edit_until",
             status,
             batch_id,
@@ -408,7 +412,7 @@ class PollingSql(OutboxSql):
         watches.sort(key=lambda r: str(r["channel_id"]))
         alerts: list[Alert] = []
         for row in watches:
-            watch = _watch(row)
+            watch = read_watch(row)
             alert = await self._queue(tx, batch_id, watch, render(watch), direct)
             if alert is not None:
                 alerts.append(alert)
@@ -428,13 +432,13 @@ class PollingSql(OutboxSql):
         for row in watches:
             if not row["progress_ts"] or row["progress_shown"] == FINAL:
                 continue
-            watch = _watch({**row, **(stored[0] if stored else {})})
+            watch = read_watch({**row, **(stored[0] if stored else {})})
             alert = await self._queue(
                 tx,
                 batch_id,
                 watch,
                 render_progress(watch),
-                PROGRESS_FINAL,
+                AlertKind.PROGRESS_FINAL,
                 target_ts=str(row["progress_ts"]),
                 not_before=row["edit_until"],
             )
@@ -442,7 +446,7 @@ class PollingSql(OutboxSql):
                 alerts.append(alert)
             await tx.execute(
                 f"UPDATE watches SET progress_shown = '{FINAL}' "
-                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ?",
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ?",
                 watch.channel_id,
                 batch_id,
             )

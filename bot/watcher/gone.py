@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.bland.errors import BlandNotFoundError
-from bot.storage.base import CAMPAIGN, DueBatch, Store, Watch
+from bot.storage.base import DueBatch, Store, Watch, WatchKind
+from bot.watcher.failures import describe_failure
 from bot.watcher.schedule import backoff_delay
 from formatters.progress import GONE, progress_message
 from formatters.watches import batch_gone
@@ -42,7 +43,7 @@ class GoneBatches:
         gone_after = self._gone_after
 
         def render(watch: Watch) -> dict[str, Any]:
-            through_campaign = watch.kind == CAMPAIGN
+            through_campaign = watch.kind == WatchKind.CAMPAIGN
             return batch_gone(
                 batch_id=batch_id,
                 label=None if through_campaign else watch.label,
@@ -61,7 +62,7 @@ class GoneBatches:
             batch_id,
             owner=self._owner,
             delay=delay,
-            error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            error=describe_failure(exc),
             gone_after=gone_after,
             render=render,
             render_progress=render_progress,

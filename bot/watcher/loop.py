@@ -37,24 +37,18 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.client import BlandClient
-from bot.bland.errors import BlandError, BlandNotFoundError
+from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
-from bot.storage.base import (
-    BATCH,
-    DueBatch,
-    DueCampaign,
-    PollDone,
-    Store,
-    Watch,
-)
+from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
+from bot.watcher.failures import describe_failure
 from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
@@ -68,9 +62,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 60.0
 MAX_ALERT_SENDERS = 8
-STOP_GRACE_SECONDS = 5.0
+# `stop()` returns within this, whatever Bland, Slack or the store are doing.
+STOP_WITHIN_SECONDS = 3.5
 FLUSH_AT = 64
-RELEASE_SECONDS = 2.0
+# Of the stop's time, kept for giving back the leases of cancelled work, then for
+# recording the polls that finished; in-flight work may run until these are left.
+RELEASE_SECONDS = 1.0
+FLUSH_SECONDS = 0.5
 # A progress fetch (calls, no transcripts) on every Nth poll of a batch that wants counts.
 PROGRESS_EVERY_POLLS = 2
 # Campaigns are listed once per this many poll intervals.
@@ -152,25 +150,32 @@ class Watcher:
             self._concurrency,
         )
 
-    async def stop(self) -> None:
-        """Stop claiming; let in-flight work finish briefly, then cancel it, releasing
-        its leases so another process takes it up at once. Returns within ~8 s."""
+    async def stop(self, *, within: float = STOP_WITHIN_SECONDS) -> None:
+        """Stop claiming; let in-flight work finish while there is time, then cancel it,
+        which gives back its leases so another process takes it up at once. Returns
+        within `within` seconds, whatever Bland, Slack or the store are doing."""
         if self._loop is None:
             return
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + within
+        settle_by = deadline - RELEASE_SECONDS - FLUSH_SECONDS
         self._stopping.set()
         self._wake.set()
         loop, self._loop = self._loop, None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(loop, timeout=RELEASE_SECONDS)
-        inflight = self._polls | self._sends
-        if inflight:
-            _, pending = await asyncio.wait(inflight, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=RELEASE_SECONDS + 0.5)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flush(), RELEASE_SECONDS)
+        # The loop first: it may still be claiming, and what it claims is in flight too.
+        await _wind_down({loop}, finish_by=settle_by, give_up_at=settle_by)
+        cancelled = await _wind_down(
+            self._polls | self._sends, finish_by=settle_by, give_up_at=deadline - FLUSH_SECONDS
+        )
+        if cancelled:
+            log.info(
+                "watcher %s: %d unfinished poll(s) or post(s) cancelled, leases given back",
+                self.owner,
+                cancelled,
+            )
+        await _wind_down(
+            {asyncio.ensure_future(self._flush())}, finish_by=deadline, give_up_at=deadline
+        )
         log.info("watcher %s stopped", self.owner)
 
     def wake(self) -> None:
@@ -266,6 +271,11 @@ class Watcher:
                     self._store.release_batch(due.batch_id, owner=self.owner), RELEASE_SECONDS
                 )
             raise
+        except Exception as exc:
+            # Anything else (a bug, the database failing a write) is a failed poll too:
+            # left to its lease, the batch would be fetched again every lease period,
+            # failing the same way, and its alert would never go out.
+            await self._poll_failed(due, exc)
 
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
@@ -293,7 +303,7 @@ class Watcher:
         except BlandNotFoundError as exc:
             await self._gone.not_found(due, exc)
             return
-        except (BlandError, ValueError) as exc:
+        except BlandError as exc:
             await self._poll_failed(due, exc)
             return
         if final.in_progress:
@@ -308,7 +318,7 @@ class Watcher:
                 final,
                 batch_id=batch_id,
                 mention_user_ids=[watch.created_by],
-                label=watch.label if watch.kind == BATCH else None,
+                label=watch.label if watch.kind == WatchKind.BATCH else None,
             )
             return alert.as_kwargs()
 
@@ -349,28 +359,46 @@ class Watcher:
 
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
-        # Errors name the status and Bland's message, never the request or its headers.
+        error = describe_failure(exc)
         log.warning(
-            "polling batch %s failed (%s: %s); failure %d in a row, next try in %.1fs",
+            "polling batch %s failed (%s); failure %d in a row, next try in %.1fs",
             due.batch_id,
-            type(exc).__name__,
-            str(exc)[:200],
+            error,
             due.failures + 1,
             delay,
         )
+        log.debug("polling batch %s failed", due.batch_id, exc_info=exc)
         await self._store.finish_poll(
-            due.batch_id,
-            owner=self.owner,
-            status=None,
-            delay=delay,
-            error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            due.batch_id, owner=self.owner, status=None, delay=delay, error=error
         )
 
     def _next(self, batch_id: str) -> float:
         return next_poll_delay(batch_id, self._poll_seconds, time.time())
 
 
+async def _wind_down(
+    tasks: Collection[asyncio.Future[None]],
+    *,
+    finish_by: float,
+    give_up_at: float,
+) -> int:
+    """Let `tasks` finish until loop time `finish_by`, cancel those still running, and wait
+    for them to unwind until `give_up_at`, no longer: one stuck past that (say, behind a
+    statement the store never returns from) is left behind rather than waited for.
+    Returns how many were cancelled."""
+    if not tasks:
+        return 0
+    clock = asyncio.get_running_loop()
+    _, pending = await asyncio.wait(tasks, timeout=max(0.0, finish_by - clock.time()))
+    if not pending:
+        return 0
+    for task in pending:
+        task.cancel()
+    await asyncio.wait(pending, timeout=max(0.0, give_up_at - clock.time()))
+    return len(pending)
+
+
 def _check_status(detail: AnyBatch) -> None:
     """A 200 without a status is not a finished batch: count it as a failed poll."""
     if not (detail.status or "").strip():
-        raise ValueError("Bland's answer has no batch status")
+        raise BlandResponseError("Bland's answer has no batch status")

@@ -21,7 +21,7 @@ retries only 429s (a 429 is never a post); a 5xx or a dropped connection may hid
 accepted post, so those come back through the outbox and its history check instead.
 
 Kinds: completions and campaign completions and early warnings are posts as above.
-`PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
+`AlertKind.PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
 `target_ts`): repeating an edit is harmless, so it skips the history check, and a
 message that can't be edited any more is dropped without suspending the channel.
 """
@@ -45,7 +45,7 @@ from bot.slack.errors import (
     error_code,
     retry_after,
 )
-from bot.storage.base import PROGRESS_FINAL, Alert, Store
+from bot.storage.base import Alert, AlertKind, Store
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,16 @@ class AlertSender:
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
         try:
-            await self._deliver(alert)
+            try:
+                await self._deliver(alert)
+            except SlackApiError as exc:
+                await self._refused(alert, exc)
         except asyncio.CancelledError:
             await self._release(alert, 0.0, "stopped while sending")
             raise
-        except SlackApiError as exc:
-            await self._refused(alert, exc)
         except Exception as exc:
-            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip.
+            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip
+            # (also while recording a refusal): tried again later, never left to the lease.
             delay = retry_delay(alert.attempts + 1)
             log.warning(
                 "alert %s to %s failed (%s); retry in %.0fs",
@@ -94,7 +96,7 @@ class AlertSender:
             await self._release(alert, delay, type(exc).__name__)
 
     async def _deliver(self, alert: Alert) -> None:
-        if alert.kind == PROGRESS_FINAL:
+        if alert.kind == AlertKind.PROGRESS_FINAL:
             await self._edit(alert)
             return
         if alert.attempts > 0:
@@ -167,7 +169,9 @@ class AlertSender:
 
     async def _refused(self, alert: Alert, exc: SlackApiError) -> None:
         error = error_code(exc)
-        if alert.kind == PROGRESS_FINAL and (error in CHANNEL_GONE or error in EDIT_REFUSED):
+        if alert.kind == AlertKind.PROGRESS_FINAL and (
+            error in CHANNEL_GONE or error in EDIT_REFUSED
+        ):
             # Only an edit is lost; the channel's watches are judged by real posts.
             await self._store.drop_alert(alert.id, reason=error)
             log.warning("progress message of alert %s can't be edited (%s)", alert.id, error)

@@ -14,7 +14,7 @@ from bot.bland.models import AnyBatch
 from bot.bland.stats import CallCounts, batch_stats
 from bot.slack.clients import posting_client
 from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, error_code
-from bot.storage.base import BATCH, FINAL, DueBatch, Store, Watch
+from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind
 from formatters.progress import RUNNING, progress_message
 from formatters.warning import error_warning
 
@@ -65,7 +65,7 @@ class ProgressEditor:
                 return error_warning(
                     stats,
                     batch_id=batch_id,
-                    label=(watch.label if watch.kind == BATCH else None)
+                    label=(watch.label if watch.kind == WatchKind.BATCH else None)
                     or detail.batch_params.label,
                     percent=percent,
                     threshold=watch.error_threshold or 0.0,

@@ -116,3 +116,11 @@ def test_help_lists_every_subcommand() -> None:
     usage = message.blocks[1]["text"]["text"]
     for word in ("calls", "transcript", "watch", "unwatch", "watches", "/batches"):
         assert word in usage
+
+
+def test_help_says_where_an_export_goes() -> None:
+    usage = help_message().blocks[1]["text"]["text"]
+    assert (
+        "`/batch export &lt;batch_id&gt; [transcripts] [here]`\n"
+        "The calls as a CSV file, sent to you by DM; with `here`, posted in this channel."
+    ) in usage

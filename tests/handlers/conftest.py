@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app import build_app
 from bot.bland.client import BlandClient, Timeouts
+from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
 from bot.demo.server import BlandServer
 from bot.services import Services
 from bot.slack.clients import make_slack_client
@@ -30,13 +31,23 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def app(bland: BlandServer, slack: SlackStandIn, store: Store) -> AsyncIterator[SlackApp]:
+def bland_limits() -> tuple[Limits, Limits]:
+    """BlandClient's `limits` and `export_limits`: its defaults unless a module overrides."""
+    return DEFAULT_LIMITS, EXPORT_LIMITS
+
+
+@pytest.fixture
+async def app(
+    bland: BlandServer, slack: SlackStandIn, store: Store, bland_limits: tuple[Limits, Limits]
+) -> AsyncIterator[SlackApp]:
     client = BlandClient(
         api_key=BLAND_KEY,
         base_url=bland.url,
         backoff=QUICK,
         max_retries=2,
         timeouts=Timeouts(connect=1, read=2),
+        limits=bland_limits[0],
+        export_limits=bland_limits[1],
     )
     session = aiohttp.ClientSession()
     slack_client = make_slack_client("xoxb-test-token", slack.api_url)

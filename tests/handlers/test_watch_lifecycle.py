@@ -14,7 +14,7 @@ from bot.bland.client import Backoff, BlandClient
 from bot.demo.details import make_batch
 from bot.slack.clients import make_slack_client
 from bot.storage import Store, open_store
-from bot.storage.base import PROGRESS_FINAL, SENT
+from bot.storage.base import AlertKind, AlertState
 from bot.watcher import Watcher
 from formatters import action_ids
 from tests.support.bland import BLAND_KEY
@@ -85,7 +85,7 @@ def progress_posts(app: SlackApp, channel: str = CHANNEL) -> list[str]:
 async def test_a_double_click_on_watch_posts_one_progress_message(app: SlackApp) -> None:
     running_batch(app)
     # The first post is slow to land: before the fix the second click posted meanwhile.
-    app.slack.hold("chat.postMessage", at_most=2.0)
+    app.slack.hold_until_overtaken("chat.postMessage", at_most=2.0)
     clicks = await asyncio.gather(
         app.click(action_ids.WATCH, f"watch {BATCH}", ephemeral=False),
         app.click(action_ids.WATCH, f"watch {BATCH}", ephemeral=False),
@@ -105,7 +105,7 @@ async def test_a_double_click_on_watch_posts_one_progress_message(app: SlackApp)
 
 async def test_two_watch_commands_at_once_post_one_progress_message(app: SlackApp) -> None:
     running_batch(app)
-    app.slack.hold("chat.postMessage", at_most=2.0)
+    app.slack.hold_until_overtaken("chat.postMessage", at_most=2.0)
     replies = await asyncio.gather(app.reply(f"watch {BATCH}"), app.reply(f"watch {BATCH}"))
     assert len(progress_posts(app)) == 1
     assert sum("already watching" in r["text"] for r in replies) == 1
@@ -116,7 +116,7 @@ async def test_an_unwatch_while_the_progress_post_is_in_flight_leaves_no_running
     app: SlackApp,
 ) -> None:
     running_batch(app)
-    app.slack.hold("chat.postMessage", at_most=1.0)
+    app.slack.hold_until_overtaken("chat.postMessage", at_most=1.0)
     status, _, token = await app.command(f"watch {BATCH}")
     assert status == 200
     await app.slack.wait_for("chat.postMessage")
@@ -205,7 +205,7 @@ async def test_a_progress_edit_in_flight_never_lands_over_no_longer_watched(
     [progress] = app.slack.posted(CHANNEL)
     # The watcher's next edit is slow: it lands only after a later chat.update (the
     # unwatch's final edit, before the fix), or after a while.
-    app.slack.hold("chat.update", at_most=1.5)
+    app.slack.hold_until_overtaken("chat.update", at_most=1.5)
     app.bland.advance(BATCH, 5)
     await app.slack.wait_for("chat.update")
     assert app.slack.holding("chat.update") == 1
@@ -214,8 +214,8 @@ async def test_a_progress_edit_in_flight_never_lands_over_no_longer_watched(
     assert "Stopped watching" in gone["text"]
 
     async def settled() -> bool:
-        finals = [a for a in await app.store.list_alerts() if a.kind == PROGRESS_FINAL]
-        return bool(finals) and {a.state for a in finals} == {SENT}
+        finals = [a for a in await app.store.list_alerts() if a.kind == AlertKind.PROGRESS_FINAL]
+        return bool(finals) and {a.state for a in finals} == {AlertState.SENT}
 
     await eventually(settled)
     await eventually(lambda: app.slack.holding("chat.update") == 0)

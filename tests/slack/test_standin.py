@@ -37,7 +37,7 @@ async def test_post_message_is_recorded(slack: SlackStandIn) -> None:
 async def test_a_held_call_lands_after_a_later_one(slack: SlackStandIn) -> None:
     web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
     posted = await web.chat_postMessage(channel="C1", text="v1")
-    slack.hold("chat.update", at_most=5.0)
+    slack.hold_until_overtaken("chat.update", at_most=5.0)
     early = asyncio.create_task(web.chat_update(channel="C1", ts=posted["ts"], text="early"))
     await slack.wait_for("chat.update")
     assert slack.holding("chat.update") == 1
@@ -49,7 +49,7 @@ async def test_a_held_call_lands_after_a_later_one(slack: SlackStandIn) -> None:
 
 async def test_a_held_call_lands_on_its_own_after_a_while(slack: SlackStandIn) -> None:
     web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
-    slack.hold("chat.postMessage", at_most=0.1)
+    slack.hold_until_overtaken("chat.postMessage", at_most=0.1)
     assert (await web.chat_postMessage(channel="C1", text="slow"))["ok"]
     assert [m["text"] for m in slack.posted("C1")] == ["slow"]
 

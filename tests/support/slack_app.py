@@ -96,6 +96,7 @@ class SlackApp:
         ephemeral: bool = True,
         user_id: str = "U0MEMBER",
         channel_id: str = "C0CHANNEL",
+        team_id: str = "T0STANDIN",
         **action: Any,
     ) -> tuple[int, str]:
         """Send a signed block_actions payload; returns (status, response token)."""
@@ -111,8 +112,8 @@ class SlackApp:
             element["value"] = value
         payload = {
             "type": "block_actions",
-            "team": {"id": "T0STANDIN"},
-            "user": {"id": user_id, "name": "max", "team_id": "T0STANDIN"},
+            "team": {"id": team_id},
+            "user": {"id": user_id, "name": "max", "team_id": team_id},
             "api_app_id": "A0APP",
             "token": "legacy",
             "trigger_id": "1.2.3",

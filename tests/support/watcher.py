@@ -50,3 +50,18 @@ def alerts_in(slack: SlackStandIn, channel: str) -> list[dict[str, Any]]:
         for m in slack.posted(channel)
         if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
     ]
+
+
+def posts_of(slack: SlackStandIn, channel: str, batch_id: str) -> list[dict[str, Any]]:
+    """Outbox posts (alerts and warnings) about `batch_id` in `channel`."""
+    return [
+        m
+        for m in slack.posted(channel)
+        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+        and m["metadata"]["event_payload"]["batch_id"] == batch_id
+    ]
+
+
+def updates(slack: SlackStandIn) -> list[dict[str, Any]]:
+    """Every chat.update the stand-in received, in order."""
+    return [c.params for c in slack.calls_to("chat.update")]

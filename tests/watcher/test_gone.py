@@ -12,7 +12,7 @@ from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store
-from bot.storage.base import ACTIVE, DONE, GONE, PROGRESS_FINAL, SENT
+from bot.storage.base import AlertKind, AlertState, WatchKind, WatchState
 from formatters.progress import progress_message
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
@@ -29,7 +29,7 @@ def requests_for(bland: BlandServer, batch_id: str) -> int:
     return len(bland.requests_to(f"/v1/batches/{batch_id}"))
 
 
-async def watch(store: Store, channel: str, target: str, kind: str = "batch") -> None:
+async def watch(store: Store, channel: str, target: str, kind: WatchKind = WatchKind.BATCH) -> None:
     await store.add_watch(
         channel_id=channel, kind=kind, target_id=target, label=None, created_by="U0ALICE"
     )
@@ -68,9 +68,13 @@ async def test_a_batch_bland_no_longer_knows_ends_its_watches_with_one_message(
     assert progress["ts"] == ts
     assert "no longer known to Bland" in progress["text"]
     kinds = sorted((a.channel_id, a.kind) for a in await any_store.list_alerts(batch_id=BATCH))
-    assert kinds == [("C01", GONE), ("C01", PROGRESS_FINAL), ("C02", GONE)]
-    assert {a.state for a in await any_store.list_alerts()} == {SENT}
-    assert {w.state for w in await any_store.list_watches()} == {DONE}
+    assert kinds == [
+        ("C01", AlertKind.GONE),
+        ("C01", AlertKind.PROGRESS_FINAL),
+        ("C02", AlertKind.GONE),
+    ]
+    assert {a.state for a in await any_store.list_alerts()} == {AlertState.SENT}
+    assert {w.state for w in await any_store.list_watches()} == {WatchState.DONE}
 
 
 async def test_a_vanished_campaign_batch_is_reported_and_the_campaign_still_watched(
@@ -81,7 +85,7 @@ async def test_a_vanished_campaign_batch_is_reported_and_the_campaign_still_watc
             CAMPAIGN_BATCH, calls=10, status="in-progress", completed=4, campaign_id=CAMPAIGN
         )
     )
-    await watch(any_store, "C03", CAMPAIGN, kind="campaign")
+    await watch(any_store, "C03", CAMPAIGN, kind=WatchKind.CAMPAIGN)
 
     async with run_watcher(any_store, gone_after=GONE_AFTER, scan_every=1):
         # Seen running, so the campaign's channel hears how the batch ends.
@@ -97,8 +101,8 @@ async def test_a_vanished_campaign_batch_is_reported_and_the_campaign_still_watc
     assert f"Bland no longer knows batch `{CAMPAIGN_BATCH}`; stopped watching it" in gone["text"]
     assert f"still watching campaign `{CAMPAIGN}`" in gone["text"]
     [campaign] = await any_store.list_watches(channel_id="C03")
-    assert campaign.state == ACTIVE, "the campaign watch goes on"
-    assert [a.kind for a in await any_store.list_alerts()] == [GONE]
+    assert campaign.state == WatchState.ACTIVE, "the campaign watch goes on"
+    assert [a.kind for a in await any_store.list_alerts()] == [AlertKind.GONE]
 
 
 async def _running(store: Store) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.demo.server import BlandServer
 from bot.storage import open_store
-from bot.storage.base import SENT
+from bot.storage.base import AlertState, WatchKind
 from tests.support.bland import BLAND_KEY
 from tests.support.postgres import PostgresServer
 from tests.support.slack_standin import RealClockSlack
@@ -72,7 +72,7 @@ async def test_processes_share_polls_and_alert_exactly_once(
         for number, channel in enumerate(CHANNELS):
             await store.add_watch(
                 channel_id=channel,
-                kind="batch",
+                kind=WatchKind.BATCH,
                 target_id=batch,
                 label=None,
                 created_by=f"U0USER{number}",
@@ -142,7 +142,7 @@ async def test_processes_share_polls_and_alert_exactly_once(
     alerts = await store.list_alerts()
     await store.close()
     assert len(alerts) == len(expected)
-    assert {a.state for a in alerts} == {SENT}
+    assert {a.state for a in alerts} == {AlertState.SENT}
     for batch in BATCHES:
         summaries = [
             r

@@ -15,7 +15,7 @@ from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store, Watch
-from bot.storage.base import DONE, DROPPED, SENT, SUSPENDED
+from bot.storage.base import AlertState, WatchKind, WatchState
 from bot.watcher.outbox import EVENT_TYPE
 from formatters.alert import completion_alert
 from tests.support.bland import BLAND_KEY
@@ -37,7 +37,7 @@ CHANNELS = ("C01", "C02", "C03", "C04", "C05")
 
 async def watch(store: Store, channel: str, batch_id: str = BATCH, user: str = "U0ALICE") -> None:
     await store.add_watch(
-        channel_id=channel, kind="batch", target_id=batch_id, label=None, created_by=user
+        channel_id=channel, kind=WatchKind.BATCH, target_id=batch_id, label=None, created_by=user
     )
 
 
@@ -75,8 +75,8 @@ async def test_five_channels_one_poll_per_interval_one_alert_each(
     assert len(slack_api.calls_to("chat.postMessage")) == len(CHANNELS)
     alerts = await any_store.list_alerts(batch_id=BATCH)
     assert sorted(a.channel_id for a in alerts) == list(CHANNELS)
-    assert {a.state for a in alerts} == {SENT}
-    assert {w.state for w in await any_store.list_watches()} == {DONE}
+    assert {a.state for a in alerts} == {AlertState.SENT}
+    assert {w.state for w in await any_store.list_watches()} == {WatchState.DONE}
 
 
 async def test_failed_batch_alerts_too(
@@ -92,7 +92,7 @@ async def test_failed_batch_alerts_too(
     assert "failed" in message["text"]
     assert message["blocks"][0]["text"]["text"].startswith("⚠️")
     [watch_row] = await store.list_watches()
-    assert (watch_row.state, watch_row.batch_status) == (DONE, "failed")
+    assert (watch_row.state, watch_row.batch_status) == (WatchState.DONE, "failed")
 
 
 def render_for(detail: BatchDetail, batch_id: str) -> Any:
@@ -136,7 +136,7 @@ async def test_restart_sends_a_pending_alert_once(
     assert len(alerts_in(slack_api, "C01")) == len(alerts_in(slack_api, "C02")) == 1
     assert len(slack_api.calls_to("chat.postMessage")) == 2
     assert bland.requests == [], "the stored message is sent; Bland is not asked again"
-    assert {a.state for a in await store.list_alerts()} == {SENT}
+    assert {a.state for a in await store.list_alerts()} == {AlertState.SENT}
 
 
 async def test_alert_posted_by_a_killed_process_is_not_posted_again(
@@ -174,7 +174,7 @@ async def test_alert_posted_by_a_killed_process_is_not_posted_again(
 
 
 async def _all_sent(store: Store) -> bool:
-    return {a.state for a in await store.list_alerts()} == {SENT}
+    return {a.state for a in await store.list_alerts()} == {AlertState.SENT}
 
 
 async def test_slack_5xx_on_post_is_retried_after_checking_history(
@@ -233,7 +233,7 @@ async def test_deleted_channel_suspends_its_watch_without_retrying(
         await eventually(lambda: len(polls(bland, OTHER)) >= 1)
         bland.complete_batch(BATCH)
         await eventually(lambda: bool(alerts_in(slack_api, "C01")))
-        await eventually(lambda: _alert_state(store, "CGONE", DROPPED))
+        await eventually(lambda: _alert_state(store, "CGONE", AlertState.DROPPED))
         tries = len(slack_api.calls_to("chat.postMessage"))
         other_polls = len(polls(bland, OTHER))
         await asyncio.sleep(POLL * 6)
@@ -242,7 +242,11 @@ async def test_deleted_channel_suspends_its_watch_without_retrying(
     # Its only watcher is suspended, so the other batch is no longer polled either.
     assert len(polls(bland, OTHER)) <= other_polls + 1
     states = {(w.channel_id, w.target_id): w.state for w in await store.list_watches()}
-    assert states == {("CGONE", BATCH): DONE, ("CGONE", OTHER): SUSPENDED, ("C01", BATCH): DONE}
+    assert states == {
+        ("CGONE", BATCH): WatchState.DONE,
+        ("CGONE", OTHER): WatchState.SUSPENDED,
+        ("C01", BATCH): WatchState.DONE,
+    }
 
 
 async def _alert_state(store: Store, channel: str, state: str) -> bool:
