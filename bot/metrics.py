@@ -84,7 +84,8 @@ _LITERALS = frozenset({"list"})
 WATCHER_POLLS = Counter(
     "watcher_polls",
     "Polls of watched batches, by outcome: running, finished (completion queued), "
-    "already_recorded (another process recorded it) or failed.",
+    "already_recorded (another process recorded it), failed, or gone (Bland no longer "
+    "knows the batch; its watches ended).",
     ["outcome"],
     registry=None,
 )

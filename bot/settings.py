@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     watch_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     watch_concurrency: int = Field(default=16, ge=1, le=512)
     watch_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # How long a watched batch may answer 404 before its watches end (a week at most).
+    watch_gone_after: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
     # Socket Mode and watcher-only processes have no listener: /metrics, /readyz and
     # /healthz are served on this port when it is set (HTTP mode serves them on PORT too).

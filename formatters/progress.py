@@ -12,6 +12,8 @@ from formatters.text import batch_name, batch_name_text, clip, count
 RUNNING = "running"
 FINISHED = "finished"
 UNWATCHED = "unwatched"
+# Bland answers "not found" for the batch: its watches ended.
+GONE = "gone"
 
 
 def progress_message(
@@ -23,7 +25,7 @@ def progress_message(
     status: str | None = None,
     error_threshold: float | None = None,
 ) -> Message:
-    """Bar and counts; `state` FINISHED (with Bland's `status`) or UNWATCHED is final."""
+    """Bar and counts; `state` FINISHED (with Bland's `status`), UNWATCHED or GONE is final."""
     name = batch_name(batch_id, label)
     if state == FINISHED:
         ok = (status or COMPLETED) == COMPLETED
@@ -33,6 +35,9 @@ def progress_message(
     elif state == UNWATCHED:
         emoji, verb = ":no_bell:", "is no longer watched here"
         note = "No longer updated: the last counts seen are shown."
+    elif state == GONE:
+        emoji, verb = ":ghost:", "is no longer known to Bland"
+        note = "No longer updated: Bland answers “not found” for it. The last counts are shown."
     else:
         emoji, verb = ":hourglass_flowing_sand:", "is running"
         note = "Updated here as calls finish."

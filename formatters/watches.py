@@ -9,8 +9,9 @@ from bot.storage.base import WatchKind, WatchState
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
 from formatters.charts import progress
+from formatters.errors import error_message
 from formatters.status import watched_status
-from formatters.text import SLACK_ID_WIDTH, WATCH_STATE_WIDTH, batch_name, clip, plural
+from formatters.text import SLACK_ID_WIDTH, WATCH_STATE_WIDTH, batch_name, clip, plural, seconds
 
 if TYPE_CHECKING:
     from bot.storage.base import Watch
@@ -83,6 +84,42 @@ def unwatched(*, kind: WatchKind, target_id: str, removed: bool) -> Message:
     else:
         text = f"This channel wasn't watching {target}; nothing changed."
     return message(text, [section(text)])
+
+
+def cannot_post(
+    *, kind: WatchKind, target_id: str, reason: str, bot_user_id: str | None
+) -> Message:
+    """No watch: Slack refused the bot's post here (`reason` is Slack's error code)."""
+    target = _target(kind, target_id, None)
+    if reason == "is_archived":
+        return error_message(
+            f"This channel is archived, so I can't post here and I'm not watching {target}.",
+            "Watch it from a channel that isn't archived.",
+        )
+    me = f"<@{clip(bot_user_id, SLACK_ID_WIDTH)}>" if bot_user_id else "@Bland Batches"
+    return error_message(
+        f"I can't post in this channel, so I'm not watching {target}.",
+        f"In a private channel, invite me first: /invite {me}. Then watch again.",
+    )
+
+
+def batch_gone(
+    *,
+    batch_id: str,
+    label: str | None,
+    user_id: str,
+    missing_seconds: float,
+    campaign_id: str | None = None,
+) -> Message:
+    """Bland answers "not found" for a watched batch, so its watch ended: posted once per
+    channel. `campaign_id` when the channel watches the batch through its campaign."""
+    target = _target(WatchKind.BATCH, batch_id, label)
+    text = f":ghost: Bland no longer knows {target}; stopped watching it."
+    if campaign_id is not None:
+        text += f" This channel is still watching {_target(WatchKind.CAMPAIGN, campaign_id, None)}."
+    text += f" <@{clip(user_id, SLACK_ID_WIDTH)}>, you set up this watch."
+    why = f"Every check of it for {seconds(missing_seconds)} was answered “not found”."
+    return message(text, [section(text), context(why)])
 
 
 def already_finished(summary: Message) -> Message:

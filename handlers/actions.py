@@ -158,6 +158,7 @@ def _who(body: dict[str, Any], context: AsyncBoltContext | None = None) -> Who:
         user_id=str(user.get("id") or ""),
         channel_id=channel.get("id"),
         workspace_id=authorized.team_id if authorized is not None else None,
+        bot_user_id=context.bot_user_id if context is not None else None,
     )
 
 

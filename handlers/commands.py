@@ -36,7 +36,11 @@ async def batch_command(
 ) -> None:
     await ack()
     services: Services = context["services"]
-    who = Who(user_id=str(command.get("user_id") or ""), channel_id=command.get("channel_id"))
+    who = Who(
+        user_id=str(command.get("user_id") or ""),
+        channel_id=command.get("channel_id"),
+        bot_user_id=context.bot_user_id,
+    )
     text = str(command.get("text") or "")
 
     async def answer(request: BatchRequest) -> Reply:

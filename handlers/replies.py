@@ -24,3 +24,5 @@ class Who:
     # The workspace this app is installed in (Bolt's auth.test), not the clicker's: in a
     # channel shared with another organisation the two differ. None: ask Slack.
     workspace_id: str | None = None
+    # The bot's own user id (Bolt's `context.bot_user_id`), to say "/invite @bot".
+    bot_user_id: str | None = None

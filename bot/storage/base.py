@@ -38,11 +38,14 @@ class AlertState(StrEnum):
 
 class AlertKind(StrEnum):
     """What an alert is: a completion (of a watched batch, or of a watched campaign's),
-    an early warning, or the last edit of a progress message."""
+    an early warning, a batch Bland no longer knows, or the last edit of a progress
+    message."""
 
     COMPLETION = "completion"
     CAMPAIGN_COMPLETION = "campaign_completion"
     WARNING = "warning"
+    # Bland answered 404 to every poll of a watched batch for too long: its watches ended.
+    GONE = "gone"
     # Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
     PROGRESS_FINAL = "progress_final"
 
@@ -219,6 +222,16 @@ class Store(Protocol):
     async def progress_message(self, *, channel_id: str, batch_id: str) -> str | None:
         """The ts of the channel's progress message for the batch, if any."""
 
+    async def claim_progress_post(
+        self, *, channel_id: str, batch_id: str, hold_seconds: float
+    ) -> bool:
+        """Take the right to post the channel's progress message for its active watch of
+        the batch: True for one caller only, while the watch has no message and no claim
+        younger than `hold_seconds`. `set_progress_message` ends the claim."""
+
+    async def release_progress_post(self, *, channel_id: str, batch_id: str) -> None:
+        """Give back a claim whose post failed, so a later watch request can post."""
+
     # --- Polling (the watcher) ---
 
     async def claim_due_batches(
@@ -268,6 +281,20 @@ class Store(Protocol):
     ) -> bool:
         """The message `ts` now shows `shown` (FINAL: never edit it again)."""
 
+    async def begin_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, lease_seconds: float
+    ) -> bool:
+        """Lease the edit of progress message `ts` to `owner` for `lease_seconds`: True
+        only while the channel's watch of the batch is active, still owns that message
+        (not final), and no other edit of it holds an unexpired lease. A final edit
+        queued meanwhile (unwatch, completion) waits for the lease to end."""
+
+    async def end_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, shown: str | None
+    ) -> None:
+        """`owner`'s edit of `ts` is over: it now shows `shown` (None: the edit failed,
+        try again later). A final edit waiting for this one may go at once."""
+
     async def completion_audience(self, batch_id: str) -> int:
         """How many channels a completion of the batch would alert now."""
 
@@ -291,6 +318,31 @@ class Store(Protocol):
 
         None when `owner` had lost the lease or the batch was already done, so a
         completion is recorded once however many processes saw it."""
+
+    async def record_not_found(
+        self,
+        batch_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str,
+        gone_after: float,
+        render: Render,
+        render_progress: Render | None = None,
+    ) -> list[Alert] | None:
+        """A poll of the batch answered 404. The first 404 since a successful poll starts
+        its "not found since" clock; only a successful poll stops it (another failure,
+        a 5xx say, does not).
+
+        Once the clock has run `gone_after` seconds, in one transaction, like a
+        completion: the batch is no longer polled, its active watches are done, and each
+        watching channel gets one GONE alert, `render(watch)`: channels watching the
+        batch, and channels watching its campaign that its completion would have alerted
+        (their campaign watch goes on). Progress messages get their final edit,
+        `render_progress(watch)`. The alerts are returned.
+
+        Otherwise the poll is recorded as failed, the next one `delay` seconds away, and
+        None is returned; None too when `owner` no longer held the lease."""
 
     # --- Campaign discovery (the watcher) ---
 

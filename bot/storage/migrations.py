@@ -145,4 +145,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER COLUMN calls_completed TYPE BIGINT, ALTER COLUMN calls_errored TYPE BIGINT",
         ),
     ),
+    Migration(
+        4,
+        "progress post claims, progress edit leases, batches Bland no longer knows",
+        (
+            # Who may post the channel's progress message: claimed before posting, so
+            # two watch requests at once post one message. A claim older than a post can
+            # take is abandoned (the process died mid-post) and may be taken again.
+            "ALTER TABLE watches ADD COLUMN progress_claimed_at DOUBLE PRECISION",
+            # The progress edit in flight, if any: a final edit waits for it to end, so
+            # a late "running" never lands over "no longer watched".
+            "ALTER TABLE watches ADD COLUMN edit_owner TEXT",
+            "ALTER TABLE watches ADD COLUMN edit_until DOUBLE PRECISION",
+            # Since when every poll of the batch has answered 404; NULL once one succeeds.
+            # Long enough (WATCH_GONE_AFTER) and the batch's watches end.
+            "ALTER TABLE batches ADD COLUMN not_found_since DOUBLE PRECISION",
+        ),
+    ),
 )

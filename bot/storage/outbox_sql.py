@@ -23,21 +23,27 @@ class OutboxSql(SqlBase):
         kind: AlertKind,
         *,
         target_ts: str | None = None,
+        not_before: float | None = None,
     ) -> Alert | None:
-        """Put one alert in the outbox; None when this kind was already queued for the
-        channel (kinds other than COMPLETION are unique per batch and channel)."""
+        """Put one alert in the outbox, due at once or at `not_before` if later (a final
+        edit waits for the edit lease in flight); None when this kind was already queued
+        for the channel (kinds other than COMPLETION are unique per batch and channel)."""
         inserted = await tx.fetch(
             self._q(
                 "INSERT INTO alerts (id, batch_id, channel_id, message, state, "
                 "next_attempt_at, created_at, kind, target_ts) "
-                f"VALUES (?, ?, ?, ?, '{AlertState.PENDING}', {{now}}, {{now}}, ?, "
-                "CAST(? AS TEXT)) "
+                f"VALUES (?, ?, ?, ?, '{AlertState.PENDING}', "
+                "CASE WHEN CAST(? AS DOUBLE PRECISION) > {now} "
+                "THEN CAST(? AS DOUBLE PRECISION) ELSE {now} END, "
+                "{now}, ?, CAST(? AS TEXT)) "
                 f"ON CONFLICT DO NOTHING RETURNING {ALERT_COLUMNS}"
             ),
             uuid.uuid4().hex,
             batch_id,
             watch.channel_id,
             json.dumps(message, separators=(",", ":")),
+            not_before,
+            not_before,
             kind,
             target_ts,
         )

@@ -10,6 +10,7 @@ from bot.storage.base import (
     FINAL,
     Alert,
     AlertKind,
+    AlertState,
     DueBatch,
     PollDone,
     Render,
@@ -100,11 +101,15 @@ class PollingSql(OutboxSql):
                     "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
                     "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
                     "failures = CASE WHEN CAST(? AS TEXT) IS NULL THEN 0 ELSE failures + 1 END, "
-                    "last_error = CAST(? AS TEXT) "
+                    "last_error = CAST(? AS TEXT), "
+                    # Only a success says Bland knows the batch; a 5xx says nothing.
+                    "not_found_since = CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL "
+                    "ELSE not_found_since END "
                     "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
                 ),
                 status,
                 delay,
+                error,
                 error,
                 error,
                 batch_id,
@@ -145,7 +150,7 @@ class PollingSql(OutboxSql):
                     "UPDATE batches SET status = CAST(? AS TEXT), "
                     "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
                     "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
-                    "failures = 0, last_error = NULL "
+                    "failures = 0, last_error = NULL, not_found_since = NULL "
                     "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
                 ),
                 [(p.status, p.delay, p.batch_id, owner) for p in polls],
@@ -246,6 +251,58 @@ class PollingSql(OutboxSql):
                 > 0
             )
 
+    async def begin_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, lease_seconds: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                self._q(
+                    "UPDATE watches SET edit_owner = ?, "
+                    "edit_until = {now} + CAST(? AS DOUBLE PRECISION) "
+                    f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                    f"AND state = '{WatchState.ACTIVE}' AND progress_ts = ? "
+                    f"AND COALESCE(progress_shown, '') <> '{FINAL}' "
+                    "AND (edit_until IS NULL OR edit_until < {now})"
+                ),
+                owner,
+                lease_seconds,
+                channel_id,
+                batch_id,
+                ts,
+            )
+        return touched > 0
+
+    async def end_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, shown: str | None
+    ) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE watches SET edit_owner = NULL, edit_until = NULL, "
+                "progress_shown = CASE WHEN CAST(? AS TEXT) IS NULL "
+                f"OR COALESCE(progress_shown, '') = '{FINAL}' THEN progress_shown "
+                "ELSE CAST(? AS TEXT) END "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                "AND progress_ts = ? AND edit_owner = ?",
+                shown,
+                shown,
+                channel_id,
+                batch_id,
+                ts,
+                owner,
+            )
+            # A final edit queued behind this one (the watch ended meanwhile) need not
+            # wait for the lease to run out.
+            await tx.execute(
+                self._q(
+                    "UPDATE alerts SET next_attempt_at = {now} "
+                    f"WHERE kind = '{AlertKind.PROGRESS_FINAL}' AND channel_id = ? "
+                    f"AND target_ts = ? AND state = '{AlertState.PENDING}' AND lease_owner IS NULL "
+                    "AND next_attempt_at > {now}"
+                ),
+                channel_id,
+                ts,
+            )
+
     async def completion_audience(self, batch_id: str) -> int:
         async with self.transaction() as tx:
             batch = await tx.fetch(
@@ -318,48 +375,79 @@ class PollingSql(OutboxSql):
             )
             if counts is not None:
                 await self._store_counts(tx, batch_id, counts)
-            watches = await tx.fetch(
-                f"UPDATE watches SET state = '{WatchState.DONE}', batch_status = ? "
-                f"WHERE kind = '{WatchKind.BATCH}' AND target_id = ? "
-                f"AND state = '{WatchState.ACTIVE}' "
-                f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown",
-                status,
+            return await self._end_watches(
+                tx,
+                batch_id,
+                before[0],
+                status=status,
+                render=render,
+                kinds=(AlertKind.COMPLETION, AlertKind.CAMPAIGN_COMPLETION),
+                render_progress=render_progress,
+            )
+
+    async def _end_watches(
+        self,
+        tx: Tx,
+        batch_id: str,
+        batch: Row,
+        *,
+        status: str | None,
+        render: Render,
+        kinds: tuple[AlertKind, AlertKind],
+        render_progress: Render | None,
+    ) -> list[Alert]:
+        """The batch is over for its watchers (done, or gone): its active watches are done,
+        each watching channel gets one alert (`kinds`: for watches of the batch, of its
+        campaign), and progress messages not yet final get their final edit, queued
+        behind any edit still in flight."""
+        direct, by_campaign = kinds
+        watches = await tx.fetch(
+            f"UPDATE watches SET state = '{WatchState.DONE}', batch_status = ? "
+            f"WHERE kind = '{WatchKind.BATCH}' AND target_id = ? "
+            f"AND state = '{WatchState.ACTIVE}' "
+            f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown, edit_until",
+            status,
+            batch_id,
+        )
+        watches.sort(key=lambda r: str(r["channel_id"]))
+        alerts: list[Alert] = []
+        for row in watches:
+            watch = read_watch(row)
+            alert = await self._queue(tx, batch_id, watch, render(watch), direct)
+            if alert is not None:
+                alerts.append(alert)
+        for watch in await self._campaign_audience(
+            tx, batch_id, batch, exclude={str(r["channel_id"]) for r in watches}
+        ):
+            alert = await self._queue(tx, batch_id, watch, render(watch), by_campaign)
+            if alert is not None:
+                alerts.append(alert)
+        if render_progress is None:
+            return alerts
+        # The last counts stored, for a final edit that has no fresher ones.
+        stored = await tx.fetch(
+            "SELECT calls_total, calls_completed, calls_errored FROM batches WHERE batch_id = ?",
+            batch_id,
+        )
+        for row in watches:
+            if not row["progress_ts"] or row["progress_shown"] == FINAL:
+                continue
+            watch = read_watch({**row, **(stored[0] if stored else {})})
+            alert = await self._queue(
+                tx,
+                batch_id,
+                watch,
+                render_progress(watch),
+                AlertKind.PROGRESS_FINAL,
+                target_ts=str(row["progress_ts"]),
+                not_before=row["edit_until"],
+            )
+            if alert is not None:
+                alerts.append(alert)
+            await tx.execute(
+                f"UPDATE watches SET progress_shown = '{FINAL}' "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ?",
+                watch.channel_id,
                 batch_id,
             )
-            watches.sort(key=lambda r: str(r["channel_id"]))
-            alerts: list[Alert] = []
-            for row in watches:
-                watch = read_watch(row)
-                alert = await self._queue(tx, batch_id, watch, render(watch), AlertKind.COMPLETION)
-                if alert is not None:
-                    alerts.append(alert)
-            for watch in await self._campaign_audience(
-                tx, batch_id, before[0], exclude={str(r["channel_id"]) for r in watches}
-            ):
-                alert = await self._queue(
-                    tx, batch_id, watch, render(watch), AlertKind.CAMPAIGN_COMPLETION
-                )
-                if alert is not None:
-                    alerts.append(alert)
-            if render_progress is not None:
-                for row in watches:
-                    if not row["progress_ts"] or row["progress_shown"] == FINAL:
-                        continue
-                    watch = read_watch(row)
-                    alert = await self._queue(
-                        tx,
-                        batch_id,
-                        watch,
-                        render_progress(watch),
-                        AlertKind.PROGRESS_FINAL,
-                        target_ts=str(row["progress_ts"]),
-                    )
-                    if alert is not None:
-                        alerts.append(alert)
-                    await tx.execute(
-                        f"UPDATE watches SET progress_shown = '{FINAL}' "
-                        f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ?",
-                        watch.channel_id,
-                        batch_id,
-                    )
         return alerts

@@ -75,6 +75,7 @@ class WatchesSql(OutboxSql):
                     self._q(
                         f"UPDATE watches SET state = '{WatchState.ACTIVE}', state_reason = NULL, "
                         "batch_status = NULL, progress_ts = NULL, progress_shown = NULL, "
+                        "progress_claimed_at = NULL, "
                         "label = COALESCE(CAST(? AS TEXT), label), "
                         "created_by = ?, created_at = {now}, "
                         "error_threshold = CAST(? AS DOUBLE PRECISION) "
@@ -111,6 +112,15 @@ class WatchesSql(OutboxSql):
     ) -> bool:
         key = (channel_id, kind, target_id)
         async with self.transaction() as tx:
+            # Locked first: no progress edit can take its lease between this read and
+            # the delete, and one already holding it is seen (its end is waited for).
+            leases = await tx.fetch(
+                self._q(
+                    "SELECT edit_until FROM watches WHERE channel_id = ? AND kind = ? "
+                    "AND target_id = ? {lock}"
+                ),
+                *key,
+            )
             rows = await tx.fetch(
                 WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
                 *key,
@@ -129,6 +139,7 @@ class WatchesSql(OutboxSql):
                         render_progress(watch),
                         AlertKind.PROGRESS_FINAL,
                         target_ts=watch.progress_ts,
+                        not_before=leases[0]["edit_until"] if leases else None,
                     )
         return removed > 0
 
@@ -152,7 +163,8 @@ class WatchesSql(OutboxSql):
     ) -> bool:
         async with self.transaction() as tx:
             touched = await tx.execute(
-                "UPDATE watches SET progress_ts = ?, progress_shown = ? "
+                "UPDATE watches SET progress_ts = ?, progress_shown = ?, "
+                "progress_claimed_at = NULL "
                 f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
                 f"AND state = '{WatchState.ACTIVE}' AND progress_ts IS NULL",
                 ts,
@@ -173,3 +185,31 @@ class WatchesSql(OutboxSql):
                 batch_id,
             )
         return str(rows[0]["progress_ts"]) if rows and rows[0]["progress_ts"] else None
+
+    async def claim_progress_post(
+        self, *, channel_id: str, batch_id: str, hold_seconds: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                self._q(
+                    "UPDATE watches SET progress_claimed_at = {now} "
+                    f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                    f"AND state = '{WatchState.ACTIVE}' AND progress_ts IS NULL "
+                    "AND (progress_claimed_at IS NULL "
+                    "OR progress_claimed_at < {now} - CAST(? AS DOUBLE PRECISION))"
+                ),
+                channel_id,
+                batch_id,
+                hold_seconds,
+            )
+        return touched > 0
+
+    async def release_progress_post(self, *, channel_id: str, batch_id: str) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE watches SET progress_claimed_at = NULL "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                "AND progress_ts IS NULL",
+                channel_id,
+                batch_id,
+            )

@@ -12,6 +12,10 @@ budget, and only when the counts changed; a failed edit is tried again at the ne
 progress fetch. The last edit (final state) goes through the outbox with the alert,
 so neither waits on the other.
 
+A batch that answers 404 to every poll for `gone_after` seconds (an hour by default)
+ends its watches with one message per channel, through the outbox, instead of being
+polled forever; any successful poll in between starts that clock again.
+
 Campaigns are listed (`GET /v1/batches?campaign_id=`) every `scan_every` polls' worth
 of time, leased like batches; each batch not seen before is then polled like a
 watched one. See `bot.storage.polling_sql` for which campaign watches a completion alerts.
@@ -39,7 +43,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.client import BlandClient
-from bot.bland.errors import BlandError, BlandResponseError
+from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.logs import bind
@@ -47,6 +51,7 @@ from bot.metrics import WATCHER_POLLS, count_queued
 from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
 from bot.watcher.failures import describe_failure
+from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
     ProgressEditor,
@@ -91,6 +96,7 @@ class Watcher:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         progress_every: int = PROGRESS_EVERY_POLLS,
         scan_every: int = CAMPAIGN_SCAN_POLLS,
+        gone_after: float = DEFAULT_GONE_AFTER_SECONDS,
     ) -> None:
         self._store = store
         self._bland = bland
@@ -121,6 +127,13 @@ class Watcher:
         # A queued warning wants the alerts claimed at once; new campaign batches only a pass.
         self._progress_edits = ProgressEditor(
             store, slack, owner=self.owner, lease_seconds=lease_seconds, on_alerts=self.wake
+        )
+        self._gone = GoneBatches(
+            store,
+            owner=self.owner,
+            poll_seconds=poll_seconds,
+            gone_after=gone_after,
+            on_alerts=self.wake,
         )
         self._scanner = CampaignScanner(
             store,
@@ -309,6 +322,9 @@ class Watcher:
                 _check_status(final)
             # Nobody to tell (a campaign's batch that ended before its watch began): the
             # completion is recorded without fetching the calls.
+        except BlandNotFoundError as exc:
+            await self._gone.not_found(due, exc)
+            return
         except BlandError as exc:
             await self._poll_failed(due, exc)
             return

@@ -26,6 +26,9 @@ EDIT_BUDGET_SECONDS = 20.0
 # No warning until this many calls have finished (or all of them, in a smaller batch):
 # two errors in the first three calls say little about the batch.
 MIN_FINISHED_FOR_WARNING = 10
+# An edit's lease outlasts the budget by this much: a request cancelled as the budget
+# ran out may still reach Slack a moment later.
+EDIT_LEASE_MARGIN_SECONDS = 5.0
 
 
 class ProgressEditor:
@@ -45,6 +48,8 @@ class ProgressEditor:
         self._editor = posting_client(slack)
         self._owner = owner
         self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
+        # Every edit ends (answered, or cancelled by the budget) before its lease does.
+        self._edit_lease = self._edit_budget + EDIT_LEASE_MARGIN_SECONDS
         self._on_alerts = on_alerts
 
     async def update(self, due: DueBatch, detail: AnyBatch) -> bool:
@@ -102,18 +107,31 @@ class ProgressEditor:
             state=RUNNING,
             error_threshold=watch.error_threshold,
         )
-        shown = counts.key()
+        # Checked in the store as the edit starts, not when the watch was listed: an
+        # unwatch in between must not be undone by this edit landing after its own.
+        if not await self._store.begin_progress_edit(
+            channel_id=watch.channel_id,
+            batch_id=batch_id,
+            ts=ts,
+            owner=self._owner,
+            lease_seconds=self._edit_lease,
+        ):
+            return
+        shown: str | None = counts.key()
         try:
             await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
         except SlackApiError as exc:
             error = error_code(exc)
             if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
                 log.warning("progress edit in %s refused (%s)", watch.channel_id, error)
-                return
-            log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
-            shown = FINAL
-        await self._store.mark_progress_shown(
-            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, shown=shown
+                shown = None
+            else:
+                log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
+                shown = FINAL
+        # Other failures (a timeout, a dropped connection) keep the lease until it runs
+        # out: the edit may still land, and a final edit must come after it.
+        await self._store.end_progress_edit(
+            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, owner=self._owner, shown=shown
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -31,6 +32,33 @@ async def test_post_message_is_recorded(slack: SlackStandIn) -> None:
     assert slack.calls_to("chat.postMessage")[0].params["blocks"] == [{"type": "divider"}]
     assert call.headers["Authorization"] == "Bearer xoxb-test"
     assert [message["text"] for message in slack.posted("C1")] == ["hello", "again"]
+
+
+async def test_a_held_call_lands_after_a_later_one(slack: SlackStandIn) -> None:
+    web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    posted = await web.chat_postMessage(channel="C1", text="v1")
+    slack.hold_until_overtaken("chat.update", at_most=5.0)
+    early = asyncio.create_task(web.chat_update(channel="C1", ts=posted["ts"], text="early"))
+    await slack.wait_for("chat.update")
+    assert slack.holding("chat.update") == 1
+    await web.chat_update(channel="C1", ts=posted["ts"], text="late")
+    assert (await early)["ok"]
+    assert slack.holding("chat.update") == 0
+    assert slack.posted("C1")[0]["text"] == "early", "the held edit landed last"
+
+
+async def test_a_held_call_lands_on_its_own_after_a_while(slack: SlackStandIn) -> None:
+    web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    slack.hold_until_overtaken("chat.postMessage", at_most=0.1)
+    assert (await web.chat_postMessage(channel="C1", text="slow"))["ok"]
+    assert [m["text"] for m in slack.posted("C1")] == ["slow"]
+
+
+async def test_delete_removes_the_message(slack: SlackStandIn) -> None:
+    web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    posted = await web.chat_postMessage(channel="C1", text="oops")
+    assert (await web.chat_delete(channel="C1", ts=posted["ts"]))["ok"]
+    assert slack.posted("C1") == []
 
 
 async def test_rate_limit_then_ok(slack: SlackStandIn) -> None:

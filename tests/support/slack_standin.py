@@ -29,6 +29,7 @@ _CHANNEL_METHODS = frozenset(
     {
         "chat.postMessage",
         "chat.update",
+        "chat.delete",
         "chat.postEphemeral",
         "conversations.history",
         "files.completeUploadExternal",
@@ -83,6 +84,14 @@ class _Failure:
 
 
 @dataclass
+class _Overtake:
+    method: str
+    times: int
+    at_most: float
+    used: int = 0
+
+
+@dataclass
 class _Socket:
     ws: web.WebSocketResponse
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -133,6 +142,9 @@ class SlackStandIn:
         self.ignore_close = False
         self._failures: list[_Failure] = []
         self._holds: dict[str, asyncio.Event] = {}
+        self._overtakes: list[_Overtake] = []
+        # Calls being held, by method: each waits for its event (a later call answered).
+        self._held: dict[str, list[asyncio.Event]] = {}
         self._ts = itertools.count(100)
         self._file_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -145,6 +157,7 @@ class SlackStandIn:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
             "views.publish": self._views_publish,
@@ -187,6 +200,9 @@ class SlackStandIn:
         self.url = f"http://{HOST}:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        for waiting in self._held.values():
+            for released in waiting:
+                released.set()
         for gate in self._holds.values():
             gate.set()
         self._stopping.set()
@@ -301,6 +317,16 @@ class SlackStandIn:
     def clear_failures(self) -> None:
         self._failures.clear()
 
+    def hold_until_overtaken(self, method: str, *, times: int = 1, at_most: float = 3.0) -> None:
+        """A slow Slack: the next `times` calls to `method` take effect (and are answered)
+        only once a later call to the same method has been answered, or after `at_most`
+        seconds. So a later call can land first, as it may on a congested network."""
+        self._overtakes.append(_Overtake(method, times, at_most))
+
+    def holding(self, method: str) -> int:
+        """How many calls to `method` `hold_until_overtaken` is holding right now."""
+        return len(self._held.get(method, []))
+
     # -- reading what was recorded ----------------------------------------------------
 
     def calls_to(self, method: str) -> list[SlackCall]:
@@ -358,6 +384,7 @@ class SlackStandIn:
                 at=time.monotonic(),
             )
         )
+        held = await self._wait_to_be_overtaken(method)
         try:
             gate = self._holds.get(method)
             if gate is not None:
@@ -383,7 +410,26 @@ class SlackStandIn:
                 return web.json_response({"ok": False, "error": "unknown_method"})
             return web.json_response(handler(params))
         finally:
+            if not held:
+                for released in self._held.pop(method, []):
+                    released.set()
             await self._notify()
+
+    async def _wait_to_be_overtaken(self, method: str) -> bool:
+        """Wait here if `hold_until_overtaken` applies to this call; True if it was held."""
+        hold = next((h for h in self._overtakes if h.method == method and h.used < h.times), None)
+        if hold is None:
+            return False
+        hold.used += 1
+        released = asyncio.Event()
+        self._held.setdefault(method, []).append(released)
+        await self._notify()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), hold.at_most)
+        waiting = self._held.get(method, [])
+        if released in waiting:
+            waiting.remove(released)
+        return True
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -462,6 +508,14 @@ class SlackStandIn:
                     "message": updated,
                 }
         return {"ok": False, "error": "message_not_found"}
+
+    def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = _channel_of(params) or "", params.get("ts")
+        kept = [m for m in self.messages.get(channel, []) if m["ts"] != ts]
+        if len(kept) == len(self.messages.get(channel, [])):
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[channel] = kept
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user"):
