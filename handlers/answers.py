@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import BatchDetail, Call
+from bot.bland.models import Call
+from bot.bland.view import view_of_v1
 from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
@@ -30,6 +33,7 @@ from handlers.commands_parser import (
     WatchBatch,
 )
 from handlers.exporting import export_csv
+from handlers.fetching import fetch_calls, is_v2
 from handlers.replies import Reply, Who
 from handlers.stopping import confirmed_stop, prompt_stop
 from handlers.summary import summary
@@ -63,8 +67,7 @@ async def answer_batches(request: ListBatches, services: Services) -> Reply:
         next_page = " ".join(parts)
     statuses = await services.bland.batch_statuses([b.batch_id for b in batches if b.batch_id])
     message = batch_list(
-        batches,
-        statuses=statuses,
+        [view_of_v1(b, status=statuses.get(b.batch_id or "")) for b in batches],
         campaign_id=request.campaign_id,
         ascending=request.ascending,
         start=start,
@@ -89,13 +92,19 @@ async def answer_batch(
         case ShowBatch(batch_id):
             return Reply(await summary(services, batch_id, who))
         case ListCalls(batch_id, page):
-            detail = await _calls(services, batch_id)
-            label = detail.batch_params.label
-            return Reply(calls_page(detail.call_data, batch_id=batch_id, label=label, page=page))
+            found = await fetch_calls(services, batch_id)
+            return Reply(
+                calls_page(
+                    found.calls,
+                    batch_id=batch_id,
+                    label=found.label,
+                    page=page,
+                    truncated=found.truncated,
+                )
+            )
         case PickTranscript(batch_id):
-            detail = await _calls(services, batch_id)
-            label = detail.batch_params.label
-            return Reply(transcript_picker(detail.call_data, batch_id=batch_id, label=label))
+            found = await fetch_calls(services, batch_id)
+            return Reply(transcript_picker(found.calls, batch_id=batch_id, label=found.label))
         case ShowTranscript(batch_id, call_ref, page):
             return Reply(await _transcript(services, batch_id, call_ref, page))
         case WatchBatch():
@@ -113,15 +122,8 @@ async def answer_batch(
     raise AssertionError(f"unhandled request {type(request).__name__}")  # pragma: no cover
 
 
-async def _calls(services: Services, batch_id: str) -> BatchDetail:
-    return await services.bland.get_batch(
-        batch_id, include_calls=True, include_transcripts=False, include_analysis=False
-    )
-
-
 async def _transcript(services: Services, batch_id: str, call_ref: str, page: int) -> Message:
-    detail = await _calls(services, batch_id)
-    found = _resolve_call(detail.call_data, call_ref)
+    found = _resolve_call((await fetch_calls(services, batch_id)).calls, call_ref)
     if isinstance(found, Message):
         return found
     call_id = found.call_id or call_ref
@@ -135,7 +137,9 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
     try:
         lines = (await services.bland.get_call(call_id)).transcripts
     except BlandNotFoundError:
-        # Some accounts cannot read batch calls one by one; the batch has them too.
+        if is_v2(batch_id):
+            raise  # a v2 batch has no other source of its transcripts
+        # Some accounts cannot read v1 batch calls one by one; the batch has them too.
         full = await services.bland.get_batch(
             batch_id, include_calls=True, include_transcripts=True, include_analysis=False
         )
@@ -144,7 +148,7 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
     return transcript(lines, batch_id=batch_id, call=facts, page=page)
 
 
-def _resolve_call(calls: list[Call], ref: str) -> Call | Message:
+def _resolve_call(calls: Sequence[Call], ref: str) -> Call | Message:
     """A full call id, or a unique prefix of one (case-insensitive)."""
     wanted = ref.lower()
     matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandError
+from bot.bland.view import BatchView, view_of_v1
 from bot.services import Services
 from bot.storage.base import WatchState
 from formatters.home import MAX_RECENT, home_view
@@ -32,13 +33,19 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
     """Publish this user's Home tab; a Bland failure still shows their watches."""
     try:
         watches = await services.store.list_watches(created_by=user_id) if services.store else []
-        recent, problem = [], None
+        recent: list[BatchView] = []
+        notes: list[str] = []
+        problem = None
         try:
-            recent = (await services.bland.list_batches(limit=MAX_RECENT)).batches
+            listed = (await services.bland.list_batches(limit=MAX_RECENT)).batches
+            recent = [view_of_v1(batch) for batch in listed]
         except BlandError as exc:
             problem = describe_error(exc).text
         view = home_view(
-            [w for w in watches if w.state != WatchState.DONE], recent, recent_error=problem
+            [w for w in watches if w.state != WatchState.DONE],
+            recent,
+            recent_error=problem,
+            recent_notes=notes,
         )
         await client.views_publish(user_id=user_id, view=view)
     except Exception as exc:
