@@ -8,7 +8,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandNotFoundError
 from bot.bland.models import Call
-from bot.bland.view import view_of_v1
 from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
@@ -34,45 +33,24 @@ from handlers.commands_parser import (
 )
 from handlers.exporting import export_csv
 from handlers.fetching import fetch_calls, is_v2
+from handlers.listing import list_page
 from handlers.replies import Reply, Who
 from handlers.stopping import confirmed_stop, prompt_stop
 from handlers.summary import summary
 from handlers.watching import list_channel_watches, unwatch, watch
 
-LIST_PAGE = 20
-
 
 async def answer_batches(request: ListBatches, services: Services) -> Reply:
-    """`/batches`: ask for one more than we show, to know whether there are more."""
-    wanted = request.limit or LIST_PAGE
-    shown = min(wanted, LIST_PAGE)
-    result = await services.bland.list_batches(
-        campaign_id=request.campaign_id,
-        start=request.start,
-        end=request.end,
-        limit=shown + 1,
-        ascending=request.ascending if request.ascending else None,
-    )
-    batches = result.batches[:shown]
-    more_exist = len(result.batches) > shown
-    start = request.start or 0
-    next_page = None
-    if more_exist:
-        parts = [f"from:{start + len(batches)}", f"limit:{shown}"]
-        if request.campaign_id:
-            parts.append(f"campaign:{request.campaign_id}")
-        if request.end is not None:
-            parts.append(f"to:{request.end}")
-        parts.append("asc" if request.ascending else "desc")
-        next_page = " ".join(parts)
-    statuses = await services.bland.batch_statuses([b.batch_id for b in batches if b.batch_id])
+    """`/batches`: v1 and v2 batches together, newest first (see `handlers.listing`)."""
+    page = await list_page(request, services)
     message = batch_list(
-        [view_of_v1(b, status=statuses.get(b.batch_id or "")) for b in batches],
+        page.batches,
         campaign_id=request.campaign_id,
         ascending=request.ascending,
-        start=start,
-        has_more=more_exist,
-        next_page=next_page,
+        start=page.start,
+        has_more=page.has_more,
+        next_page=page.next_page,
+        notes=page.notes,
     )
     return Reply(message)
 

@@ -10,12 +10,13 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandError
-from bot.bland.view import BatchView, view_of_v1
+from bot.bland.view import BatchView
 from bot.services import Services
 from bot.storage.base import WatchState
 from formatters.home import MAX_RECENT, home_view
 from formatters.modal import loading, modal
 from handlers.errors import describe_error
+from handlers.listing import latest_batches
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,7 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
         notes: list[str] = []
         problem = None
         try:
-            listed = (await services.bland.list_batches(limit=MAX_RECENT)).batches
-            recent = [view_of_v1(batch) for batch in listed]
+            recent, notes = await latest_batches(services, MAX_RECENT)
         except BlandError as exc:
             problem = describe_error(exc).text
         view = home_view(
