@@ -127,3 +127,16 @@ def test_help_says_where_an_export_goes() -> None:
         "`/batch export &lt;batch_id&gt; [transcripts] [here]`\n"
         "The calls as a CSV file, sent to you by DM; with `here`, posted in this channel."
     ) in usage
+
+
+def test_help_names_v2_ids_and_what_v2_lacks() -> None:
+    message = help_message()
+    check_message(message)
+    usage, notes = message.blocks[1]["text"]["text"], message.blocks[2]["elements"]
+    assert "List v1 and v2 batches together, newest first" in usage
+    assert "(v1 batches only)" in usage
+    assert notes[0]["text"] == (
+        "Batch ids look like `AAcQq8zXxLB56LWg-gen-batch` (v1) or a UUID like "
+        "`8b8e8c57-9e6e-4e4d-84d2-9826b2268c22` (v2)."
+    )
+    assert notes[1]["text"].startswith("v2 batches have no campaigns and no call analysis.")
