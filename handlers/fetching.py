@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.bland.batch_ids import BatchApi, batch_api
 from bot.bland.errors import BlandNotFoundError
@@ -21,6 +22,8 @@ from formatters.text import BATCH_ID_WIDTH, code
 
 log = logging.getLogger(__name__)
 
+A = TypeVar("A")
+B = TypeVar("B")
 # A v2 export with transcripts asks for each call's: this many at a time.
 TRANSCRIPT_CONCURRENCY = 4
 
@@ -54,7 +57,7 @@ async def fetch_view(services: Services, batch_id: str) -> BatchView:
     transcripts); v2 with its metadata and newest log entries, asked at once."""
     if batch_api(batch_id) == BatchApi.V1:
         return view_of_v1(await services.bland.get_batch_overview(batch_id))
-    batch, logs = await asyncio.gather(
+    batch, logs = await _together(
         services.bland.get_batch_v2(batch_id), services.bland.batch_logs(batch_id)
     )
     return view_of_v2(batch, logs)
@@ -71,7 +74,7 @@ async def fetch_calls(services: Services, batch_id: str) -> BatchCallList:
             batch_id, include_calls=True, include_transcripts=False, include_analysis=False
         )
         return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
-    batch, listed = await asyncio.gather(
+    batch, listed = await _together(
         services.bland.get_batch_v2(batch_id), services.bland.list_calls(batch_id=batch_id)
     )
     if listed.filter_ignored:
@@ -94,6 +97,17 @@ async def export_calls(services: Services, batch_id: str, *, transcripts: bool) 
         return found
     calls = await _with_transcripts(services, found.calls)
     return BatchCallList(batch_id, found.label, calls, truncated=found.truncated)
+
+
+async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """Both requests at once. When one fails the other is cancelled rather than left
+    running, and the failure's own error is raised, for the reply to explain."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            one, other = group.create_task(first), group.create_task(second)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return one.result(), other.result()
 
 
 async def _with_transcripts(services: Services, calls: Sequence[Call]) -> list[Call]:
