@@ -26,6 +26,9 @@ TOUR = [
     "/batch calls {completed}",
     "/batch transcript {completed} {call}",
     "/batch {hostile}",
+    # A v2 batch (a UUID) reads the same way: its summary, and its calls.
+    "/batch {v2}",
+    "/batch calls {v2}",
     "/batch not/a/batch",
 ]
 
@@ -139,6 +142,7 @@ async def _demo() -> int:
 
 async def _tour(url: str) -> int:
     from bot.demo.dataset import demo_dataset
+    from bot.demo.dataset_v2 import V2_FINISHED_BATCH_ID
     from bot.demo.scenarios import HOSTILE_BATCH_ID
 
     dataset = demo_dataset()
@@ -153,7 +157,12 @@ async def _tour(url: str) -> int:
     async with bland:
         services = Services(bland=bland)
         for template in TOUR:
-            command = template.format(completed=completed, call=call[:8], hostile=HOSTILE_BATCH_ID)
+            command = template.format(
+                completed=completed,
+                call=call[:8],
+                hostile=HOSTILE_BATCH_ID,
+                v2=V2_FINISHED_BATCH_ID,
+            )
             print(f"\n$ {command}")
             print(render(await preview(command, services)))
         if sys.stdin.isatty():

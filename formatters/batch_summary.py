@@ -1,11 +1,17 @@
-"""The `/batch <id>` summary: status, totals, lengths, answers and errors at a glance."""
+"""The `/batch <id>` summary: status, totals, lengths, answers and errors at a glance.
+
+One formatter for either API, through the batch's view: what only a v1 batch has (its
+campaign, endpoint and analysis) and what only a v2 batch has (its lifecycle, see
+`formatters.lifecycle`) are shown where they exist.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.bland.models import AnyBatch
-from bot.bland.stats import BatchStats, batch_stats
+from bot.bland.batch_ids import BatchApi
+from bot.bland.stats import BatchStats
+from bot.bland.view import BatchView
 from formatters import action_ids
 from formatters.blocks import (
     Block,
@@ -20,12 +26,12 @@ from formatters.blocks import (
 )
 from formatters.breakdown import error_list, ranked_counts
 from formatters.charts import histogram
-from formatters.status import batch_status
-from formatters.stop import stop_button
+from formatters.lifecycle import lifecycle_blocks, task_blocks, v2_facts
+from formatters.status import status_in_words, view_status
+from formatters.stop import remaining_calls, stop_button
 from formatters.text import (
     BATCH_ID_WIDTH,
     CAMPAIGN_ID_WIDTH,
-    STATUS_WIDTH,
     batch_name_text,
     clip,
     code,
@@ -40,31 +46,50 @@ SHOWN_ERRORS = 3
 SHOWN_PARAMS = 8
 
 
-def batch_summary(detail: AnyBatch, *, batch_id: str, watching: bool | None = None) -> Message:
+def batch_summary(view: BatchView, *, batch_id: str, watching: bool | None = None) -> Message:
     """Render the summary; `watching` adds a Watch/Unwatch button when known."""
-    params = detail.batch_params
-    stats = batch_stats(detail)
-    label = params.label or "Untitled batch"
-    shown_id = params.id or batch_id
-    campaign = code(params.campaign_id, CAMPAIGN_ID_WIDTH) if params.campaign_id else "-"
+    stats = view.stats
+    label = view.label or "Untitled batch"
+    shown_id = view.batch_id or batch_id
 
     blocks: list[Block] = [
         header(label),
         fields(
-            f"*Status*\n{batch_status(detail.status)}",
+            f"*Status*\n{view_status(view)}",
             f"*Batch*\n{code(shown_id, BATCH_ID_WIDTH)}",
-            f"*Created*\n{slack_date(params.created_at)}",
-            f"*Campaign*\n{campaign}",
-            f"*Endpoint*\n{clip(params.endpoint_code, 80) if params.endpoint_code else '-'}",
+            f"*Created*\n{slack_date(view.created)}",
+            *_origin(view),
         ),
-        _totals(stats),
     ]
-    if params.base_prompt:
-        blocks.append(section("*Base prompt*\n" + code_block(params.base_prompt, PROMPT_LIMIT)))
-    call_params = _call_params(params.call_params)
+    blocks.extend([_totals(stats)] if stats is not None else lifecycle_blocks(view))
+    blocks.extend(task_blocks(view))
+    if view.base_prompt:
+        blocks.append(section("*Base prompt*\n" + code_block(view.base_prompt, PROMPT_LIMIT)))
+    call_params = _call_params(view.call_params)
     if call_params:
         blocks.append(context(f"*Call params:* {call_params}"))
-    blocks.extend(_lengths(stats))
+    if stats is not None:
+        blocks.extend(_analysis(stats))
+    blocks.append(_buttons(batch_id, view, watching))
+
+    text = f"Batch {batch_name_text(shown_id, label, label_width=100)}: {status_in_words(view)}"
+    if view.completed is not None or view.total is not None:
+        text += f", {count(view.completed)} of {count(view.total)} calls completed"
+    return message(text, blocks)
+
+
+def _origin(view: BatchView) -> list[str]:
+    """Where the batch's calls come from: only v1 has campaigns and endpoints."""
+    if view.api == BatchApi.V1:
+        campaign = code(view.campaign_id, CAMPAIGN_ID_WIDTH) if view.campaign_id else "-"
+        endpoint = clip(view.endpoint, 80) if view.endpoint else "-"
+        return [f"*Campaign*\n{campaign}", f"*Endpoint*\n{endpoint}"]
+    return v2_facts(view)
+
+
+def _analysis(stats: BatchStats) -> list[Block]:
+    """v1's analysis: call lengths, queue statuses, who answered, the first errors."""
+    blocks = _lengths(stats)
     if stats.queue_statuses:
         blocks.append(section("*Queue statuses*\n" + ranked_counts(stats.queue_statuses)))
     if stats.answered_by:
@@ -77,16 +102,7 @@ def batch_summary(detail: AnyBatch, *, batch_id: str, watching: bool | None = No
                 )
             )
         )
-    blocks.append(_buttons(batch_id, detail, stats, watching))
-
-    status_word = (
-        "in progress" if detail.in_progress else clip(detail.status or "unknown", STATUS_WIDTH)
-    )
-    text = (
-        f"Batch {batch_name_text(shown_id, label, label_width=100)}: {status_word}, "
-        f"{count(stats.completed)} of {count(stats.total)} calls completed"
-    )
-    return message(text, blocks)
+    return blocks
 
 
 def _totals(stats: BatchStats) -> Block:
@@ -124,7 +140,7 @@ def _call_params(call_params: Any) -> str:
     return " · ".join(parts)
 
 
-def _buttons(batch_id: str, detail: AnyBatch, stats: BatchStats, watching: bool | None) -> Block:
+def _buttons(batch_id: str, view: BatchView, watching: bool | None) -> Block:
     elements = [
         button("Refresh", action_ids.REFRESH, batch_id),
         button("Calls", action_ids.CALLS, f"calls {batch_id} 1"),
@@ -133,8 +149,8 @@ def _buttons(batch_id: str, detail: AnyBatch, stats: BatchStats, watching: bool 
     ]
     if watching is True:
         elements.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))
-    elif watching is False and detail.in_progress:
+    elif watching is False and view.running:
         elements.append(button("Watch", action_ids.WATCH, f"watch {batch_id}", style="primary"))
-    if detail.in_progress:
-        elements.append(stop_button(batch_id, detail.batch_params.label, stats.remaining))
+    if view.running:
+        elements.append(stop_button(batch_id, view.label, remaining_calls(view)))
     return actions(*elements)

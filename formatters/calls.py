@@ -47,8 +47,10 @@ def calls_page(
     label: str | None,
     page: int,
     page_size: int = PAGE_SIZE,
+    truncated: bool = False,
 ) -> Message:
-    """One page of calls; pages past the end show the last page."""
+    """One page of calls; pages past the end show the last page. `truncated`: Bland
+    listed as many calls as it lists at once, so the batch may have more."""
     pages = page_count(len(calls), page_size)
     page = min(max(page, 1), pages)
     shown = calls[(page - 1) * page_size : page * page_size]
@@ -65,6 +67,8 @@ def calls_page(
             f"of {len(calls):,} · page {page:,} of {pages:,}"
         ),
     ]
+    if truncated:
+        blocks.append(context(truncated_note(len(calls))))
     blocks.extend(_call(call, batch_id) for call in shown)
     nav: list[Block] = []
     if page > 1:
@@ -96,6 +100,10 @@ def _call(call: Call, batch_id: str) -> Block:
         value = f"transcript {batch_id} {call.call_id}"
         return section(text, accessory=button("Transcript", action_ids.TRANSCRIPT, value))
     return section(text)
+
+
+def truncated_note(listed: int) -> str:
+    return f"Bland lists at most {listed:,} calls at once: this batch may have more."
 
 
 def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None) -> Message:

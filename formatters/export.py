@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from formatters.blocks import Message, message, section
+from formatters.blocks import Block, Message, context, message, section
+from formatters.calls import truncated_note
 from formatters.text import SLACK_ID_WIDTH, batch_name, clip, plural
 
 # Where the file went, as `exported` says it.
@@ -17,11 +18,15 @@ def export_comment(batch_id: str, label: str | None, *, rows: int, user_id: str)
     return f"<@{clip(user_id, SLACK_ID_WIDTH)}> exported {plural(rows, 'call')} of {name}."
 
 
-def exported(*, rows: int, where: str, transcripts: bool) -> Message:
-    """`where` is our own wording: TO_DM, TO_CHANNEL or TO_DM_INSTEAD."""
+def exported(*, rows: int, where: str, transcripts: bool, truncated: bool = False) -> Message:
+    """`where` is our own wording: TO_DM, TO_CHANNEL or TO_DM_INSTEAD. `truncated`:
+    Bland listed as many calls as it lists at once, so the file may not hold them all."""
     extra = " with transcripts" if transcripts else ""
     text = f":page_facing_up: Exported {plural(rows, 'call')}{extra} as CSV to {where}."
-    return message(text, [section(text)])
+    blocks: list[Block] = [section(text)]
+    if truncated:
+        blocks.append(context(truncated_note(rows)))
+    return message(text, blocks)
 
 
 def export_busy(*, yours: bool, at_once: int) -> Message:

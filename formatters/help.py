@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from bot.bland.batch_ids import V1_EXAMPLE, V2_EXAMPLE
 from formatters.blocks import Message, context, header, message, section
 from formatters.text import escape
 
+# What Bland's v2 API does not offer, so no command can show it.
+V2_LIMITS = (
+    "v2 batches have no campaigns and no call analysis. Their calls come from Bland's "
+    "call list; when Bland won't list one batch's calls, you're told so."
+)
+
 USAGE = [
-    ("/batches", "List batches, newest first."),
+    ("/batches", "List v1 and v2 batches together, newest first, with their status."),
     (
         "/batches campaign:<id> limit:<n> from:<i> to:<j> asc",
-        "Filter by campaign, page by index, or list oldest first.",
+        "Filter by campaign, page by index, or list oldest first (v1 batches only).",
     ),
-    ("/batch <batch_id>", "Summary: status, totals, lengths, answers and errors."),
+    (
+        "/batch <batch_id>",
+        "Summary: status, totals, lengths, answers and errors; for v2, the task, "
+        "the latest progress message and the success rate.",
+    ),
     ("/batch calls <batch_id> [page]", "The calls, 15 to a page."),
     ("/batch transcript <batch_id>", "Pick a call and read what was said."),
     (
@@ -41,5 +52,10 @@ def help_message(reason: str | None = None) -> Message:
     if reason:
         blocks.append(section(f":warning: {reason}"))
     blocks.append(section(lines))
-    blocks.append(context("Batch ids look like `AAcQq8zXxLB56LWg-gen-batch`."))
+    blocks.append(
+        context(
+            f"Batch ids look like `{V1_EXAMPLE}` (v1) or a UUID like `{V2_EXAMPLE}` (v2).",
+            V2_LIMITS,
+        )
+    )
     return message(reason or "Bland batches: commands", blocks)

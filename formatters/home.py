@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.bland.batch_ids import is_batch_id
-from bot.bland.models import BatchSummary
+from bot.bland.view import BatchView
 from bot.storage.base import WatchKind, WatchState
 from formatters import action_ids
 from formatters.blocks import (
@@ -43,12 +43,13 @@ HOME_LABEL_WIDTH = 100
 
 def home_view(
     watches: Sequence[Watch],
-    recent: Sequence[BatchSummary],
+    recent: Sequence[BatchView],
     *,
-    statuses: Mapping[str, str | None] | None = None,
     recent_error: str | None = None,
+    recent_notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A `home` view within 100 blocks, whatever the number of watches."""
+    """A `home` view within 100 blocks, whatever the number of watches. A latest batch
+    shows its status when its view has one; `recent_notes` say what the list leaves out."""
     blocks: list[Block] = [
         header("Bland batches"),
         actions(button("Refresh", action_ids.HOME_REFRESH, "home")),
@@ -72,8 +73,10 @@ def home_view(
         blocks.append(section(f":warning: {recent_error}"))
     elif not recent:
         blocks.append(section("No batches yet."))
+    if recent_notes and not recent_error:
+        blocks.append(context(*recent_notes))
     for batch in recent[:MAX_RECENT]:
-        blocks.append(_recent(batch, (statuses or {}).get(batch.batch_id or "")))
+        blocks.append(_recent(batch))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
@@ -102,12 +105,12 @@ def _watch(watch: Watch) -> Block:
     return section(text, accessory=menu)
 
 
-def _recent(batch: BatchSummary, status: str | None) -> Block:
+def _recent(batch: BatchView) -> Block:
     label = clip(batch.label, HOME_LABEL_WIDTH) if batch.label else "_Untitled batch_"
     shown_id = code(batch.batch_id or "-", BATCH_ID_WIDTH)
-    text = f"*{label}*\n{shown_id} · {slack_date(batch.created_at)}"
-    if status:
-        text += f" · {batch_status(status)}"
+    text = f"*{label}*\n{shown_id} · {slack_date(batch.created)}"
+    if batch.status:
+        text += f" · {batch_status(batch.status)}"
     if batch.batch_id and is_batch_id(batch.batch_id):
         return section(text, accessory=button("Open", action_ids.OPEN, batch.batch_id))
     return section(text)

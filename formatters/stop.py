@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.bland.view import BatchView
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, confirm_dialog, message, section
 from formatters.text import BLAND_MESSAGE_WIDTH, SLACK_ID_WIDTH, batch_name, clip, plural
+
+
+def remaining_calls(view: BatchView) -> int | None:
+    """Calls not yet finished, what a stop would cancel: from v1's analysis, or from the
+    counts when they are known (a running v2 batch has none, so None)."""
+    if view.stats is not None:
+        return view.stats.remaining
+    if view.total is None or view.completed is None:
+        return None
+    return max(0, view.total - view.completed)
 
 
 def stop_button(batch_id: str, label: str | None, remaining: int | None) -> Block:

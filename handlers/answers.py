@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import BatchDetail, Call
+from bot.bland.models import Call
 from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
@@ -30,46 +32,25 @@ from handlers.commands_parser import (
     WatchBatch,
 )
 from handlers.exporting import export_csv
+from handlers.fetching import fetch_calls, is_v2
+from handlers.listing import list_page
 from handlers.replies import Reply, Who
 from handlers.stopping import confirmed_stop, prompt_stop
 from handlers.summary import summary
 from handlers.watching import list_channel_watches, unwatch, watch
 
-LIST_PAGE = 20
-
 
 async def answer_batches(request: ListBatches, services: Services) -> Reply:
-    """`/batches`: ask for one more than we show, to know whether there are more."""
-    wanted = request.limit or LIST_PAGE
-    shown = min(wanted, LIST_PAGE)
-    result = await services.bland.list_batches(
-        campaign_id=request.campaign_id,
-        start=request.start,
-        end=request.end,
-        limit=shown + 1,
-        ascending=request.ascending if request.ascending else None,
-    )
-    batches = result.batches[:shown]
-    more_exist = len(result.batches) > shown
-    start = request.start or 0
-    next_page = None
-    if more_exist:
-        parts = [f"from:{start + len(batches)}", f"limit:{shown}"]
-        if request.campaign_id:
-            parts.append(f"campaign:{request.campaign_id}")
-        if request.end is not None:
-            parts.append(f"to:{request.end}")
-        parts.append("asc" if request.ascending else "desc")
-        next_page = " ".join(parts)
-    statuses = await services.bland.batch_statuses([b.batch_id for b in batches if b.batch_id])
+    """`/batches`: v1 and v2 batches together, newest first (see `handlers.listing`)."""
+    page = await list_page(request, services)
     message = batch_list(
-        batches,
-        statuses=statuses,
+        page.batches,
         campaign_id=request.campaign_id,
         ascending=request.ascending,
-        start=start,
-        has_more=more_exist,
-        next_page=next_page,
+        start=page.start,
+        has_more=page.has_more,
+        next_page=page.next_page,
+        notes=page.notes,
     )
     return Reply(message)
 
@@ -89,13 +70,19 @@ async def answer_batch(
         case ShowBatch(batch_id):
             return Reply(await summary(services, batch_id, who))
         case ListCalls(batch_id, page):
-            detail = await _calls(services, batch_id)
-            label = detail.batch_params.label
-            return Reply(calls_page(detail.call_data, batch_id=batch_id, label=label, page=page))
+            found = await fetch_calls(services, batch_id)
+            return Reply(
+                calls_page(
+                    found.calls,
+                    batch_id=batch_id,
+                    label=found.label,
+                    page=page,
+                    truncated=found.truncated,
+                )
+            )
         case PickTranscript(batch_id):
-            detail = await _calls(services, batch_id)
-            label = detail.batch_params.label
-            return Reply(transcript_picker(detail.call_data, batch_id=batch_id, label=label))
+            found = await fetch_calls(services, batch_id)
+            return Reply(transcript_picker(found.calls, batch_id=batch_id, label=found.label))
         case ShowTranscript(batch_id, call_ref, page):
             return Reply(await _transcript(services, batch_id, call_ref, page))
         case WatchBatch():
@@ -113,15 +100,8 @@ async def answer_batch(
     raise AssertionError(f"unhandled request {type(request).__name__}")  # pragma: no cover
 
 
-async def _calls(services: Services, batch_id: str) -> BatchDetail:
-    return await services.bland.get_batch(
-        batch_id, include_calls=True, include_transcripts=False, include_analysis=False
-    )
-
-
 async def _transcript(services: Services, batch_id: str, call_ref: str, page: int) -> Message:
-    detail = await _calls(services, batch_id)
-    found = _resolve_call(detail.call_data, call_ref)
+    found = _resolve_call((await fetch_calls(services, batch_id)).calls, call_ref)
     if isinstance(found, Message):
         return found
     call_id = found.call_id or call_ref
@@ -135,7 +115,9 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
     try:
         lines = (await services.bland.get_call(call_id)).transcripts
     except BlandNotFoundError:
-        # Some accounts cannot read batch calls one by one; the batch has them too.
+        if is_v2(batch_id):
+            raise  # a v2 batch has no other source of its transcripts
+        # Some accounts cannot read v1 batch calls one by one; the batch has them too.
         full = await services.bland.get_batch(
             batch_id, include_calls=True, include_transcripts=True, include_analysis=False
         )
@@ -144,7 +126,7 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
     return transcript(lines, batch_id=batch_id, call=facts, page=page)
 
 
-def _resolve_call(calls: list[Call], ref: str) -> Call | Message:
+def _resolve_call(calls: Sequence[Call], ref: str) -> Call | Message:
     """A full call id, or a unique prefix of one (case-insensitive)."""
     wanted = ref.lower()
     matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]

@@ -39,9 +39,11 @@ class _AboutBatch:
 class ListBatches(_NoSubject):
     campaign_id: str | None = None
     limit: int | None = None
+    # Where v1's list starts (`from:`) and, on a page of both lists, where v2's does.
     start: int | None = None
     end: int | None = None
     ascending: bool = False
+    v2_start: int | None = None
 
 
 @dataclass(frozen=True)
@@ -133,9 +135,10 @@ _THRESHOLD = re.compile(r"errors?\s*>\s*(\d{1,3}(?:\.\d+)?)\s*%")
 
 
 def parse_batches(text: str) -> ListBatches:
-    """`/batches [campaign:<id>] [limit:<n>] [from:<i>] [to:<j>] [asc|desc]`."""
+    """`/batches [campaign:<id>] [limit:<n>] [from:<i>] [to:<j>] [asc|desc]`, and
+    `v2from:<j>`, which a Next page button adds beside `from:` to page both lists."""
     campaign: str | None = None
-    limit = start = end = None
+    limit = start = end = v2_start = None
     ascending = False
     for word in _words(text):
         key, _, value = word.partition(":")
@@ -148,6 +151,8 @@ def parse_batches(text: str) -> ListBatches:
             start = _number(value, "from", low=0, high=10_000_000)
         elif key == "to" and value:
             end = _number(value, "to", low=0, high=10_000_000)
+        elif key == "v2from" and value:
+            v2_start = _number(value, "v2from", low=0, high=10_000_000)
         elif word.lower() in ("asc", "ascending", "oldest"):
             ascending = True
         elif word.lower() in ("desc", "descending", "newest"):
@@ -156,7 +161,7 @@ def parse_batches(text: str) -> ListBatches:
             raise UsageError(f"I don't understand `{_show(word)}`.")
     if start is not None and end is not None and end < start:
         raise UsageError("`to:` must not be smaller than `from:`.")
-    return ListBatches(campaign, limit, start, end, ascending)
+    return ListBatches(campaign, limit, start, end, ascending, v2_start)
 
 
 def parse_batch(text: str) -> BatchRequest:

@@ -49,7 +49,8 @@ def _bland(exc: BlandError, subject: str | None) -> Message:
     if isinstance(exc, BlandNotFoundError):
         return error_message(
             f"Bland has no batch or call {what}.",
-            "Check the id with `/batches`; ids look like `AAcQq8zXxLB56LWg-gen-batch`.",
+            "Check the id with `/batches`; ids look like `AAcQq8zXxLB56LWg-gen-batch`, "
+            "or a UUID for a v2 batch.",
         )
     if isinstance(exc, BlandAuthError):
         return error_message(

@@ -29,6 +29,7 @@ from formatters.export import (
     exported,
 )
 from handlers.commands_parser import ExportCsv
+from handlers.fetching import export_calls
 from handlers.replies import Reply, Who
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,13 @@ async def export_csv(
 
 
 async def _export(request: ExportCsv, services: Services, who: Who, slack: AsyncWebClient) -> Reply:
-    detail = await services.bland.export_batch(request.batch_id, transcripts=request.transcripts)
-    label = detail.batch_params.label
+    found = await export_calls(services, request.batch_id, transcripts=request.transcripts)
+    label = found.label
     fd, path = tempfile.mkstemp(prefix="batch-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
             rows = await asyncio.to_thread(
-                write_calls_csv, detail.call_data, out, transcripts=request.transcripts
+                write_calls_csv, found.calls, out, transcripts=request.transcripts
             )
         upload: dict[str, Any] = {
             "file": path,
@@ -75,7 +76,9 @@ async def _export(request: ExportCsv, services: Services, who: Who, slack: Async
         where = await _upload(slack, upload, who, here=request.here)
     finally:
         os.unlink(path)
-    return Reply(exported(rows=rows, where=where, transcripts=request.transcripts))
+    return Reply(
+        exported(rows=rows, where=where, transcripts=request.transcripts, truncated=found.truncated)
+    )
 
 
 async def _upload(slack: AsyncWebClient, upload: dict[str, Any], who: Who, *, here: bool) -> str:

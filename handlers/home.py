@@ -10,11 +10,13 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandError
+from bot.bland.view import BatchView
 from bot.services import Services
 from bot.storage.base import WatchState
 from formatters.home import MAX_RECENT, home_view
 from formatters.modal import loading, modal
 from handlers.errors import describe_error
+from handlers.listing import latest_batches
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -32,13 +34,18 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
     """Publish this user's Home tab; a Bland failure still shows their watches."""
     try:
         watches = await services.store.list_watches(created_by=user_id) if services.store else []
-        recent, problem = [], None
+        recent: list[BatchView] = []
+        notes: list[str] = []
+        problem = None
         try:
-            recent = (await services.bland.list_batches(limit=MAX_RECENT)).batches
+            recent, notes = await latest_batches(services, MAX_RECENT)
         except BlandError as exc:
             problem = describe_error(exc).text
         view = home_view(
-            [w for w in watches if w.state != WatchState.DONE], recent, recent_error=problem
+            [w for w in watches if w.state != WatchState.DONE],
+            recent,
+            recent_error=problem,
+            recent_notes=notes,
         )
         await client.views_publish(user_id=user_id, view=view)
     except Exception as exc:

@@ -6,13 +6,15 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bland.stats import batch_stats
+from bot.bland.models import StopResult
+from bot.bland.models_v2 import StopResultV2
 from bot.services import Services
 from bot.slack.clients import posting_client
 from bot.slack.errors import failure_reason
 from formatters.blocks import Message
-from formatters.stop import not_running, stop_prompt, stop_refused, stopped
+from formatters.stop import not_running, remaining_calls, stop_prompt, stop_refused, stopped
 from handlers.commands_parser import StopBatch
+from handlers.fetching import fetch_view, is_v2
 from handlers.replies import Reply, Who
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,10 @@ async def may_stop(
 
 async def prompt_stop(request: StopBatch, services: Services) -> Reply:
     """Typed `/batch stop <id>`: show what would stop, behind a confirm dialog."""
-    detail = await services.bland.get_batch_overview(request.batch_id)
-    label = detail.batch_params.label
-    if not detail.in_progress:
-        return Reply(not_running(request.batch_id, label))
-    return Reply(stop_prompt(request.batch_id, label, batch_stats(detail).remaining))
+    view = await fetch_view(services, request.batch_id)
+    if not view.running:
+        return Reply(not_running(request.batch_id, view.label))
+    return Reply(stop_prompt(request.batch_id, view.label, remaining_calls(view)))
 
 
 async def confirmed_stop(
@@ -58,11 +59,10 @@ async def confirmed_stop(
     if not await may_stop(who.user_id, services, slack, workspace_id=who.workspace_id):
         log.info("refused a stop of %s by a user who may not", request.batch_id)
         return Reply(stop_refused(services.admin_users))
-    probe = await services.bland.get_batch(request.batch_id, include_calls=False)
-    label = probe.batch_params.label
-    if not probe.in_progress and probe.status is not None:
-        return Reply(not_running(request.batch_id, label))
-    result = await services.bland.stop_batch(request.batch_id)
+    stopping = await _stop(services, request.batch_id)
+    if isinstance(stopping, Message):
+        return Reply(stopping)
+    label, result = stopping
     log.info("stopped %s (%s calls)", request.batch_id, result.num_calls)
     outcome = stopped(
         request.batch_id,
@@ -73,6 +73,24 @@ async def confirmed_stop(
     )
     await _post_in_thread(services, slack, who, request.batch_id, outcome)
     return Reply(outcome, public=True)
+
+
+async def _stop(
+    services: Services, batch_id: str
+) -> tuple[str | None, StopResult | StopResultV2] | Message:
+    """Stop the batch if it is still running: its label and Bland's answer; or the reply
+    that it is not. Each API is asked for the status alone first, without calls."""
+    if is_v2(batch_id):
+        view = await fetch_view(services, batch_id)
+        # A v2 state Bland has not named as final (or none yet) may still be stopped.
+        if view.finished:
+            return not_running(batch_id, view.label)
+        return view.label, await services.bland.stop_batch_v2(batch_id)
+    probe = await services.bland.get_batch(batch_id, include_calls=False)
+    label = probe.batch_params.label
+    if not probe.in_progress and probe.status is not None:
+        return not_running(batch_id, label)
+    return label, await services.bland.stop_batch(batch_id)
 
 
 async def _post_in_thread(

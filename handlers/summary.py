@@ -1,4 +1,5 @@
-"""The batch summary as a listener answers it: fetched without transcripts, watch state known."""
+"""The batch summary as a listener answers it, v1 or v2: fetched without transcripts,
+watch state known."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot.services import Services
 from bot.storage.base import WatchKind, WatchState
 from formatters.batch_summary import batch_summary
 from formatters.blocks import Message
+from handlers.fetching import fetch_view
 from handlers.replies import Who
 
 log = logging.getLogger(__name__)
@@ -15,10 +17,8 @@ log = logging.getLogger(__name__)
 
 async def summary(services: Services, batch_id: str, who: Who) -> Message:
     """The summary never asks for transcripts: they can be most of the payload."""
-    detail = await services.bland.get_batch_overview(batch_id)
-    return batch_summary(
-        detail, batch_id=batch_id, watching=await _watched(services, batch_id, who)
-    )
+    view = await fetch_view(services, batch_id)
+    return batch_summary(view, batch_id=batch_id, watching=await _watched(services, batch_id, who))
 
 
 async def _watched(services: Services, batch_id: str, who: Who) -> bool | None:

@@ -6,6 +6,7 @@ import json
 import math
 
 from bot.bland.models import BatchDetail
+from bot.bland.view import view_of_v1
 from formatters.batch_summary import batch_summary
 from formatters.text import seconds
 from tests.support.blockkit import check_message
@@ -13,7 +14,7 @@ from tests.support.examples import BATCH_ID, detail
 
 
 def test_documented_example() -> None:
-    message = batch_summary(detail(), batch_id=BATCH_ID, watching=False)
+    message = batch_summary(view_of_v1(detail()), batch_id=BATCH_ID, watching=False)
     check_message(message)
     blocks = message.blocks
     assert message.text == (
@@ -69,13 +70,15 @@ def test_documented_example() -> None:
 
 
 def test_stop_button_only_while_in_progress() -> None:
-    message = batch_summary(detail(status="completed"), batch_id=BATCH_ID, watching=False)
+    message = batch_summary(
+        view_of_v1(detail(status="completed")), batch_id=BATCH_ID, watching=False
+    )
     labels = [b["text"]["text"] for b in message.blocks[-1]["elements"]]
     assert labels == ["Refresh", "Calls", "Transcripts", "Export CSV"]
 
 
 def test_missing_analysis_is_derived_from_calls() -> None:
-    message = batch_summary(detail(analysis=None), batch_id=BATCH_ID)
+    message = batch_summary(view_of_v1(detail(analysis=None)), batch_id=BATCH_ID)
     check_message(message)
     totals = [f["text"] for f in message.blocks[2]["fields"]]
     assert totals == ["*Total calls*\n1", "*Completed*\n1", "*In progress*\n0", "*Errored*\n0"]
@@ -83,14 +86,16 @@ def test_missing_analysis_is_derived_from_calls() -> None:
 
 
 def test_empty_response_still_renders() -> None:
-    message = batch_summary(BatchDetail(), batch_id="x1")
+    message = batch_summary(view_of_v1(BatchDetail()), batch_id="x1")
     check_message(message)
     assert message.blocks[0]["text"]["text"] == "Untitled batch"
     assert message.blocks[1]["fields"][0]["text"] == "*Status*\n:grey_question: Unknown"
 
 
 def test_unknown_status_shown_escaped() -> None:
-    message = batch_summary(detail(status="<!here> paused"), batch_id=BATCH_ID, watching=True)
+    message = batch_summary(
+        view_of_v1(detail(status="<!here> paused")), batch_id=BATCH_ID, watching=True
+    )
     check_message(message)
     assert (
         message.blocks[1]["fields"][0]["text"] == "*Status*\n:grey_question: &lt;!here&gt; paused"
@@ -102,7 +107,7 @@ def test_ten_thousand_errors_are_summarised() -> None:
     errors = [{"call_id": f"call-{i}", "error_message": f"failure {i}"} for i in range(10_000)]
     data = detail().analysis.model_dump()  # type: ignore[union-attr]
     data["error_messages"] = errors
-    message = batch_summary(detail(analysis=data), batch_id=BATCH_ID)
+    message = batch_summary(view_of_v1(detail(analysis=data)), batch_id=BATCH_ID)
     check_message(message)
     error_text = next(b["text"]["text"] for b in message.blocks if "*Errors*" in str(b))
     assert error_text.endswith("_…and 9,997 more_")
@@ -112,15 +117,17 @@ def test_overview_reads_the_same_summary_as_the_full_model() -> None:
     from bot.bland.models import BatchOverview
     from tests.support.examples import DETAIL
 
-    full = batch_summary(detail(), batch_id=BATCH_ID, watching=False)
-    brief = batch_summary(BatchOverview.lenient(DETAIL), batch_id=BATCH_ID, watching=False)
+    full = batch_summary(view_of_v1(detail()), batch_id=BATCH_ID, watching=False)
+    brief = batch_summary(
+        view_of_v1(BatchOverview.lenient(DETAIL)), batch_id=BATCH_ID, watching=False
+    )
     assert brief == full
 
 
 def test_call_too_long_to_count_in_seconds_shows_no_average() -> None:
     # Found by test_properties: a finite call_length in minutes, times 60, is infinite.
     message = batch_summary(
-        detail(analysis=None, call_data=[{"call_length": 3e306}]), batch_id=BATCH_ID
+        view_of_v1(detail(analysis=None, call_data=[{"call_length": 3e306}])), batch_id=BATCH_ID
     )
     check_message(message)
     # Since parse-time cleaning, such a length is "unknown": no average is shown at all.

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.bland.models import BatchDetail
+from bot.bland.view import view_of_v1
 from formatters.batch_summary import batch_summary
 from formatters.stop import stop_button
 from formatters.text import clip, code, escape, plain
@@ -43,7 +44,7 @@ def test_the_summary_shows_no_invisible_character() -> None:
     raw = detail()
     data = raw.model_dump(by_alias=True)
     data["batch_params"]["label"] = "Spring\u2066 \u200bcampaign\u2069\u0085"
-    message = batch_summary(BatchDetail.model_validate(data), batch_id=BATCH_ID)
+    message = batch_summary(view_of_v1(BatchDetail.model_validate(data)), batch_id=BATCH_ID)
     shown = json.dumps(message.blocks, ensure_ascii=False) + message.text
     assert not any(char in shown for char in INVISIBLE)
     assert message.blocks[0]["text"]["text"] == "Spring campaign"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.bland.client import parse
 from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail
 from bot.bland.stats import batch_stats
+from bot.bland.view import view_of_v1
 from formatters.alert import completion_alert
 from formatters.batch_list import batch_list
 from formatters.batch_summary import batch_summary
@@ -142,7 +143,9 @@ SETTINGS = settings(
 @given(detail, st.integers(-5, 50))
 def test_batch_views(payload: dict[str, Any], page: int) -> None:
     model = parse(BatchDetail, json.dumps(payload).encode())
-    check_message(batch_summary(model, batch_id="AAcQq8zXxLB56LWg-gen-batch", watching=False))
+    check_message(
+        batch_summary(view_of_v1(model), batch_id="AAcQq8zXxLB56LWg-gen-batch", watching=False)
+    )
     check_message(
         calls_page(model.call_data, batch_id="b1", label=model.batch_params.label, page=page)
     )
@@ -172,7 +175,13 @@ def test_batch_views(payload: dict[str, Any], page: int) -> None:
 )
 def test_batch_list(entries: list[Any], more: bool) -> None:
     model = parse(BatchList, json.dumps({"status": "success", "batches": entries}).encode())
-    check_message(batch_list(model.batches, has_more=more, next_page="from:20 limit:20 desc"))
+    check_message(
+        batch_list(
+            [view_of_v1(b) for b in model.batches],
+            has_more=more,
+            next_page="from:20 limit:20 desc",
+        )
+    )
 
 
 # -- Odd values: out-of-range dates, NaN and 1e999, huge counts, lone surrogates, NUL --
@@ -311,7 +320,7 @@ def test_odd_values_never_raise_and_never_reach_slack_or_csv(
         stats = batch_stats(model)
         counts = stats.counts()
         messages = [
-            batch_summary(model, batch_id="b1", watching=True),
+            batch_summary(view_of_v1(model), batch_id="b1", watching=True),
             completion_alert(model, batch_id="b1", mention_user_ids=["U0ALICE"]),
             progress_message(batch_id="b1", label=model.batch_params.label, counts=counts),
             error_warning(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.bland.models import Call, TranscriptLine
+from bot.bland.view import view_of_v1
 from formatters.batch_list import batch_list
 from formatters.calls import calls_page, transcript_picker
 from formatters.help import help_message
@@ -13,7 +14,7 @@ from tests.support.examples import BATCH_ID, CALL, CALL_ID
 
 
 def test_batch_list_documented_example() -> None:
-    message = batch_list(examples.batch_list().batches)
+    message = batch_list([view_of_v1(b) for b in examples.batch_list().batches], show_status=False)
     check_message(message)
     assert message.text == "1 batch, newest first"
     assert message.blocks[1]["elements"][0]["text"] == "Showing 1–1, newest first"
@@ -27,8 +28,10 @@ def test_batch_list_documented_example() -> None:
 
 
 def test_batch_list_paging_and_empty() -> None:
-    batches = examples.batch_list().batches * 20
-    message = batch_list(batches, start=20, has_more=True, next_page="from:40 limit:20 desc")
+    batches = [view_of_v1(b) for b in examples.batch_list().batches] * 20
+    message = batch_list(
+        batches, show_status=False, start=20, has_more=True, next_page="from:40 limit:20 desc"
+    )
     check_message(message)
     assert (
         message.blocks[1]["elements"][0]["text"] == "Showing 21–40, newest first · more available"
@@ -124,3 +127,16 @@ def test_help_says_where_an_export_goes() -> None:
         "`/batch export &lt;batch_id&gt; [transcripts] [here]`\n"
         "The calls as a CSV file, sent to you by DM; with `here`, posted in this channel."
     ) in usage
+
+
+def test_help_names_v2_ids_and_what_v2_lacks() -> None:
+    message = help_message()
+    check_message(message)
+    usage, notes = message.blocks[1]["text"]["text"], message.blocks[2]["elements"]
+    assert "List v1 and v2 batches together, newest first" in usage
+    assert "(v1 batches only)" in usage
+    assert notes[0]["text"] == (
+        "Batch ids look like `AAcQq8zXxLB56LWg-gen-batch` (v1) or a UUID like "
+        "`8b8e8c57-9e6e-4e4d-84d2-9826b2268c22` (v2)."
+    )
+    assert notes[1]["text"].startswith("v2 batches have no campaigns and no call analysis.")

@@ -34,6 +34,8 @@ CALL = "ffa99be3-63dd-44dc-9523-380cd25c1b9e"
         ("campaign:a2shduf92f74p8288c93nid5", ListBatches(campaign_id="a2shduf92f74p8288c93nid5")),
         ("limit:5 from:10 to:20 asc", ListBatches(limit=5, start=10, end=20, ascending=True)),
         ("  LIMIT:5   desc ", ListBatches(limit=5)),
+        # A Next page button of both lists: where each of v1's and v2's left off.
+        ("from:7 v2from:3 limit:10 desc", ListBatches(limit=10, start=7, v2_start=3)),
     ],
 )
 def test_batches(text: str, expected: ListBatches) -> None:
@@ -48,6 +50,7 @@ def test_batches(text: str, expected: ListBatches) -> None:
         ("from:5 to:2", "`to:` must not be smaller than `from:`."),
         ("campaign:<!channel>", "`&lt;!channel&gt;` is not a campaign id"),
         ("bogus", "I don't understand `bogus`."),
+        ("v2from:-1", "`v2from` must be a whole number from 0 to 10,000,000."),
     ],
 )
 def test_batches_refused(text: str, message: str) -> None:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.bland.batch_ids import is_v2_batch_id
 from tests.support.blockkit import check_message
 from tests.support.slack_app import SlackApp
 
@@ -245,7 +246,8 @@ async def test_batches_show_each_status_fetched_without_calls(app: SlackApp) -> 
     )
     assert ":hourglass_flowing_sand: In progress" in entries[LIVE]
     details = [r for r in app.bland.requests if r.path.startswith("/v1/batches/")]
-    assert len(details) == len(entries)
+    # v2 batches are listed too; their statuses come from their logs (tests/handlers/test_v2_*).
+    assert len(details) == len([b for b in entries if not is_v2_batch_id(b)])
     assert all(r.query["include_calls"] == "false" for r in details)
 
 

@@ -1,0 +1,139 @@
+"""What a handler fetches to show one batch, asked of the API its id belongs to.
+
+The id decides (`batch_api`): a UUID is a v2 batch, anything else a v1 batch. Past this
+module, handlers and formatters see one `BatchView`, or one list of calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.bland.batch_ids import BatchApi, batch_api
+from bot.bland.errors import BlandNotFoundError
+from bot.bland.models import Call
+from bot.bland.view import BatchView, view_of_v1, view_of_v2
+from bot.services import Services
+from bot.user_facing import UserFacingError
+from formatters.text import BATCH_ID_WIDTH, code
+
+log = logging.getLogger(__name__)
+
+A = TypeVar("A")
+B = TypeVar("B")
+# A v2 export with transcripts asks for each call's: this many at a time.
+TRANSCRIPT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class BatchCallList:
+    """A batch's calls as the call list, the transcript picker and the export take them.
+
+    `truncated`: Bland sent as many as it lists at once, so there may be more."""
+
+    batch_id: str
+    label: str | None
+    calls: Sequence[Call]
+    truncated: bool = False
+
+
+class CallsNotListedError(UserFacingError):
+    """Bland answered a v2 batch's call list with other batches' calls: it ignores the
+    batch filter, so what it sent cannot be shown as this batch's calls."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(
+            f"Bland does not list the calls of v2 batch {code(batch_id, BATCH_ID_WIDTH)}: "
+            "asked for them, it answered with other batches' calls, so none are shown. "
+            "The batch's summary still has its totals once it finishes."
+        )
+
+
+async def fetch_view(services: Services, batch_id: str) -> BatchView:
+    """The batch as a summary shows it: v1 with its analysis and call figures (never
+    transcripts); v2 with its metadata and newest log entries, asked at once."""
+    if batch_api(batch_id) == BatchApi.V1:
+        return view_of_v1(await services.bland.get_batch_overview(batch_id))
+    batch, logs = await _together(
+        services.bland.get_batch_v2(batch_id), services.bland.batch_logs(batch_id)
+    )
+    return view_of_v2(batch, logs)
+
+
+async def fetch_calls(services: Services, batch_id: str) -> BatchCallList:
+    """The batch's calls, without transcripts.
+
+    v2: from Bland's account-wide call list, asked for this batch (the filter is not
+    documented); raises CallsNotListedError when Bland ignored it. The batch itself is
+    asked too, for its label, and so that an unknown id is "not found", not "no calls"."""
+    if batch_api(batch_id) == BatchApi.V1:
+        detail = await services.bland.get_batch(
+            batch_id, include_calls=True, include_transcripts=False, include_analysis=False
+        )
+        return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
+    batch, listed = await _together(
+        services.bland.get_batch_v2(batch_id), services.bland.list_calls(batch_id=batch_id)
+    )
+    if listed.filter_ignored:
+        log.info("Bland ignored the batch filter of the call list for %s", batch_id)
+        raise CallsNotListedError(batch_id)
+    label = view_of_v2(batch, ()).label
+    return BatchCallList(batch_id, label, listed.calls, truncated=listed.truncated)
+
+
+async def export_calls(services: Services, batch_id: str, *, transcripts: bool) -> BatchCallList:
+    """Every call of the batch for a CSV export, with transcripts when asked.
+
+    v1 answers in one request, given the export's longer deadline and larger cap. v2's
+    call list has no transcripts, so each call's is asked for, a few at a time."""
+    if batch_api(batch_id) == BatchApi.V1:
+        detail = await services.bland.export_batch(batch_id, transcripts=transcripts)
+        return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
+    found = await fetch_calls(services, batch_id)
+    if not transcripts:
+        return found
+    calls = await _with_transcripts(services, found.calls)
+    return BatchCallList(batch_id, found.label, calls, truncated=found.truncated)
+
+
+async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """Both requests at once. When one fails the other is cancelled rather than left
+    running, and the failure's own error is raised, for the reply to explain."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            one, other = group.create_task(first), group.create_task(second)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return one.result(), other.result()
+
+
+async def _with_transcripts(services: Services, calls: Sequence[Call]) -> list[Call]:
+    slots = asyncio.Semaphore(TRANSCRIPT_CONCURRENCY)
+
+    async def one(call: Call) -> Call:
+        if not call.call_id:
+            return call
+        async with slots:
+            try:
+                detail = await services.bland.get_call(call.call_id)
+            except BlandNotFoundError:
+                # Listed but not readable on its own: its row stays, without transcript.
+                return call
+        return call.model_copy(update={"transcripts": detail.transcripts})
+
+    # A task group: when one request fails, the others are cancelled, not left running;
+    # the export then fails with that request's own error, which the reply explains.
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(call)) for call in calls]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
+def is_v2(batch_id: str) -> bool:
+    """Whether `batch_id` is asked of Bland's v2 API (raises InvalidIdError for no id)."""
+    return batch_api(batch_id) == BatchApi.V2
