@@ -161,6 +161,17 @@ async def test_bland_messages_lose_secrets_and_line_breaks(bland: BlandServer, s
         assert not any(ord(char) < 32 or ord(char) == 127 for char in text)
 
 
+@pytest.mark.parametrize("status", [400, 200])
+async def test_a_message_of_spaces_past_the_scan_is_still_a_status_error(
+    bland: BlandServer, status: int
+) -> None:
+    bland.fail_next(1, status=status, message=" " * 2_001 + "Invalid request")
+    async with BlandClient(api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK) as client:
+        with pytest.raises(BlandStatusError) as caught:
+            await client.get_batch(SMALL)
+    assert caught.value.status_code == 400
+
+
 @pytest.mark.parametrize("header", ["1e999", "inf", "nan", "-5", "-inf"])
 async def test_a_non_finite_retry_after_crashes_nothing(bland: BlandServer, header: str) -> None:
     bland.rate_limit_next(5, retry_after=header)
