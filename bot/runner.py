@@ -20,7 +20,7 @@ from bot.bland.client import BlandClient
 from bot.bland.limits import EXPORT_LIMITS
 from bot.services import Services
 from bot.settings import Settings
-from bot.shutdown import Step, exit_after, run_steps
+from bot.shutdown import CANCEL_GRACE, Step, exit_after, run_steps
 from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.watcher import Watcher
@@ -42,7 +42,8 @@ HTTP_DRAIN_SECONDS = 1.0
 CLIENT_STOP_SECONDS = 0.5
 STORE_STOP_SECONDS = 1.5
 STOP_WITHIN = 9.0
-# From the stop's start to the last-resort exit (bot.shutdown.exit_after).
+# From the stop's start to the last-resort exit (bot.shutdown.exit_after). A stop that
+# comes while starting first gives the start CANCEL_GRACE to unwind: 9.2 s at worst.
 EXIT_WITHIN = 9.5
 
 
@@ -184,14 +185,29 @@ async def run(settings: Settings, *, listen: bool = True) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     bot = Bot(settings, listen=listen)
-    try:
-        await bot.start()
-    except Exception as exc:
+    starting = asyncio.ensure_future(bot.start())
+    stop_asked = asyncio.ensure_future(stopping.wait())
+    # SIGTERM may come while starting is held up (Slack rate limiting Socket Mode's
+    # apps.connections.open with a minute's Retry-After, a database that never answers):
+    # it is honoured then too, not once starting is over.
+    await asyncio.wait({starting, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        log.info("stopping before start-up finished")
+        exit_after(EXIT_WITHIN, 0)
+        # What the cancelled start ends with is moot now; read it so asyncio doesn't log it.
+        starting.add_done_callback(lambda task: task.cancelled() or task.exception())
+        starting.cancel()
+        await asyncio.wait({starting}, timeout=CANCEL_GRACE)
+        await bot.stop()
+        return 0
+    exc = starting.exception()
+    if exc is not None:
+        stop_asked.cancel()
         log.error("could not start: %s: %s", type(exc).__name__, exc)
         exit_after(EXIT_WITHIN, 1)
         await bot.stop()
         return 1
-    await stopping.wait()
+    await stop_asked
     log.info("stopping")
     exit_after(EXIT_WITHIN, 0)
     if await bot.stop():

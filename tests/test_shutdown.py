@@ -143,6 +143,58 @@ async def test_http_mode_exits_although_a_request_and_a_poll_never_end(
         assert secret not in output
 
 
+async def test_socket_mode_exits_although_slack_holds_up_the_start(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    """SIGTERM while starting: Slack keeps apps.connections.open waiting, as it does
+    while rate limiting it (Retry-After up to a minute, three times over)."""
+    gate = slack.hold("apps.connections.open")
+    env = bot_env(tmp_path, bland, slack, SLACK_APP_TOKEN="xapp-shutdown-test")
+    process = await start_bot(env, tmp_path, spawn)
+    await slack.wait_for("apps.connections.open", within=20)
+    try:
+        code, output = await stop_and_read(process)
+    finally:
+        gate.set()
+
+    assert code == 0, output
+    assert "stopping before start-up finished" in output, output
+    assert "shutdown: store stopped" in output, output
+    assert not (tmp_path / "bot.db-wal").exists(), output
+    assert "Traceback" not in output
+
+
+async def test_http_mode_exits_although_the_database_holds_up_the_start(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    """SIGTERM while starting: a PostgreSQL server that accepts the connection and
+    never answers keeps the store opening for as long as the driver waits."""
+    accepted = asyncio.Event()
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        accepted.set()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = bot_env(tmp_path, bland, slack, SLACK_SIGNING_SECRET="shutdown-secret", PORT="0")
+    env["DATABASE_URL"] = f"postgresql://bot:pw-shutdown@127.0.0.1:{port}/bot"
+    process = await start_bot(env, tmp_path, spawn)
+    try:
+        await asyncio.wait_for(accepted.wait(), 20)
+        code, output = await stop_and_read(process)
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+
+    assert code == 0, output
+    assert "stopping before start-up finished" in output, output
+    assert "Traceback" not in output
+    assert "pw-shutdown" not in output
+
+
 async def test_the_budgets_add_up_to_less_than_ten_seconds(tmp_path: Path) -> None:
     settings = load_settings(
         slack_bot_token="xoxb-budget-test",
