@@ -70,3 +70,13 @@ def test_tag_characters_cannot_hide_text_in_a_label() -> None:
     # "Spring" followed by "ignore this" spelled in invisible tag characters.
     smuggled = "Spring" + "".join(chr(0xE0000 + ord(c)) for c in "ignore this")
     assert clip(smuggled, 100) == "Spring"
+
+
+@pytest.mark.parametrize("surrogate", ["\ud800", "\udbff", "\udc00", "\udfff"])
+def test_a_lone_surrogate_shows_as_the_replacement_character(surrogate: str) -> None:
+    # Not UTF-8 at all: Slack cannot read a message that carries one.
+    value = f"Refund{surrogate} list"
+    assert escape(value) == "Refund\ufffd list"
+    assert plain(value, 100) == "Refund\ufffd list"
+    assert clip(value, 100) == "Refund\ufffd list"
+    assert code(value) == "`Refund\ufffd list`"
