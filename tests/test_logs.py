@@ -70,3 +70,19 @@ def test_no_record_spans_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[1].endswith("a\\u2028b\\x85c\\x1b[31md\\te")
     assert "with a traceback\\nTraceback (most recent call last):" in lines[2]
     assert lines[2].endswith("RuntimeError: boom\\nforged line")
+
+
+def test_a_malformed_log_call_raises_nothing_and_stays_on_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Logging never raises into its caller (a listener's error path, a library): a record
+    whose arguments do not fit its template is still written, on one line, redacted."""
+    log = logging.getLogger("some.library")
+    with configured(secrets=["bland-secret-key"]):
+        log.warning("refused %s for %s", "bland-secret-key")
+        log.warning("%d calls", "many\nforged")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert "refused %s for %s" in lines[0]
+    assert "%d calls" in lines[1]
+    assert "bland-secret-key" not in "\n".join(lines)
