@@ -34,6 +34,10 @@ WATCHER_STOP_SECONDS = 4.0
 # The watcher plans its own wind-down (finish, cancel, give back leases) within this, so
 # it, not the budget, normally ends the step.
 WATCHER_PLAN_SECONDS = 3.5
+# Meanwhile, requests being answered get this long to finish; those cut off then have
+# this long to tell their user so (handlers.delivery), all within the watcher's plan.
+REQUESTS_FINISH_SECONDS = 2.0
+REQUESTS_CANCEL_SECONDS = 1.0
 # Slack answers the WebSocket close frame at once; aiohttp would wait 10 s for a peer
 # that never does.
 LISTENER_STOP_SECONDS = 1.5
@@ -137,16 +141,24 @@ class Bot:
 
     def stop_steps(self) -> list[Step]:
         return [
-            Step(
-                "watcher",
-                WATCHER_STOP_SECONDS,
-                lambda: self.watcher.stop(within=WATCHER_PLAN_SECONDS),
-            ),
+            Step("watcher and requests", WATCHER_STOP_SECONDS, self._stop_work),
             Step("listener", LISTENER_STOP_SECONDS, self._stop_listener),
             Step("Bland client", CLIENT_STOP_SECONDS, self.bland.aclose),
             Step("Slack session", CLIENT_STOP_SECONDS, self._session.close),
             Step("store", STORE_STOP_SECONDS, self.store.close),
         ]
+
+    async def _stop_work(self) -> None:
+        """The watcher's polls and posts, and the requests being answered, side by side:
+        while Slack is still connected, so a request cut off can still say so."""
+        _, cut_off = await asyncio.gather(
+            self.watcher.stop(within=WATCHER_PLAN_SECONDS),
+            self.services.requests.stop(
+                finish_within=REQUESTS_FINISH_SECONDS, cancel_within=REQUESTS_CANCEL_SECONDS
+            ),
+        )
+        if cut_off:
+            log.info("shutdown: %d request(s) cut off, each told so", cut_off)
 
     async def _stop_listener(self) -> None:
         if self._socket is not None:

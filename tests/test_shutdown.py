@@ -195,6 +195,34 @@ async def test_http_mode_exits_although_the_database_holds_up_the_start(
     assert "pw-shutdown" not in output
 
 
+async def test_a_command_cut_off_by_sigterm_is_told_so(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    """A deploy while a command waits on Bland (or an export on Slack) must not leave the
+    person who asked with no answer at all."""
+    bland.add_batch(make_batch(BATCH, calls=10, status="in-progress", completed=4))
+    bland.hang_next(100, seconds=NEVER, path=f"/v1/batches/{BATCH}")
+    gate = slack.hold("files.completeUploadExternal")
+    env = bot_env(tmp_path, bland, slack, SLACK_APP_TOKEN="xapp-shutdown-test")
+    process = await start_bot(env, tmp_path, spawn)
+    await slack.wait_connected(within=20)
+    await slack.push_slash_command(BATCH, response_token="summary")
+    await slack.push_slash_command("export DemoSmall0000003-gen-batch", response_token="export")
+    await bland.wait_for_requests(1, path=f"/v1/batches/{BATCH}", within=20)
+    await slack.wait_for("files.completeUploadExternal", within=20)
+    try:
+        code, output = await stop_and_read(process)
+    finally:
+        gate.set()
+
+    assert code == 0, output
+    for token in ("summary", "export"):
+        [reply] = slack.responses[token]
+        assert reply["response_type"] == "ephemeral"
+        assert reply["text"].startswith("The bot restarted before it could answer"), reply
+    assert "Traceback" not in output
+
+
 async def test_the_budgets_add_up_to_less_than_ten_seconds(tmp_path: Path) -> None:
     settings = load_settings(
         slack_bot_token="xoxb-budget-test",
