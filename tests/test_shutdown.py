@@ -9,6 +9,7 @@ store was closed and that the stuck poll's lease was given back.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -208,7 +209,22 @@ async def test_a_command_cut_off_by_sigterm_is_told_so(
     await slack.wait_connected(within=20)
     await slack.push_slash_command(BATCH, response_token="summary")
     await slack.push_slash_command("export DemoSmall0000003-gen-batch", response_token="export")
-    await bland.wait_for_requests(1, path=f"/v1/batches/{BATCH}", within=20)
+    # An App Home click: its modal would say "Asking Bland…" for ever.
+    await slack.push_interactive(
+        {
+            "type": "block_actions",
+            "user": {"id": "U0MEMBER"},
+            "team": {"id": slack.team_id},
+            "api_app_id": slack.app_id,
+            "trigger_id": "1.2.home",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home"},
+            "actions": [
+                {"action_id": "batch_open", "block_id": "b", "value": BATCH, "action_ts": "1"}
+            ],
+        }
+    )
+    await bland.wait_for_requests(2, path=f"/v1/batches/{BATCH}", within=20)
     await slack.wait_for("files.completeUploadExternal", within=20)
     try:
         code, output = await stop_and_read(process)
@@ -220,6 +236,8 @@ async def test_a_command_cut_off_by_sigterm_is_told_so(
         [reply] = slack.responses[token]
         assert reply["response_type"] == "ephemeral"
         assert reply["text"].startswith("The bot restarted before it could answer"), reply
+    modal = slack.last("views.update").params["view"]
+    assert "The bot restarted before it could answer" in json.dumps(modal)
     assert "Traceback" not in output
 
 
