@@ -62,7 +62,15 @@ class RedactingFilter(logging.Filter):
         self._secrets = [s for s in secrets if s and len(s) >= 6]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception as exc:
+            # Arguments that don't fit the template: logging must not raise into its
+            # caller (a listener's error path, a library), and its own report of the
+            # error would be a traceback over many lines. Write template and arguments.
+            message = f"{record.msg} [log arguments did not fit: {type(exc).__name__}] "
+            message += repr(record.args)
+            record.msg, record.args = message, None
         if message.startswith(_BOLT_CLIENT_NOTICE):
             # Bolt reads SLACK_BOT_TOKEN itself and warns it is unused beside our client,
             # which carries that same token: true, and only alarming to an operator.

@@ -23,7 +23,7 @@ from bot.ops_http import OpsEndpoints
 from bot.readiness import Readiness
 from bot.services import Services
 from bot.settings import Settings
-from bot.shutdown import Step, exit_after, run_steps
+from bot.shutdown import CANCEL_GRACE, Step, exit_after, run_steps
 from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.watcher import Watcher
@@ -37,6 +37,10 @@ WATCHER_STOP_SECONDS = 4.0
 # The watcher plans its own wind-down (finish, cancel, give back leases) within this, so
 # it, not the budget, normally ends the step.
 WATCHER_PLAN_SECONDS = 3.5
+# Meanwhile, requests being answered get this long to finish; those cut off then have
+# this long to tell their user so (handlers.delivery), all within the watcher's plan.
+REQUESTS_FINISH_SECONDS = 2.0
+REQUESTS_CANCEL_SECONDS = 1.0
 # Slack answers the WebSocket close frame at once; aiohttp would wait 10 s for a peer
 # that never does.
 LISTENER_STOP_SECONDS = 1.5
@@ -45,7 +49,8 @@ HTTP_DRAIN_SECONDS = 1.0
 CLIENT_STOP_SECONDS = 0.5
 STORE_STOP_SECONDS = 1.5
 STOP_WITHIN = 9.0
-# From the stop's start to the last-resort exit (bot.shutdown.exit_after).
+# From the stop's start to the last-resort exit (bot.shutdown.exit_after). A stop that
+# comes while starting first gives the start CANCEL_GRACE to unwind: 9.2 s at worst.
 EXIT_WITHIN = 9.5
 
 
@@ -150,11 +155,7 @@ class Bot:
 
     def stop_steps(self) -> list[Step]:
         return [
-            Step(
-                "watcher",
-                WATCHER_STOP_SECONDS,
-                lambda: self.watcher.stop(within=WATCHER_PLAN_SECONDS),
-            ),
+            Step("watcher and requests", WATCHER_STOP_SECONDS, self._stop_work),
             Step("listener", LISTENER_STOP_SECONDS, self._stop_listener),
             Step("Bland client", CLIENT_STOP_SECONDS, self.bland.aclose),
             Step("Slack session", CLIENT_STOP_SECONDS, self._session.close),
@@ -174,6 +175,18 @@ class Bot:
     async def _stop_ops(self) -> None:
         if self._ops_http is not None:
             await self._ops_http.cleanup()
+
+    async def _stop_work(self) -> None:
+        """The watcher's polls and posts, and the requests being answered, side by side:
+        while Slack is still connected, so a request cut off can still say so."""
+        _, cut_off = await asyncio.gather(
+            self.watcher.stop(within=WATCHER_PLAN_SECONDS),
+            self.services.requests.stop(
+                finish_within=REQUESTS_FINISH_SECONDS, cancel_within=REQUESTS_CANCEL_SECONDS
+            ),
+        )
+        if cut_off:
+            log.info("shutdown: %d request(s) cut off, each told so", cut_off)
 
     async def _stop_listener(self) -> None:
         # The metrics listener first: it answers in milliseconds, and a Slack peer that
@@ -215,14 +228,29 @@ async def run(settings: Settings, *, listen: bool = True) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     bot = Bot(settings, listen=listen)
-    try:
-        await bot.start()
-    except Exception as exc:
+    starting = asyncio.ensure_future(bot.start())
+    stop_asked = asyncio.ensure_future(stopping.wait())
+    # SIGTERM may come while starting is held up (Slack rate limiting Socket Mode's
+    # apps.connections.open with a minute's Retry-After, a database that never answers):
+    # it is honoured then too, not once starting is over.
+    await asyncio.wait({starting, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        log.info("stopping before start-up finished")
+        exit_after(EXIT_WITHIN, 0)
+        # What the cancelled start ends with is moot now; read it so asyncio doesn't log it.
+        starting.add_done_callback(lambda task: task.cancelled() or task.exception())
+        starting.cancel()
+        await asyncio.wait({starting}, timeout=CANCEL_GRACE)
+        await bot.stop()
+        return 0
+    exc = starting.exception()
+    if exc is not None:
+        stop_asked.cancel()
         log.error("could not start: %s: %s", type(exc).__name__, exc)
         exit_after(EXIT_WITHIN, 1)
         await bot.stop()
         return 1
-    await stopping.wait()
+    await stop_asked
     log.info("stopping")
     exit_after(EXIT_WITHIN, 0)
     if await bot.stop():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from bot.bland.client import BlandClient
+from bot.inflight import InFlight
 from bot.slots import Slots
 
 if TYPE_CHECKING:
@@ -23,11 +24,12 @@ EXPORTS = 2
 @dataclass
 class Services:
     """The Bland client, the store (None where no database is wired, as in `preview`),
-    one HTTP session for response_url posts (None: each post opens its own), and the
-    slots that bound how many CSV exports run at once."""
+    one HTTP session for response_url posts (None: each post opens its own), the slots
+    that bound how many CSV exports run at once, and the requests being answered."""
 
     bland: BlandClient
     store: Store | None = None
     admin_users: frozenset[str] = field(default_factory=frozenset)
     http: aiohttp.ClientSession | None = None
     exports: Slots = field(default_factory=lambda: Slots(per_user=EXPORTS_PER_USER, total=EXPORTS))
+    requests: InFlight = field(default_factory=InFlight)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -10,6 +11,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.bland.limits import EXPORT_LIMITS
 from bot.storage.urls import check_database_url
+
+# The keys and tokens, each sent as a header or used as an HMAC key.
+_SECRETS = (
+    "slack_bot_token",
+    "slack_app_token",
+    "slack_signing_secret",
+    "bland_api_key",
+    "metrics_token",
+)
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")
 
 
 class SettingsError(Exception):
@@ -45,10 +56,30 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
 
+    @field_validator(*_SECRETS, mode="before")
+    @classmethod
+    def _trimmed(cls, value: object) -> object:
+        # A line break or space pasted with a key would go into every request's header
+        # (where it makes the request raise) or every signature check (which then fails).
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("slack_signing_secret", "slack_app_token", "metrics_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(*_SECRETS)
+    @classmethod
+    def _sendable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        if not value.get_secret_value():
+            raise ValueError("must not be empty")
+        if not _PRINTABLE.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be printable ASCII with no spaces: check for a character pasted with it"
+            )
+        return value
 
     @field_validator("bland_admin_users", mode="before")
     @classmethod

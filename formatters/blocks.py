@@ -90,7 +90,7 @@ def button(
         "type": "button",
         "text": {"type": "plain_text", "text": plain(text, BUTTON_TEXT_LIMIT), "emoji": True},
         "action_id": action_id,
-        "value": value[:BUTTON_VALUE_LIMIT],
+        "value": whole(value, BUTTON_VALUE_LIMIT),
     }
     if style in ("primary", "danger"):
         element["style"] = style
@@ -113,8 +113,17 @@ def option(text: str, value: str) -> Block:
     """An option of a select or overflow menu."""
     return {
         "text": {"type": "plain_text", "text": plain(text, OPTION_TEXT_LIMIT)},
-        "value": value[:OPTION_VALUE_LIMIT],
+        "value": whole(value, OPTION_VALUE_LIMIT),
     }
+
+
+def whole(value: str, limit: int) -> str:
+    """A button or option value as it is: it is command text, and cut short it would be
+    another command (`unwatch <id> in:C012345678`, another channel). A formatter that
+    cannot be sure its value fits checks `len(value) <= limit` first."""
+    if len(value) > limit:
+        raise ValueError(f"a value of {len(value):,} characters is too long for Slack's {limit:,}")
+    return value
 
 
 def mrkdwn(text: str, limit: int) -> Block:

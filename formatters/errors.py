@@ -11,3 +11,10 @@ def error_message(problem: str, hint: str | None = None) -> Message:
     if hint:
         blocks.append(context(hint))
     return message(problem, blocks)
+
+
+def interrupted() -> Message:
+    """For a request a shutdown cut off before it was answered."""
+    return error_message(
+        "The bot restarted before it could answer. Try again in a minute.",
+    )

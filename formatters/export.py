@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from formatters.blocks import Block, Message, context, message, section
 from formatters.calls import truncated_note
-from formatters.text import SLACK_ID_WIDTH, batch_name, clip, plural
+from formatters.text import LABEL_WIDTH, SLACK_ID_WIDTH, batch_name, clip, plain, plural
 
 # Where the file went, as `exported` says it.
 TO_DM = "you in a direct message"
 TO_CHANNEL = "this channel"
 TO_DM_INSTEAD = "you in a direct message, because this channel wouldn't take the file"
+
+
+def export_title(batch_id: str, label: str | None) -> str:
+    """The file's title: plain text, so the label loses what could disguise it, and short."""
+    name = plain(label, LABEL_WIDTH) if label else "Batch"
+    return f"{name} ({batch_id}) calls"
 
 
 def export_comment(batch_id: str, label: str | None, *, rows: int, user_id: str) -> str:

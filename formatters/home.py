@@ -11,6 +11,7 @@ from bot.storage.base import WatchKind, WatchState
 from formatters import action_ids
 from formatters.blocks import (
     MAX_VIEW_BLOCKS,
+    OPTION_VALUE_LIMIT,
     Block,
     actions,
     button,
@@ -98,9 +99,18 @@ def _watch(watch: Watch) -> Block:
         f"<#{clip(watch.channel_id, SLACK_ID_WIDTH)}> · {status}{state}"
     )
     prefix = "campaign:" if watch.kind == WatchKind.CAMPAIGN else ""
-    options = [option("Unwatch", f"unwatch {prefix}{watch.target_id} in:{watch.channel_id}")]
-    if watch.kind == WatchKind.BATCH:
-        options.insert(0, option("Open", watch.target_id))
+    unwatch = f"unwatch {prefix}{watch.target_id} in:{watch.channel_id}"
+    choices = [("Open", watch.target_id)] if watch.kind == WatchKind.BATCH else []
+    # An id near its 128 characters leaves no room for the channel in an option's 150.
+    if len(unwatch) <= OPTION_VALUE_LIMIT:
+        choices.append(("Unwatch", unwatch))
+    else:
+        text += (
+            f"\n_To stop it, type `/batch unwatch` in <#{clip(watch.channel_id, SLACK_ID_WIDTH)}>._"
+        )
+    options = [option(label, value) for label, value in choices if len(value) <= OPTION_VALUE_LIMIT]
+    if not options:
+        return section(text)
     menu = {"type": "overflow", "action_id": action_ids.HOME_MENU, "options": options}
     return section(text, accessory=menu)
 

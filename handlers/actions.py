@@ -80,11 +80,11 @@ async def batch_action(
         return await answer_batch(request, services, who, slack=client, clicked=True)
 
     if in_view and client is not None:
-        await reply_in_view(client, body, lambda: answer(parse()))
+        await reply_in_view(client, body, lambda: answer(parse()), inflight=services.requests)
         if text and text.startswith("unwatch "):
             await publish_home(client, services, who.user_id)
         return
-    await reply_with(respond, parse, answer, replace_original=in_place, session=services.http)
+    await reply_with(respond, parse, answer, services=services, replace_original=in_place)
 
 
 def _clicked(action_id: str, text: str | None, *, in_view: bool) -> BatchRequest:
@@ -130,7 +130,7 @@ async def batches_page_action(
     async def answer(request: ListBatches) -> Reply:
         return await answer_batches(request, services)
 
-    await reply_with(respond, parse, answer, replace_original=in_place, session=services.http)
+    await reply_with(respond, parse, answer, services=services, replace_original=in_place)
 
 
 def _value(action: dict[str, Any]) -> str | None:

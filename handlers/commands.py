@@ -24,7 +24,7 @@ async def batches_command(
     async def answer(request: ListBatches) -> Reply:
         return await answer_batches(request, services)
 
-    await reply_with(respond, lambda: parse_batches(text), answer, session=services.http)
+    await reply_with(respond, lambda: parse_batches(text), answer, services=services)
 
 
 async def batch_command(
@@ -46,7 +46,7 @@ async def batch_command(
     async def answer(request: BatchRequest) -> Reply:
         return await answer_batch(request, services, who, slack=client)
 
-    await reply_with(respond, lambda: parse_batch(text), answer, session=services.http)
+    await reply_with(respond, lambda: parse_batch(text), answer, services=services)
 
 
 def register(app: AsyncApp) -> None:

@@ -289,7 +289,9 @@ def _checked_call(value: str) -> str:
 
 
 def _number(value: str, what: str, *, low: int, high: int) -> int:
-    if not value.isdigit() or not low <= int(value) <= high:
+    # isdecimal(), not isdigit(): superscripts and circled digits are digits that int()
+    # cannot read, and its ValueError would reach the user as "something went wrong".
+    if not value.isdecimal() or not low <= int(value) <= high:
         raise UsageError(f"`{what}` must be a whole number from {low:,} to {high:,}.")
     return int(value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -9,12 +10,16 @@ from typing import Any, Protocol, TypeVar
 import aiohttp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.services import Services
+from formatters.errors import interrupted
 from handlers.errors import describe_error
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
+# How long a request cut off by a shutdown may take to say so.
+LAST_WORD_SECONDS = 0.8
 
 
 class Request(Protocol):
@@ -32,20 +37,26 @@ async def reply_with(
     parse: Callable[[], R],
     answer: Callable[[R], Awaitable[Reply]],
     *,
+    services: Services,
     replace_original: bool = False,
-    session: aiohttp.ClientSession | None = None,
 ) -> None:
     """Parse the request once, answer it, turn any failure into a clear ephemeral
     message, and deliver the reply.
 
     Nothing raised here reaches Bolt: the ack has already been sent, and an error that
     escaped would only be logged by Bolt with a traceback while the user saw nothing.
+    A shutdown that cuts the work off (`InFlight.stop`) is said too, before it goes on.
     """
     subject = None
+    session = services.http
     try:
-        request = parse()
-        subject = request.subject
-        reply = await answer(request)
+        with services.requests.track():
+            request = parse()
+            subject = request.subject
+            reply = await answer(request)
+    except asyncio.CancelledError:
+        await within(LAST_WORD_SECONDS, deliver(respond, Reply(interrupted()), session=session))
+        raise
     except Exception as exc:
         reply = Reply(describe_error(exc, subject=subject))
     await deliver(
@@ -82,3 +93,10 @@ async def deliver(
     except Exception as exc:
         # An expired response_url or Slack being down: nothing left to tell the user.
         log.warning("could not deliver a reply: %s", type(exc).__name__)
+
+
+async def within(seconds: float, work: Awaitable[Any]) -> None:
+    """Run `work` for at most `seconds`, then leave it; its failure is not ours to raise."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    await asyncio.wait({task}, timeout=seconds)

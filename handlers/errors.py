@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
 
 from bot.bland.errors import (
     BlandAuthError,
@@ -17,6 +20,7 @@ from bot.bland.errors import (
     BlandTimeoutError,
     BlandTooLargeError,
 )
+from bot.slack.errors import SETUP_REFUSED, UNKNOWN_ERROR, error_code
 from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
@@ -36,6 +40,8 @@ def describe_error(exc: BaseException, *, subject: str | None = None) -> Message
         return error_message(str(exc))
     if isinstance(exc, BlandError):
         return _bland(exc, subject)
+    if isinstance(exc, SlackApiError):
+        return _slack(exc)
     where = _origin(exc)
     log.error("unexpected %s in a listener at %s", type(exc).__name__, where)
     log.debug("unexpected error detail", exc_info=exc)
@@ -81,6 +87,31 @@ def _bland(exc: BlandError, subject: str | None) -> Message:
         said = f": {clip(exc.message, BLAND_MESSAGE_WIDTH)}" if exc.message else ""
         return error_message(f"Bland refused the request (HTTP {exc.status_code}){said}.")
     return error_message("Bland could not be asked. Try again in a minute.")
+
+
+def _slack(exc: SlackApiError) -> Message:
+    """Slack refused one of our Web API calls (an export's upload, mostly)."""
+    reason = error_code(exc)
+    log.warning("Slack refused %s: %s", _slack_method(exc), reason)
+    if reason in SETUP_REFUSED:
+        return error_message(
+            f"Slack refused this app's request ({code(reason)}).",
+            "Ask a workspace admin to check the app's installation and scopes.",
+        )
+    if reason == "ratelimited":
+        return error_message("Slack is rate limiting this app right now. Try again in a minute.")
+    if reason == UNKNOWN_ERROR:
+        return error_message("Slack didn't answer as expected. Try again in a minute.")
+    return error_message(f"Slack refused the request ({code(reason)}). Try again in a minute.")
+
+
+def _slack_method(exc: SlackApiError) -> str:
+    """The Web API method that failed, from the URL it was sent to; never raises."""
+    response: Any = getattr(exc, "response", None)
+    url = getattr(response, "api_url", None)
+    if not isinstance(url, str):
+        return "a Web API method"
+    return url.rstrip("/").rsplit("/", 1)[-1][:60]
 
 
 def _wait(seconds: float | None) -> str:

@@ -26,6 +26,7 @@ from formatters.export import (
     TO_DM_INSTEAD,
     export_busy,
     export_comment,
+    export_title,
     exported,
 )
 from handlers.commands_parser import ExportCsv
@@ -68,7 +69,7 @@ async def _export(request: ExportCsv, services: Services, who: Who, slack: Async
         upload: dict[str, Any] = {
             "file": path,
             "filename": filename(label, request.batch_id),
-            "title": f"{label or 'Batch'} ({request.batch_id}) calls",
+            "title": export_title(request.batch_id, label),
             "initial_comment": export_comment(
                 request.batch_id, label, rows=rows, user_id=who.user_id
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,10 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandError
 from bot.bland.view import BatchView
+from bot.inflight import InFlight
 from bot.services import Services
 from bot.storage.base import WatchState
+from formatters.errors import interrupted
 from formatters.home import MAX_RECENT, home_view
 from formatters.modal import loading, modal
+from handlers.delivery import LAST_WORD_SECONDS, within
 from handlers.errors import describe_error
 from handlers.listing import latest_batches
 from handlers.replies import Reply
@@ -53,22 +57,34 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
 
 
 async def reply_in_view(
-    client: AsyncWebClient, body: dict[str, Any], work: Callable[[], Awaitable[Reply]]
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    work: Callable[[], Awaitable[Reply]],
+    *,
+    inflight: InFlight,
 ) -> None:
     """A click in App Home opens a modal at once (the trigger lasts 3 s), then fills it;
     a click inside that modal updates it in place."""
     view = body.get("view") or {}
     try:
-        if view.get("type") == "modal" and view.get("id"):
-            view_id = str(view["id"])
-        else:
-            opened = await client.views_open(trigger_id=str(body.get("trigger_id")), view=loading())
-            view_id = str(opened["view"]["id"])
-        try:
-            reply = await work()
-        except Exception as exc:
-            reply = Reply(describe_error(exc))
-        await client.views_update(view_id=view_id, view=modal(reply.message))
+        with inflight.track():
+            if view.get("type") == "modal" and view.get("id"):
+                view_id = str(view["id"])
+            else:
+                opened = await client.views_open(
+                    trigger_id=str(body.get("trigger_id")), view=loading()
+                )
+                view_id = str(opened["view"]["id"])
+            try:
+                reply = await work()
+            except asyncio.CancelledError:
+                # Cut off by a shutdown: the modal would say "Loading" for ever.
+                update = client.views_update(view_id=view_id, view=modal(interrupted()))
+                await within(LAST_WORD_SECONDS, update)
+                raise
+            except Exception as exc:
+                reply = Reply(describe_error(exc))
+            await client.views_update(view_id=view_id, view=modal(reply.message))
     except Exception as exc:
         log.warning("could not answer a click in a view: %s", type(exc).__name__)
 

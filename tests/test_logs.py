@@ -144,3 +144,19 @@ def test_text_stays_the_default(root_logging: None) -> None:
     configure_logging("INFO", stream=stream)
     logging.getLogger("bot.test").info("hello %s", "xoxb-1-2", extra={"event": "x"})
     assert stream.getvalue().rstrip().endswith("INFO bot.test: hello xoxb-[redacted]")
+
+
+def test_a_malformed_log_call_raises_nothing_and_stays_on_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Logging never raises into its caller (a listener's error path, a library): a record
+    whose arguments do not fit its template is still written, on one line, redacted."""
+    log = logging.getLogger("some.library")
+    with configured(secrets=["bland-secret-key"]):
+        log.warning("refused %s for %s", "bland-secret-key")
+        log.warning("%d calls", "many\nforged")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert "refused %s for %s" in lines[0]
+    assert "%d calls" in lines[1]
+    assert "bland-secret-key" not in "\n".join(lines)

@@ -45,3 +45,42 @@ def test_a_malformed_database_url_is_refused_without_echoing_it(url: str) -> Non
 )
 def test_well_formed_database_urls_are_accepted(url: str) -> None:
     assert load_settings(database_url=url, **REQUIRED).database_url == url
+
+
+def test_keys_and_tokens_lose_a_pasted_line_break_or_spaces() -> None:
+    settings = load_settings(
+        slack_bot_token="xoxb-1\r\n",
+        slack_app_token=" xapp-1",
+        slack_signing_secret="abc123\n",
+        bland_api_key=" key\n",
+    )
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1"
+    assert settings.slack_app_token is not None
+    assert settings.slack_app_token.get_secret_value() == "xapp-1"
+    assert settings.slack_signing_secret is not None
+    assert settings.slack_signing_secret.get_secret_value() == "abc123"
+    assert settings.bland_api_key.get_secret_value() == "key"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("bland_api_key", ""),
+        ("bland_api_key", "   "),
+        ("bland_api_key", "my key"),
+        ("bland_api_key", "kéy-Zq9"),
+        ("bland_api_key", "key\nZq9"),
+        ("bland_api_key", "key\x00Zq9"),
+        ("slack_bot_token", "xoxb-1\nZq9"),
+        ("slack_app_token", "xapp-1 Zq9"),
+        ("slack_signing_secret", "abc\tZq9"),
+    ],
+)
+def test_a_key_no_request_could_carry_is_refused_without_echoing_it(field: str, value: str) -> None:
+    """Sent as a header, such a key made every request raise ValueError, so every command
+    said 'something went wrong' while start-up had looked fine."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**{**REQUIRED, field: value})
+    message = str(caught.value)
+    assert f"{field.upper()}: " in message
+    assert "Zq9" not in message

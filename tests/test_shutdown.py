@@ -9,6 +9,7 @@ store was closed and that the stuck poll's lease was given back.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -141,6 +142,103 @@ async def test_http_mode_exits_although_a_request_and_a_poll_never_end(
     assert "Traceback" not in output
     for secret in ("xoxb-process-test", "shutdown-secret", BLAND_KEY):
         assert secret not in output
+
+
+async def test_socket_mode_exits_although_slack_holds_up_the_start(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    """SIGTERM while starting: Slack keeps apps.connections.open waiting, as it does
+    while rate limiting it (Retry-After up to a minute, three times over)."""
+    gate = slack.hold("apps.connections.open")
+    env = bot_env(tmp_path, bland, slack, SLACK_APP_TOKEN="xapp-shutdown-test")
+    process = await start_bot(env, tmp_path, spawn)
+    await slack.wait_for("apps.connections.open", within=20)
+    try:
+        code, output = await stop_and_read(process)
+    finally:
+        gate.set()
+
+    assert code == 0, output
+    assert "stopping before start-up finished" in output, output
+    assert "shutdown: store stopped" in output, output
+    assert not (tmp_path / "bot.db-wal").exists(), output
+    assert "Traceback" not in output
+
+
+async def test_http_mode_exits_although_the_database_holds_up_the_start(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    """SIGTERM while starting: a PostgreSQL server that accepts the connection and
+    never answers keeps the store opening for as long as the driver waits."""
+    accepted = asyncio.Event()
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        accepted.set()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = bot_env(tmp_path, bland, slack, SLACK_SIGNING_SECRET="shutdown-secret", PORT="0")
+    env["DATABASE_URL"] = f"postgresql://bot:pw-shutdown@127.0.0.1:{port}/bot"
+    process = await start_bot(env, tmp_path, spawn)
+    try:
+        await asyncio.wait_for(accepted.wait(), 20)
+        code, output = await stop_and_read(process)
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+
+    assert code == 0, output
+    assert "stopping before start-up finished" in output, output
+    assert "Traceback" not in output
+    assert "pw-shutdown" not in output
+
+
+async def test_a_command_cut_off_by_sigterm_is_told_so(
+    tmp_path: Path, bland: BlandServer, slack: SlackStandIn, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    """A deploy while a command waits on Bland (or an export on Slack) must not leave the
+    person who asked with no answer at all."""
+    bland.add_batch(make_batch(BATCH, calls=10, status="in-progress", completed=4))
+    bland.hang_next(100, seconds=NEVER, path=f"/v1/batches/{BATCH}")
+    gate = slack.hold("files.completeUploadExternal")
+    env = bot_env(tmp_path, bland, slack, SLACK_APP_TOKEN="xapp-shutdown-test")
+    process = await start_bot(env, tmp_path, spawn)
+    await slack.wait_connected(within=20)
+    await slack.push_slash_command(BATCH, response_token="summary")
+    await slack.push_slash_command("export DemoSmall0000003-gen-batch", response_token="export")
+    # An App Home click: its modal would say "Asking Bland…" for ever.
+    await slack.push_interactive(
+        {
+            "type": "block_actions",
+            "user": {"id": "U0MEMBER"},
+            "team": {"id": slack.team_id},
+            "api_app_id": slack.app_id,
+            "trigger_id": "1.2.home",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home"},
+            "actions": [
+                {"action_id": "batch_open", "block_id": "b", "value": BATCH, "action_ts": "1"}
+            ],
+        }
+    )
+    await bland.wait_for_requests(2, path=f"/v1/batches/{BATCH}", within=20)
+    await slack.wait_for("files.completeUploadExternal", within=20)
+    try:
+        code, output = await stop_and_read(process)
+    finally:
+        gate.set()
+
+    assert code == 0, output
+    for token in ("summary", "export"):
+        [reply] = slack.responses[token]
+        assert reply["response_type"] == "ephemeral"
+        assert reply["text"].startswith("The bot restarted before it could answer"), reply
+    modal = slack.last("views.update").params["view"]
+    assert "The bot restarted before it could answer" in json.dumps(modal)
+    assert "Traceback" not in output
 
 
 async def test_the_budgets_add_up_to_less_than_ten_seconds(tmp_path: Path) -> None:

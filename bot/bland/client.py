@@ -548,6 +548,9 @@ def _validate(model: type[M], body: bytes) -> M:
         data = json.loads(body)
     except ValueError as exc:
         raise BlandResponseError("Bland answered with something that is not JSON") from exc
+    except RecursionError:
+        # Arrays in arrays past Python's recursion limit: json.loads gives up, and so do we.
+        raise BlandResponseError("Bland answered with JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise BlandResponseError("Bland answered with JSON that is not an object")
     return model.lenient(data)

@@ -50,8 +50,12 @@ class LenientModel(BaseModel):
         model = cls.nested.get(str(key))
         if model is None:
             # Cleaned once; a value that cleaning does not change (or did not save) goes.
-            cleaned = clean(value)
-            return _DROP if cleaned == value else cleaned
+            try:
+                cleaned = clean(value)
+                return _DROP if cleaned == value else cleaned
+            except RecursionError:
+                # Nested past the recursion limit: no field of ours reads anything so deep.
+                return _DROP
         if isinstance(value, list):
             repaired = [model.lenient(item) for item in value if isinstance(item, dict)]
             return [item.model_dump(by_alias=True) for item in repaired]

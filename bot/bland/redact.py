@@ -36,14 +36,18 @@ _HARMLESS = re.compile(
 # any of them could forge a log line or disguise the text.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _SPACES = re.compile(r"\s+")
+_UP_TO_LAST_SPACE = re.compile(r"(.*)\s", re.DOTALL)
 
 
 def redact(text: str, *, secrets: Iterable[str] = (), limit: int = MAX_LENGTH) -> str:
     """`text` on one line, at most `limit` characters, with `secrets` and anything shaped
     like a token replaced by [redacted]."""
     if len(text) > _SCAN:
-        # Cut at a space, so a secret straddling the cut is dropped whole, not halved.
-        text = text[:_SCAN].rsplit(None, 1)[0]
+        # Cut at the last space, so a secret straddling the cut is dropped whole, not
+        # halved. With no space before the cut, all of it is one word cut in two, and
+        # goes: what invisible characters hid in front of it would lead the result.
+        cut = _UP_TO_LAST_SPACE.match(text[:_SCAN])
+        text = cut.group(1) if cut else ""
     for secret in secrets:
         if len(secret) >= _MIN_SECRET:
             text = text.replace(secret, REDACTED)

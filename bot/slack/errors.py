@@ -29,6 +29,21 @@ EDIT_REFUSED = MESSAGE_REFUSED | frozenset(
 HISTORY_UNREADABLE = frozenset(
     {"missing_scope", "not_in_channel", "not_allowed_token_type", "no_permission"}
 )
+# This app's installation (its token or scopes) is wrong: trying again won't help, a
+# workspace admin must act.
+SETUP_REFUSED = frozenset(
+    {
+        "missing_scope",
+        "not_allowed_token_type",
+        "no_permission",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "team_access_not_granted",
+    }
+)
 UNKNOWN_ERROR = "unknown_error"
 # Codes are short snake_case words; anything longer is not one and is not echoed.
 MAX_CODE_LENGTH = 60

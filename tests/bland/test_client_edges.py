@@ -161,6 +161,17 @@ async def test_bland_messages_lose_secrets_and_line_breaks(bland: BlandServer, s
         assert not any(ord(char) < 32 or ord(char) == 127 for char in text)
 
 
+@pytest.mark.parametrize("status", [400, 200])
+async def test_a_message_of_spaces_past_the_scan_is_still_a_status_error(
+    bland: BlandServer, status: int
+) -> None:
+    bland.fail_next(1, status=status, message=" " * 2_001 + "Invalid request")
+    async with BlandClient(api_key=BLAND_KEY, base_url=bland.url, backoff=QUICK) as client:
+        with pytest.raises(BlandStatusError) as caught:
+            await client.get_batch(SMALL)
+    assert caught.value.status_code == 400
+
+
 @pytest.mark.parametrize("header", ["1e999", "inf", "nan", "-5", "-inf"])
 async def test_a_non_finite_retry_after_crashes_nothing(bland: BlandServer, header: str) -> None:
     bland.rate_limit_next(5, retry_after=header)
@@ -226,3 +237,54 @@ async def test_an_answer_that_is_not_http_is_a_bland_error(not_http: str) -> Non
     async with BlandClient(api_key="k", base_url=not_http, backoff=QUICK) as client:
         with pytest.raises(BlandResponseError):
             await client.list_batches()
+
+
+# Deeper than Python's recursion limit, as a whole answer or as one field of it.
+DEEP = 100_000
+NESTED = {
+    "/v1/batches/whole": (200, b"[" * DEEP + b"]" * DEEP),
+    "/v1/batches/label": (
+        200,
+        b'{"status": "completed", "batch_params": {"label": ' + b"[" * 600 + b"]" * 600 + b"}}",
+    ),
+    "/v1/batches/error": (400, b'{"message": ' + b"[" * DEEP + b"]" * DEEP + b"}"),
+}
+
+
+@pytest.fixture
+async def nested() -> AsyncIterator[str]:
+    """A server whose answers nest JSON arrays deeper than a recursive parser can go."""
+
+    async def answer(request: web.Request) -> web.Response:
+        status, body = NESTED[request.path]
+        return web.Response(status=status, body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/v1/batches/{batch_id}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+async def test_json_nested_too_deep_is_an_answer_we_cannot_read(nested: str) -> None:
+    async with BlandClient(api_key="k", base_url=nested, backoff=QUICK) as client:
+        with pytest.raises(BlandResponseError):
+            await client.get_batch("whole")
+
+
+async def test_one_field_nested_too_deep_is_dropped_and_the_rest_read(nested: str) -> None:
+    async with BlandClient(api_key="k", base_url=nested, backoff=QUICK) as client:
+        detail = await client.get_batch("label")
+    assert detail.status == "completed"
+    assert detail.batch_params.label is None
+
+
+async def test_an_error_body_nested_too_deep_still_reads_as_its_status(nested: str) -> None:
+    async with BlandClient(api_key="k", base_url=nested, backoff=QUICK) as client:
+        with pytest.raises(BlandStatusError) as caught:
+            await client.get_batch("error")
+    assert caught.value.status_code == 400
+    assert caught.value.message is None

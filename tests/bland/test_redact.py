@@ -51,3 +51,17 @@ def test_one_line_and_bounded() -> None:
     long = "word " * 1_000 + "org_abcdef123456"
     assert len(redact(long)) == 300
     assert "org_" not in redact("x" * 1_995 + " org_abcdef123456")
+
+
+def test_a_message_opening_with_more_spaces_than_the_scan_is_read() -> None:
+    # The scan's first 2,000 characters hold no word at all: nothing is left to show.
+    assert redact(" " * 2_001 + "Batch not found") == ""
+
+
+@pytest.mark.parametrize("filler", ["\u200b", "\u00ad", "\x00"])
+def test_a_secret_cut_by_the_scan_leaves_no_part_of_itself(filler: str) -> None:
+    # No space before the cut: the piece of the secret before it is a word cut in two.
+    # Invisible fillers vanish afterwards, so that piece would lead the result.
+    secret = "p@ss.w0rd!p@ss.w0rd!"
+    text = filler * 1_990 + secret + " and more"
+    assert "p@ss" not in redact(text, secrets=[secret])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import unicodedata
 
 import pytest
 
@@ -48,3 +50,34 @@ def test_the_summary_shows_no_invisible_character() -> None:
     shown = json.dumps(message.blocks, ensure_ascii=False) + message.text
     assert not any(char in shown for char in INVISIBLE)
     assert message.blocks[0]["text"]["text"] == "Spring campaign"
+
+
+# Every format character this Python knows (category Cf): besides the above, invisible
+# operators (U+2061-2064), the Mongolian vowel separator, the soft hyphen, the
+# deprecated bidi format characters (U+206A-206F), interlinear annotations, and the tag
+# characters (U+E0000 block) that spell hidden ASCII text.
+FORMAT = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+
+
+def test_every_format_character_is_dropped() -> None:
+    hidden = "".join(FORMAT)
+    value = f"Refund{hidden} list"
+    assert escape(value) == "Refund list"
+    assert plain(value, 100) == "Refund list"
+    assert code(value) == "`Refund list`"
+
+
+def test_tag_characters_cannot_hide_text_in_a_label() -> None:
+    # "Spring" followed by "ignore this" spelled in invisible tag characters.
+    smuggled = "Spring" + "".join(chr(0xE0000 + ord(c)) for c in "ignore this")
+    assert clip(smuggled, 100) == "Spring"
+
+
+@pytest.mark.parametrize("surrogate", ["\ud800", "\udbff", "\udc00", "\udfff"])
+def test_a_lone_surrogate_shows_as_the_replacement_character(surrogate: str) -> None:
+    # Not UTF-8 at all: Slack cannot read a message that carries one.
+    value = f"Refund{surrogate} list"
+    assert escape(value) == "Refund\ufffd list"
+    assert plain(value, 100) == "Refund\ufffd list"
+    assert clip(value, 100) == "Refund\ufffd list"
+    assert code(value) == "`Refund\ufffd list`"

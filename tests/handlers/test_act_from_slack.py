@@ -166,3 +166,16 @@ async def test_without_a_known_workspace_the_admin_check_asks_slack(
     finally:
         await services.bland.aclose()
     assert len(slack.calls_to("auth.test")) == 3
+
+
+async def test_the_exported_file_title_shows_the_label_plainly(app: SlackApp) -> None:
+    # A label that reads backwards after U+202E, with hidden tag text, and far too long.
+    label = "Refunds\u202e tsil" + "".join(chr(0xE0000 + ord(c)) for c in "hidden") + "x" * 3000
+    app.bland.add_batch(make_batch(FORMULAS, calls=1, status="completed", seed=1, label=label))
+    reply = await app.reply(f"export {FORMULAS}")
+    assert reply["text"].startswith(":page_facing_up: Exported 1 call")
+    title = app.slack.last("files.completeUploadExternal").params["files"][0]["title"]
+    assert title.startswith("Refunds tsil")
+    assert title.endswith(f"({FORMULAS}) calls")
+    assert len(title) <= 250
+    assert not any(0x202A <= ord(c) <= 0x202E or ord(c) >= 0xE0000 for c in title)

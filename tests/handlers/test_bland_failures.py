@@ -66,3 +66,10 @@ async def test_a_nonsense_retry_after_gets_a_rate_limit_reply(app: SlackApp, hea
     message = await app.reply(SMALL)
     assert message["response_type"] == "ephemeral"
     assert message["text"] == "Bland is rate limiting requests right now. Try again in a minute."
+
+
+async def test_a_message_of_spaces_gets_a_refused_reply(app: SlackApp) -> None:
+    app.bland.fail_next(1, status=400, message=" " * 2_001 + "Invalid request")
+    message = await app.reply(SMALL)
+    assert message["response_type"] == "ephemeral"
+    assert message["text"] == "Bland refused the request (HTTP 400)."

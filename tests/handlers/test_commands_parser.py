@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.storage.base import WatchKind
@@ -112,6 +112,74 @@ def test_batch_refused(text: str, message: str) -> None:
 
 @given(st.text(max_size=600))
 def test_any_text_parses_or_is_refused_clearly(text: str) -> None:
+    for parse in (parse_batch, parse_batches):
+        try:
+            parse(text)
+        except UsageError as exc:
+            assert str(exc)
+            assert "<" not in str(exc)
+
+
+# str.isdigit() is true of these, but int() cannot read them.
+UNREADABLE_DIGITS = ["²", "①", "³⁴", "⁵"]
+
+
+@pytest.mark.parametrize("digits", UNREADABLE_DIGITS)
+def test_numbers_int_cannot_read_are_refused_as_usage(digits: str) -> None:
+    cases = [
+        (parse_batch, f"calls {BATCH} {digits}", "`page` must be a whole number"),
+        (parse_batch, f"transcript {BATCH} ffa99be3 {digits}", "`page` must be a whole number"),
+        (parse_batches, f"limit:{digits}", "`limit` must be a whole number"),
+        (parse_batches, f"from:{digits}", "`from` must be a whole number"),
+        (parse_batches, f"to:{digits}", "`to` must be a whole number"),
+    ]
+    for parse, text, message in cases:
+        with pytest.raises(UsageError) as caught:
+            parse(text)
+        assert str(caught.value).startswith(message)
+
+
+def test_decimal_digits_of_any_script_still_count() -> None:
+    assert parse_batch(f"calls {BATCH} ٣") == ListCalls(BATCH, 3)
+
+
+# Real words of the grammar mixed with odd ones: random text alone rarely reaches the
+# argument checks behind a valid subcommand and id.
+_HEADS = ["", "calls", "transcript", "watch", "unwatch", "export", "stop", "watches", "show"]
+_ODD = [
+    *UNREADABLE_DIGITS,
+    "٣",
+    "0",
+    "-1",
+    "99999999999",
+    "1e3",
+    "0x10",
+    ":",
+    "campaign:",
+    "in:C1",
+    "errors>5%",
+    "errors>٥%",
+    "errors>1000%",
+    "here",
+    "transcripts",
+    "limit:",
+    "from:3",
+    "to:2",
+    "a" * 129,
+    "<!channel>",
+    "`",
+]
+_command = st.builds(
+    lambda head, ids, rest: " ".join([head, *ids, *rest]),
+    st.sampled_from(_HEADS),
+    st.sampled_from([[], [BATCH], ["campaign:abc123"], [BATCH, "ffa99be3"]]),
+    st.lists(st.one_of(st.sampled_from(_ODD), st.text(max_size=6)), max_size=3),
+)
+
+
+@settings(max_examples=400)
+@given(_command)
+def test_any_command_shaped_text_parses_or_is_refused_clearly(text: str) -> None:
     for parse in (parse_batch, parse_batches):
         try:
             parse(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -60,3 +61,15 @@ async def test_command_and_click_over_socket_mode(
     check_message(calls)
     assert calls["replace_original"] is True
     assert calls["text"].startswith("Calls 1–3 of 3")
+
+
+async def test_a_lone_surrogate_typed_is_echoed_as_the_replacement_character(
+    socket_app: AsyncSocketModeHandler, slack: SlackStandIn
+) -> None:
+    # Socket Mode payloads are JSON, whose \ud800 escapes decode to lone surrogates.
+    await slack.push_slash_command("calls x\ud800y", response_token="odd")
+    reply = (await slack.wait_for_response("odd"))[0]
+    check_message(reply)
+    assert reply["text"].startswith("`x\ufffdy` is not a batch id.")
+    shown = json.dumps(reply, ensure_ascii=False)
+    assert not any(0xD800 <= ord(char) <= 0xDFFF for char in shown)
