@@ -8,6 +8,11 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.slack.clients import TIMEOUT_SECONDS
+
+# A claim must outlast a post made under it: Slack's timeout, with room to spare.
+MIN_LEASE_SECONDS = TIMEOUT_SECONDS + 15.0
+
 
 class SettingsError(Exception):
     """Start-up configuration is missing or wrong; the message names every problem."""
@@ -31,7 +36,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///bland_batches.db"
     watch_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     watch_concurrency: int = Field(default=16, ge=1, le=512)
-    watch_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    watch_lease_seconds: float = Field(default=60.0, le=3600)
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
 
     @field_validator("slack_signing_secret", "slack_app_token", mode="before")
@@ -68,6 +73,17 @@ class Settings(BaseSettings):
     def _database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgres://", "postgresql://")):
             raise ValueError("must be sqlite:///path, postgres://... or postgresql://...")
+        return value
+
+    @field_validator("watch_lease_seconds")
+    @classmethod
+    def _lease_outlasts_a_post(cls, value: float) -> float:
+        if value < MIN_LEASE_SECONDS:
+            raise ValueError(
+                f"must be at least {MIN_LEASE_SECONDS:g} (Slack's {TIMEOUT_SECONDS}s timeout "
+                "plus 15 s): a claim that ends while its post is in flight lets another "
+                "process post the same alert"
+            )
         return value
 
     @field_validator("slack_bot_token")

@@ -29,6 +29,8 @@ EDIT_REFUSED = MESSAGE_REFUSED | frozenset(
 HISTORY_UNREADABLE = frozenset(
     {"missing_scope", "not_in_channel", "not_allowed_token_type", "no_permission"}
 )
+# HTTP 429: nothing was done; try again after `retry_after(exc)`.
+RATE_LIMITED = "ratelimited"
 UNKNOWN_ERROR = "unknown_error"
 # Codes are short snake_case words; anything longer is not one and is not echoed.
 MAX_CODE_LENGTH = 60

@@ -290,9 +290,16 @@ class Store(Protocol):
         """Slack accepted the alert; True unless it was already sent or dropped."""
 
     async def release_alert(
-        self, alert_id: str, *, owner: str, delay: float, error: str | None = None
+        self,
+        alert_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str | None = None,
+        unposted: bool = False,
     ) -> bool:
-        """Give the alert back, to be retried after `delay` seconds."""
+        """Give the alert back, to be retried after `delay` seconds. `unposted`: this
+        claim certainly posted nothing (a 429), so it is not counted in `attempts`."""
 
     async def drop_alert(self, alert_id: str, *, reason: str) -> bool:
         """Give up on an alert that can never be delivered."""

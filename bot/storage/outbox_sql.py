@@ -81,7 +81,13 @@ class OutboxSql(SqlBase):
             )
 
     async def release_alert(
-        self, alert_id: str, *, owner: str, delay: float, error: str | None = None
+        self,
+        alert_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str | None = None,
+        unposted: bool = False,
     ) -> bool:
         async with self.transaction() as tx:
             return (
@@ -89,11 +95,13 @@ class OutboxSql(SqlBase):
                     self._q(
                         "UPDATE alerts SET lease_owner = NULL, lease_until = NULL, "
                         "next_attempt_at = {now} + CAST(? AS DOUBLE PRECISION), "
-                        "last_error = COALESCE(CAST(? AS TEXT), last_error) "
+                        "last_error = COALESCE(CAST(? AS TEXT), last_error), "
+                        "attempts = attempts - ? "
                         f"WHERE id = ? AND lease_owner = ? AND state = '{PENDING}'"
                     ),
                     delay,
                     error,
+                    1 if unposted else 0,
                     alert_id,
                     owner,
                 )

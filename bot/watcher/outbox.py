@@ -5,20 +5,24 @@ Exactly once, and the window that remains
 The watcher records a completion and its alerts in one transaction, so an alert exists
 exactly once per watching channel. Delivering it is: claim (a lease), post, mark sent.
 A process that dies between Slack accepting the post and the mark being written leaves
-an alert that looks unsent; after its lease expires another process claims it again.
+an alert that looks unsent; once its claim is void another process claims it again.
 To narrow that window every post carries message `metadata` (event type
 `bland_batch_alert`, payload `{alert_id, batch_id}`), and an alert claimed with
 `attempts > 0` is first looked for in `conversations.history` (from its creation time,
 `include_all_metadata=true`); if found, it is marked sent without posting again.
 
-What remains: (1) a post still in flight when its lease expires, or accepted by Slack
-but not yet visible in history when the next owner looks, can be posted twice; leases
-are long next to Slack's timeout, so this needs a stall of a minute or more. (2) Where
-history cannot be read (missing `channels:history`/`groups:history`, or the bot posts
-with `chat:write.public` without being a member), we post again rather than risk
-losing the alert, and log that we could not check. Posts go through a client that
-retries only 429s (a 429 is never a post); a 5xx or a dropped connection may hide an
-accepted post, so those come back through the outbox and its history check instead.
+What remains: (1) a post accepted by Slack but not yet visible in history when the
+next owner looks can be posted twice. The next owner looks only once the claim is
+void: its lease over (a minute by default, never less than Slack's timeout plus 15 s,
+so a post made soon after the claim ends inside it). (2) Where history cannot be read
+(missing `channels:history`/`groups:history`, or the bot posts with `chat:write.public`
+without being a member), we post again rather than risk losing the alert, and log that
+we could not check.
+
+Nothing waits while holding a claim: posts and edits retry nothing. A 429 puts the
+alert back, due after its Retry-After, and does not count as an attempt (a 429 is never
+a post, so the next owner need not search history). A 5xx or a dropped connection may
+hide an accepted post, so those come back through the outbox and its history check.
 
 Kinds: completions and campaign completions and early warnings are posts as above.
 `PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
@@ -36,12 +40,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.clients import posting_client
+from bot.slack.clients import leased_posting_client, leased_reading_client
 from bot.slack.errors import (
     CHANNEL_GONE,
     EDIT_REFUSED,
     HISTORY_UNREADABLE,
     MESSAGE_REFUSED,
+    RATE_LIMITED,
     error_code,
     retry_after,
 )
@@ -68,8 +73,8 @@ class AlertSender:
 
     def __init__(self, store: Store, slack: AsyncWebClient, *, owner: str) -> None:
         self._store = store
-        self._reader = slack
-        self._poster = posting_client(slack)
+        self._reader = leased_reading_client(slack)
+        self._poster = leased_posting_client(slack)
         self._owner = owner
 
     async def deliver(self, alert: Alert) -> None:
@@ -193,12 +198,16 @@ class AlertSender:
                 alert.channel_id,
                 delay,
             )
-            await self._release(alert, delay, error)
+            await self._release(alert, delay, error, unposted=error == RATE_LIMITED)
 
-    async def _release(self, alert: Alert, delay: float, error: str) -> None:
+    async def _release(
+        self, alert: Alert, delay: float, error: str, *, unposted: bool = False
+    ) -> None:
         try:
             await asyncio.wait_for(
-                self._store.release_alert(alert.id, owner=self._owner, delay=delay, error=error),
+                self._store.release_alert(
+                    alert.id, owner=self._owner, delay=delay, error=error, unposted=unposted
+                ),
                 timeout=3.0,
             )
         except Exception as exc:

@@ -302,3 +302,15 @@ async def test_concurrent_claimers_never_share(connect: OpenStore) -> None:
     assert counts == [2 * len(r) for r in results]
     assert sum(counts) == 2 * len(batches)
     assert len(await stores[0].list_alerts()) == 2 * len(batches)
+
+
+async def test_a_rate_limited_claim_does_not_count_as_an_attempt(store: Store) -> None:
+    await _completed(store)
+    [alert] = await store.claim_alerts(owner="s1", limit=1, lease_seconds=LEASE)
+    # Slack answered 429: nothing was posted, so the next owner need not look for it.
+    assert await store.release_alert(alert.id, owner="s1", delay=0, unposted=True)
+    [again] = await store.claim_alerts(owner="s2", limit=1, lease_seconds=LEASE)
+    assert again.attempts == 0
+    await store.release_alert(again.id, owner="s2", delay=0)
+    [third] = await store.claim_alerts(owner="s1", limit=1, lease_seconds=LEASE)
+    assert third.attempts == 1

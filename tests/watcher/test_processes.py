@@ -19,7 +19,8 @@ from tests.watcher.conftest import RealClockSlack, eventually, in_progress_batch
 from tests.watcher.test_watcher import alerts_in, polls
 
 POLL = 0.3
-LEASE = 2.0
+# The shortest lease settings accept (Slack's timeout plus 15 s).
+LEASE = 30.0
 BATCHES = [f"Proc{i:04d}SharedTest-gen-batch" for i in range(8)]
 CHANNELS = ("C01", "C02", "C03")
 
