@@ -77,6 +77,7 @@ class Bot:
             poll_seconds=settings.watch_poll_seconds,
             concurrency=settings.watch_concurrency,
             lease_seconds=settings.watch_lease_seconds,
+            takeover_seconds=settings.watch_takeover_seconds,
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     watch_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     watch_concurrency: int = Field(default=16, ge=1, le=512)
     watch_lease_seconds: float = Field(default=60.0, le=3600)
+    watch_takeover_seconds: float = Field(default=15.0, ge=1, le=600)
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
 
     @field_validator("slack_signing_secret", "slack_app_token", mode="before")

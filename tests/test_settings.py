@@ -1,4 +1,4 @@
-"""Settings checked at start-up: the watcher's lease."""
+"""Settings checked at start-up: the watcher's lease and takeover windows."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ REQUIRED = {
 }
 
 
-def test_watch_defaults() -> None:
+def test_watch_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WATCH_LEASE_SECONDS", "WATCH_TAKEOVER_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
     settings = load_settings(**REQUIRED)
-    assert settings.watch_lease_seconds == 60.0
+    assert (settings.watch_lease_seconds, settings.watch_takeover_seconds) == (60.0, 15.0)
 
 
 def test_a_lease_shorter_than_a_slow_post_is_refused_at_start_up() -> None:
@@ -28,3 +30,11 @@ def test_a_lease_shorter_than_a_slow_post_is_refused_at_start_up() -> None:
     assert f"WATCH_LEASE_SECONDS: must be at least {MIN_LEASE_SECONDS:g}" in message
     assert f"Slack's {TIMEOUT_SECONDS}s timeout" in message
     assert load_settings(**REQUIRED, watch_lease_seconds=MIN_LEASE_SECONDS)
+
+
+def test_takeover_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WATCH_TAKEOVER_SECONDS", "0.1")
+    with pytest.raises(SettingsError, match="WATCH_TAKEOVER_SECONDS"):
+        load_settings(**REQUIRED)
+    monkeypatch.setenv("WATCH_TAKEOVER_SECONDS", "4")
+    assert load_settings(**REQUIRED).watch_takeover_seconds == 4.0

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from bot.storage.base import ACTIVE, DROPPED, PENDING, SENT, SUSPENDED, Alert, Watch
-from bot.storage.sql_base import SqlBase, Tx
+from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, SqlBase, Tx
 from bot.storage.sql_rows import ALERT_COLUMNS, _alert
 
 
@@ -48,13 +48,13 @@ class OutboxSql(SqlBase):
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 self._q(
-                    "UPDATE alerts SET lease_owner = ?, "
+                    f"UPDATE alerts SET {TAKE_OVER}, lease_owner = ?, "
                     "lease_until = {now} + CAST(? AS DOUBLE PRECISION), "
                     "attempts = attempts + 1 "
                     "WHERE id IN ("
                     " SELECT t.id FROM alerts t"
                     f" WHERE t.state = '{PENDING}' AND t.next_attempt_at <= {{now}}"
-                    " AND (t.lease_until IS NULL OR t.lease_until < {now})"
+                    f" AND {CLAIMABLE}"
                     " ORDER BY t.next_attempt_at LIMIT ? {skip}) "
                     f"RETURNING {ALERT_COLUMNS}"
                 ),

@@ -22,7 +22,7 @@ from bot.storage.base import (
     Watch,
 )
 from bot.storage.outbox_sql import OutboxSql
-from bot.storage.sql_base import Tx
+from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, Tx
 from bot.storage.sql_rows import _W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, _watch
 
 # A watch `w` of batch `b` whose channel has not been warned about it yet.
@@ -43,18 +43,18 @@ class PollingSql(OutboxSql):
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 self._q(
-                    "UPDATE batches SET lease_owner = ?, "
+                    f"UPDATE batches SET {TAKE_OVER}, lease_owner = ?, "
                     "lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
                     "WHERE batch_id IN ("
                     " SELECT t.batch_id FROM batches t"
                     " WHERE t.state = 'watching' AND t.next_poll_at <= {now}"
-                    " AND (t.lease_until IS NULL OR t.lease_until < {now})"
+                    f" AND {CLAIMABLE}"
                     " AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'batch'"
                     "  AND w.target_id = t.batch_id AND w.state = 'active')"
                     "  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'campaign'"
                     "  AND w.target_id = t.campaign_id AND w.state = 'active'))"
                     " ORDER BY t.next_poll_at LIMIT ? {skip}) "
-                    "RETURNING batch_id, failures, status, polls"
+                    "RETURNING batch_id, failures, status, polls, taken_from"
                 ),
                 owner,
                 lease_seconds,
@@ -84,6 +84,7 @@ class PollingSql(OutboxSql):
                 r["status"],
                 polls=int(r["polls"]),
                 wants_progress=r["batch_id"] in wanting,
+                taken_from=r["taken_from"],
             )
             for r in rows
         ]

@@ -1,7 +1,7 @@
 """The store's logic and SQL, shared by both backends; each supplies transactions.
 
 The parts live in their own modules (`watches_sql`, `polling_sql`, `campaigns_sql`,
-`outbox_sql`, on `sql_base`); this one puts them together and migrates the schema.
+`outbox_sql`, `processes_sql`, on `sql_base`); this one puts them together and migrates the schema.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from bot.storage.campaigns_sql import CampaignsSql
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS
 from bot.storage.outbox_sql import OutboxSql
 from bot.storage.polling_sql import PollingSql
+from bot.storage.processes_sql import ProcessesSql
 from bot.storage.sql_base import Tx
 from bot.storage.sql_rows import Row
 from bot.storage.watches_sql import WatchesSql
@@ -19,7 +20,7 @@ from bot.storage.watches_sql import WatchesSql
 log = logging.getLogger(__name__)
 
 
-class SqlStore(WatchesSql, PollingSql, CampaignsSql, OutboxSql):
+class SqlStore(WatchesSql, PollingSql, CampaignsSql, OutboxSql, ProcessesSql):
     """Everything but the connection: see `sqlite.SqliteStore` and `postgres.PostgresStore`."""
 
     async def _migrate(self) -> None:

@@ -14,7 +14,10 @@ To narrow that window every post carries message `metadata` (event type
 What remains: (1) a post accepted by Slack but not yet visible in history when the
 next owner looks can be posted twice. The next owner looks only once the claim is
 void: its lease over (a minute by default, never less than Slack's timeout plus 15 s,
-so a post made soon after the claim ends inside it). (2) Where history cannot be read
+so a post made soon after the claim ends inside it), or the owner's heartbeat lapsed
+(`WATCH_TAKEOVER_SECONDS`: a dead process). A live process whose heartbeat lapsed (its
+event loop stalled, its database unreachable) starts no new post, but one already on
+the wire can land after the next owner looked. (2) Where history cannot be read
 (missing `channels:history`/`groups:history`, or the bot posts with `chat:write.public`
 without being a member), we post again rather than risk losing the alert, and log that
 we could not check.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -58,6 +62,8 @@ EVENT_TYPE = "bland_batch_alert"
 HISTORY_PAGES = 5
 HISTORY_MARGIN_SECONDS = 60.0
 RETRY_CAP_SECONDS = 300.0
+# An alert put back because this process's heartbeat lapsed: soon, not in a busy loop.
+LAPSED_RETRY_SECONDS = 1.0
 
 
 def retry_delay(attempts: int, wait: float | None = None) -> float:
@@ -71,11 +77,20 @@ def retry_delay(attempts: int, wait: float | None = None) -> float:
 class AlertSender:
     """Delivers claimed alerts: finds an earlier post, or posts, then records the outcome."""
 
-    def __init__(self, store: Store, slack: AsyncWebClient, *, owner: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        slack: AsyncWebClient,
+        *,
+        owner: str,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._store = store
         self._reader = leased_reading_client(slack)
         self._poster = leased_posting_client(slack)
         self._owner = owner
+        # False once this process's heartbeat has lapsed: others may hold its claims now.
+        self._alive = alive
 
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
@@ -108,6 +123,10 @@ class AlertSender:
                 log.info("alert %s was already posted (ts %s); not posting again", alert.id, found)
                 await self._store.mark_alert_sent(alert.id, message_ts=found)
                 return
+        if not self._alive():
+            log.warning("alert %s: this process's heartbeat lapsed; not posting now", alert.id)
+            await self._release(alert, LAPSED_RETRY_SECONDS, "heartbeat lapsed", unposted=True)
+            return
         response = await self._poster.chat_postMessage(
             channel=alert.channel_id,
             text=alert.message.get("text", ""),
