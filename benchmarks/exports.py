@@ -1,7 +1,7 @@
 """CSV export and transcript rendering of a 10,000-call batch: bot CPU and peak RSS.
 
-The worker fetches the full batch (with transcripts) from the Bland stand-in through
-the real BlandClient, then, in separate worker processes so each peak RSS is its own:
+The worker fetches the full batch (with transcripts) from the Bland stand-in with a
+plain GET, then, in separate worker processes so each peak RSS is its own:
 renders every call's transcript with `formatters.transcript.transcript`, or runs the
 CSV export. The floor is `json.loads` of the same bytes, in the same process.
 
@@ -18,6 +18,8 @@ import json
 import statistics
 import tempfile
 from typing import Any
+
+import aiohttp
 
 from benchmarks.processes import (
     announce,
@@ -39,12 +41,10 @@ FLOOR_REPEATS = 2
 
 
 async def work(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.bland.client import BlandClient
     from bot.bland.models import BatchDetail
     from formatters.transcript import CallFacts, transcript
 
-    async with BlandClient(api_key=BLAND_KEY, base_url=args.bland) as bland:
-        body = await bland.get_raw(f"/v1/batches/{args.batch_id}", FULL)
+    body = await fetch(f"{args.bland}/v1/batches/{args.batch_id}")
     rss_before = rss_bytes()
     cpu0 = own_cpu_seconds()
     detail = BatchDetail.model_validate_json(body)
@@ -80,6 +80,16 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
         floor.append(own_cpu_seconds() - cpu0)
     out["floor_cpu"] = statistics.median(floor)
     return out
+
+
+async def fetch(url: str) -> bytes:
+    """The raw body, as the client would receive it: what is measured starts from the bytes."""
+    async with (
+        aiohttp.ClientSession(headers={"authorization": BLAND_KEY}) as session,
+        session.get(url, params=FULL) as response,
+    ):
+        response.raise_for_status()
+        return await response.read()
 
 
 # -- the harness side ---------------------------------------------------------------------

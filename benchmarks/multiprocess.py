@@ -95,7 +95,7 @@ def measure(
     counts: list[int], batches: int, interval: float, intervals: int, takeover_seconds: float
 ) -> tuple[list[Row], list[Growth]]:
     try:
-        from tests.postgres_server import running_postgres
+        from tests.support.postgres import running_postgres
     except ImportError as exc:
         return [_skipped(f"cannot start PostgreSQL: {exc}")], []
     rows: list[Row] = []

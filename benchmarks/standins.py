@@ -23,7 +23,7 @@ from aiohttp import web
 from benchmarks.processes import announce
 from bot.demo.dataset import DemoDataset, benchmark_dataset
 from bot.demo.server import BlandServer
-from tests.standins.slack import SlackStandIn
+from tests.support.slack_standin import SlackStandIn
 
 BLAND_KEY = "bench-key"
 HOST = "127.0.0.1"

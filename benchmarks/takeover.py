@@ -42,6 +42,7 @@ async def _scenario(
     slack: Any,
 ) -> dict[str, Any]:
     from bot.storage import open_store
+    from bot.storage.base import WatchKind
 
     store = open_store(database_url)
     await store.open()
@@ -50,7 +51,7 @@ async def _scenario(
             for channel in CHANNELS:
                 await store.add_watch(
                     channel_id=channel,
-                    kind="batch",
+                    kind=WatchKind.BATCH,
                     target_id=batch_id,
                     label=None,
                     created_by="U0BENCH",

@@ -53,10 +53,12 @@ POLL_QUERY = {
 
 
 async def add_watches(store: Any, ids: list[str]) -> None:
+    from bot.storage.base import WatchKind
+
     for index, batch_id in enumerate(ids):
         await store.add_watch(
             channel_id=f"C{index % 50:04d}",
-            kind="batch",
+            kind=WatchKind.BATCH,
             target_id=batch_id,
             label=None,
             created_by="U0BENCH",

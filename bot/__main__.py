@@ -15,6 +15,7 @@ from bot.logs import configure_logging
 from bot.preview import PreviewError, preview, render
 from bot.services import Services
 from bot.settings import SettingsError, load_settings
+from bot.storage.urls import database_password
 
 log = logging.getLogger("bot")
 
@@ -68,8 +69,14 @@ def _run(*, listen: bool) -> int:
         settings.log_level,
         secrets=[
             settings.bland_api_key.get_secret_value(),
-            *(s.get_secret_value() for s in (settings.slack_signing_secret,) if s),
+            *(
+                s.get_secret_value()
+                for s in (settings.slack_signing_secret, settings.metrics_token)
+                if s
+            ),
+            database_password(settings.database_url) or "",
         ],
+        log_format=settings.log_format,
     )
     from bot.runner import run
 
@@ -122,7 +129,7 @@ async def _demo() -> int:
             except SettingsError as exc:
                 print(exc, file=sys.stderr)
                 return 2
-            configure_logging(settings.log_level)
+            configure_logging(settings.log_level, log_format=settings.log_format)
             from bot.runner import run
 
             print(f"Demo: the bot is using the sample Bland API at {url}", file=sys.stderr)

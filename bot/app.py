@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
+from bot.slack.listener_metrics import instrument
 from handlers.listeners import register_listeners
 
 
@@ -30,5 +31,6 @@ def build_app(
         await next()
 
     app.use(inject_services)
+    instrument(app)
     register_listeners(app)
     return app

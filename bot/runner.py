@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
-from contextlib import suppress
 
 import aiohttp
 from aiohttp import web
@@ -17,15 +17,36 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app
 from bot.bland.client import BlandClient
+from bot.bland.limits import EXPORT_LIMITS
+from bot.metrics import Exposition
+from bot.ops_http import OpsEndpoints
+from bot.readiness import Readiness
 from bot.services import Services
 from bot.settings import Settings
+from bot.shutdown import Step, exit_after, run_steps
 from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
-STOP_WITHIN = 8.0
+# Shutdown budgets, one per step, so that a stuck step cannot use up the time of the steps
+# after it. Heroku sends SIGKILL 30 s after SIGTERM; we promise an exit within 10 s, so
+# even with every step running out of time they add up to 9 s (STOP_WITHIN, tested).
+WATCHER_STOP_SECONDS = 4.0
+# The watcher plans its own wind-down (finish, cancel, give back leases) within this, so
+# it, not the budget, normally ends the step.
+WATCHER_PLAN_SECONDS = 3.5
+# Slack answers the WebSocket close frame at once; aiohttp would wait 10 s for a peer
+# that never does.
+LISTENER_STOP_SECONDS = 1.5
+# HTTP mode: how long requests still being served may take before they are cut off.
+HTTP_DRAIN_SECONDS = 1.0
+CLIENT_STOP_SECONDS = 0.5
+STORE_STOP_SECONDS = 1.5
+STOP_WITHIN = 9.0
+# From the stop's start to the last-resort exit (bot.shutdown.exit_after).
+EXIT_WITHIN = 9.5
 
 
 class Bot:
@@ -43,7 +64,11 @@ class Bot:
         self.host = host
         self.store = open_store(settings.database_url)
         self.bland = BlandClient(
-            api_key=settings.bland_api_key.get_secret_value(), base_url=settings.bland_api_url
+            api_key=settings.bland_api_key.get_secret_value(),
+            base_url=settings.bland_api_url,
+            export_limits=dataclasses.replace(
+                EXPORT_LIMITS, deadline=settings.bland_export_timeout_seconds
+            ),
         )
         # One session for every Slack Web API call and response_url post: without it,
         # slack_sdk and Bolt open a new session (and TLS handshake) per request. Bot is
@@ -78,13 +103,24 @@ class Bot:
             concurrency=settings.watch_concurrency,
             lease_seconds=settings.watch_lease_seconds,
             takeover_seconds=settings.watch_takeover_seconds,
+            gone_after=settings.watch_gone_after,
+        )
+        token = settings.metrics_token
+        self.ops = OpsEndpoints(
+            store=self.store,
+            readiness=Readiness(self.store, self.watcher),
+            exposition=Exposition(),
+            token=token.get_secret_value() if token else None,
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._http: web.AppRunner | None = None
+        self._ops_http: web.AppRunner | None = None
         self.port: int | None = None
+        self.metrics_port: int | None = None
 
     async def start(self) -> None:
         await self.store.open()
+        await self._start_ops()
         if not self.listen:
             log.info("watcher only: no Slack listener in this process")
         elif self.settings.socket_mode:
@@ -95,8 +131,10 @@ class Bot:
             log.info("connected to Slack in Socket Mode")
         else:
             web_app = self.app.web_app(path="/slack/events", port=self.settings.port)
-            web_app.router.add_get("/healthz", _healthz)
-            self._http = web.AppRunner(web_app, access_log=None)
+            self.ops.add_routes(web_app)
+            self._http = web.AppRunner(
+                web_app, access_log=None, shutdown_timeout=HTTP_DRAIN_SECONDS
+            )
             await self._http.setup()
             site = web.TCPSite(self._http, self.host, self.settings.port)
             await site.start()
@@ -105,33 +143,74 @@ class Bot:
         await self.watcher.start()
         log.info("bot process ready (owner %s)", self.watcher.owner)
 
-    async def stop(self) -> None:
-        """Poller first, then the listener, then clients, then the database."""
-        steps = [
-            ("watcher", self.watcher.stop()),
-            ("listener", self._stop_listener()),
-            ("Bland client", self.bland.aclose()),
-            ("Slack session", self._close_session()),
-            ("store", self.store.close()),
-        ]
-        for name, step in steps:
-            try:
-                await step
-            except Exception as exc:
-                log.warning("stopping the %s failed: %s", name, type(exc).__name__)
+    async def stop(self) -> bool:
+        """Poller first, then the listener, then clients, then the database, each within
+        its own budget; the store is closed whatever happened before. True if all went
+        cleanly."""
+        return await run_steps(self.stop_steps())
 
-    async def _close_session(self) -> None:
-        await self._session.close()
+    def stop_steps(self) -> list[Step]:
+        return [
+            Step(
+                "watcher",
+                WATCHER_STOP_SECONDS,
+                lambda: self.watcher.stop(within=WATCHER_PLAN_SECONDS),
+            ),
+            Step("listener", LISTENER_STOP_SECONDS, self._stop_listener),
+            Step("Bland client", CLIENT_STOP_SECONDS, self.bland.aclose),
+            Step("Slack session", CLIENT_STOP_SECONDS, self._session.close),
+            Step("store", STORE_STOP_SECONDS, self.store.close),
+        ]
+
+    async def _start_ops(self) -> None:
+        """/metrics, /readyz and /healthz on METRICS_PORT, unless PORT already serves them."""
+        port = self.settings.metrics_port
+        http_mode = self.listen and not self.settings.socket_mode
+        if port is None or (http_mode and port == self.settings.port):
+            return
+        self._ops_http = await self.ops.serve(self.host, port)
+        self.metrics_port = _bound_port(self._ops_http)
+        log.info("metrics, /readyz and /healthz on %s:%s", self.host, self.metrics_port)
+
+    async def _stop_ops(self) -> None:
+        if self._ops_http is not None:
+            await self._ops_http.cleanup()
 
     async def _stop_listener(self) -> None:
+        # The metrics listener first: it answers in milliseconds, and a Slack peer that
+        # never closes must not leave it serving.
+        await self._stop_ops()
         if self._socket is not None:
-            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            await _close_socket_mode(self._socket)
         if self._http is not None:
             await self._http.cleanup()
 
 
+async def _close_socket_mode(handler: AsyncSocketModeHandler) -> None:
+    client = handler.client
+    try:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+    finally:
+        # Cancelled by the budget while waiting for a close frame Slack never sent,
+        # slack_sdk's close() stopped before its own tidying: do it here, so no receive
+        # loop outlives the stop and the WebSocket's session is not left open.
+        for task in (
+            client.message_processor,
+            client.current_session_monitor,
+            client.message_receiver,
+        ):
+            if task is not None:
+                task.cancel()
+        if client.aiohttp_client_session is not None:
+            await client.aiohttp_client_session.close()
+
+
 async def run(settings: Settings, *, listen: bool = True) -> int:
-    """Run until SIGTERM or SIGINT, then stop within Heroku's grace period; exit code."""
+    """Run until SIGTERM or SIGINT, then stop within 10 s; the exit code.
+
+    This is the process's main: once stopping begins it arms `exit_after`, which ends the
+    process if anything outlives the budgets, so call it only as the whole process.
+    """
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -141,20 +220,17 @@ async def run(settings: Settings, *, listen: bool = True) -> int:
         await bot.start()
     except Exception as exc:
         log.error("could not start: %s: %s", type(exc).__name__, exc)
-        with suppress(Exception):
-            await asyncio.wait_for(bot.stop(), STOP_WITHIN)
+        exit_after(EXIT_WITHIN, 1)
+        await bot.stop()
         return 1
     await stopping.wait()
     log.info("stopping")
-    try:
-        await asyncio.wait_for(bot.stop(), STOP_WITHIN)
-    except TimeoutError:
-        log.warning("shutdown took longer than %.0fs; exiting anyway", STOP_WITHIN)
+    exit_after(EXIT_WITHIN, 0)
+    if await bot.stop():
+        log.info("stopped")
+    else:
+        log.warning("stopped, not cleanly: see the shutdown lines above")
     return 0
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:

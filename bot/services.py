@@ -8,17 +8,26 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from bot.bland.client import BlandClient
+from bot.slots import Slots
 
 if TYPE_CHECKING:
     from bot.storage.base import Store
 
 
+# An export holds a whole batch (transcripts too) in memory while it writes the file:
+# one at a time per person, and two per process, bound that memory.
+EXPORTS_PER_USER = 1
+EXPORTS = 2
+
+
 @dataclass
 class Services:
     """The Bland client, the store (None where no database is wired, as in `preview`),
-    and one HTTP session for response_url posts (None: each post opens its own)."""
+    one HTTP session for response_url posts (None: each post opens its own), and the
+    slots that bound how many CSV exports run at once."""
 
     bland: BlandClient
     store: Store | None = None
     admin_users: frozenset[str] = field(default_factory=frozenset)
     http: aiohttp.ClientSession | None = None
+    exports: Slots = field(default_factory=lambda: Slots(per_user=EXPORTS_PER_USER, total=EXPORTS))

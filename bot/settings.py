@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.bland.limits import EXPORT_LIMITS
 from bot.slack.clients import TIMEOUT_SECONDS
+from bot.storage.urls import check_database_url
 
 # A claim must outlast a post made under it: Slack's timeout, with room to spare.
 MIN_LEASE_SECONDS = TIMEOUT_SECONDS + 15.0
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     bland_api_key: SecretStr
     bland_api_url: str = "https://api.bland.ai"
+    bland_export_timeout_seconds: float = Field(default=EXPORT_LIMITS.deadline, gt=0, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
     database_url: str = "sqlite:///bland_batches.db"
@@ -38,9 +41,16 @@ class Settings(BaseSettings):
     watch_concurrency: int = Field(default=16, ge=1, le=512)
     watch_lease_seconds: float = Field(default=60.0, le=3600)
     watch_takeover_seconds: float = Field(default=15.0, ge=1, le=600)
+    # How long a watched batch may answer 404 before its watches end (a week at most).
+    watch_gone_after: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Socket Mode and watcher-only processes have no listener: /metrics, /readyz and
+    # /healthz are served on this port when it is set (HTTP mode serves them on PORT too).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
 
-    @field_validator("slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator("slack_signing_secret", "slack_app_token", "metrics_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -53,6 +63,16 @@ class Settings(BaseSettings):
                 part.strip() for part in value.replace(" ", ",").split(",") if part.strip()
             )
         return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod
@@ -72,8 +92,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgres://", "postgresql://")):
-            raise ValueError("must be sqlite:///path, postgres://... or postgresql://...")
+        check_database_url(value)
         return value
 
     @field_validator("watch_lease_seconds")

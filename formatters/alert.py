@@ -19,7 +19,19 @@ from formatters.blocks import (
     section,
 )
 from formatters.breakdown import error_list, ranked_counts
-from formatters.text import clip, code, count, mentions, plain, seconds, slack_date
+from formatters.text import (
+    LABEL_WIDTH,
+    LEAD_LABEL_WIDTH,
+    STATUS_WIDTH,
+    batch_name,
+    batch_name_text,
+    clip,
+    count,
+    mentions,
+    plain,
+    seconds,
+    slack_date,
+)
 
 SHOWN_ERRORS = 3
 SHOWN_COUNTS = 8
@@ -41,17 +53,17 @@ def completion_alert(
     name = label or detail.batch_params.label or "Untitled batch"
     finished_ok = status == COMPLETED
     emoji = ":white_check_mark:" if finished_ok else ":warning:"
-    verb = "finished" if finished_ok else f"ended: {status}"
+    verb = clip("finished" if finished_ok else f"ended: {status}", 60)
     mentioned = mentions(mention_user_ids)
 
-    lead = f"{emoji} Batch *{clip(name, 150)}* {code(batch_id, 130)} {clip(verb, 60)}."
+    lead = f"{emoji} Batch {batch_name(batch_id, name, label_width=LEAD_LABEL_WIDTH)} {verb}."
     if mentioned:
         lead += f"\n{mentioned}, you asked to hear when it was done."
     blocks: list[Block] = [
-        header(f"{'✅' if finished_ok else '⚠️'} {plain(name, 120)}"),
+        header(f"{'✅' if finished_ok else '⚠️'} {plain(name, LABEL_WIDTH)}"),
         section(lead),
         fields(
-            f"*Status*\n{clip(status, 40)}",
+            f"*Status*\n{clip(status, STATUS_WIDTH)}",
             f"*Calls*\n{count(stats.total)}",
             f"*Completed*\n{count(stats.completed)}",
             f"*Errored*\n{count(stats.errored)}",
@@ -74,7 +86,7 @@ def completion_alert(
     blocks.append(actions(button("Details", action_ids.OPEN, batch_id, style="primary")))
 
     text = (
-        f"Batch {clip(name, 150)} ({clip(batch_id, 130)}) {clip(verb, 60)}: "
+        f"Batch {batch_name_text(batch_id, name, label_width=LEAD_LABEL_WIDTH)} {verb}: "
         f"{count(stats.completed)} of {count(stats.total)} calls completed, "
         f"{count(stats.errored)} errored."
     )

@@ -9,7 +9,15 @@ from bot.bland.models import BatchSummary
 from formatters import action_ids
 from formatters.blocks import Message, actions, button, context, header, message, section
 from formatters.status import batch_status
-from formatters.text import clip, code, plural, slack_date
+from formatters.text import (
+    BATCH_ID_WIDTH,
+    CAMPAIGN_ID_WIDTH,
+    LABEL_WIDTH,
+    clip,
+    code,
+    plural,
+    slack_date,
+)
 
 
 def batch_list(
@@ -23,7 +31,7 @@ def batch_list(
     next_page: str | None = None,
 ) -> Message:
     """Render a page of batches; `next_page` is the `/batches` text of the next page."""
-    scope = f" in campaign {code(campaign_id, 80)}" if campaign_id else ""
+    scope = f" in campaign {code(campaign_id, CAMPAIGN_ID_WIDTH)}" if campaign_id else ""
     order = "oldest first" if ascending else "newest first"
     if not batches:
         text = f"No batches found{scope}."
@@ -49,12 +57,15 @@ def batch_list(
 
 
 def _entry(batch: BatchSummary, status: str | None, *, known: bool) -> dict[str, object]:
-    label = clip(batch.label, 120) if batch.label else "_Untitled batch_"
-    details = [code(batch.batch_id or "-", 130), f"created {slack_date(batch.created_at)}"]
+    label = clip(batch.label, LABEL_WIDTH) if batch.label else "_Untitled batch_"
+    details = [
+        code(batch.batch_id or "-", BATCH_ID_WIDTH),
+        f"created {slack_date(batch.created_at)}",
+    ]
     if known:
         details.insert(0, batch_status(status) if status else ":grey_question: status unknown")
     if batch.campaign_id:
-        details.append(f"campaign {code(batch.campaign_id, 80)}")
+        details.append(f"campaign {code(batch.campaign_id, CAMPAIGN_ID_WIDTH)}")
     text = f"*{label}*\n" + " · ".join(details)
     if not batch.batch_id or not is_batch_id(batch.batch_id):
         return section(text)

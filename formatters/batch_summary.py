@@ -22,7 +22,18 @@ from formatters.breakdown import error_list, ranked_counts
 from formatters.charts import histogram
 from formatters.status import batch_status
 from formatters.stop import stop_button
-from formatters.text import clip, code, code_block, count, seconds, slack_date
+from formatters.text import (
+    BATCH_ID_WIDTH,
+    CAMPAIGN_ID_WIDTH,
+    STATUS_WIDTH,
+    batch_name_text,
+    clip,
+    code,
+    code_block,
+    count,
+    seconds,
+    slack_date,
+)
 
 PROMPT_LIMIT = 600
 SHOWN_ERRORS = 3
@@ -35,14 +46,15 @@ def batch_summary(detail: AnyBatch, *, batch_id: str, watching: bool | None = No
     stats = batch_stats(detail)
     label = params.label or "Untitled batch"
     shown_id = params.id or batch_id
+    campaign = code(params.campaign_id, CAMPAIGN_ID_WIDTH) if params.campaign_id else "-"
 
     blocks: list[Block] = [
         header(label),
         fields(
             f"*Status*\n{batch_status(detail.status)}",
-            f"*Batch*\n{code(shown_id, 130)}",
+            f"*Batch*\n{code(shown_id, BATCH_ID_WIDTH)}",
             f"*Created*\n{slack_date(params.created_at)}",
-            f"*Campaign*\n{code(params.campaign_id, 80) if params.campaign_id else '-'}",
+            f"*Campaign*\n{campaign}",
             f"*Endpoint*\n{clip(params.endpoint_code, 80) if params.endpoint_code else '-'}",
         ),
         _totals(stats),
@@ -67,9 +79,11 @@ def batch_summary(detail: AnyBatch, *, batch_id: str, watching: bool | None = No
         )
     blocks.append(_buttons(batch_id, detail, stats, watching))
 
-    status_word = "in progress" if detail.in_progress else clip(detail.status or "unknown", 40)
+    status_word = (
+        "in progress" if detail.in_progress else clip(detail.status or "unknown", STATUS_WIDTH)
+    )
     text = (
-        f"Batch {clip(label, 100)} ({clip(shown_id, 130)}): {status_word}, "
+        f"Batch {batch_name_text(shown_id, label, label_width=100)}: {status_word}, "
         f"{count(stats.completed)} of {count(stats.total)} calls completed"
     )
     return message(text, blocks)

@@ -16,6 +16,11 @@ FIELD_LIMIT = 2000
 HEADER_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+CONFIRM_TITLE_LIMIT = 100
+CONFIRM_TEXT_LIMIT = 300
+CONFIRM_BUTTON_LIMIT = 30
 CONTEXT_ELEMENTS = 10
 ACTIONS_ELEMENTS = 25
 # Slack refuses a message at about 12,000 characters of block text; stay well under.
@@ -96,11 +101,19 @@ def button(
 
 def confirm_dialog(title: str, text: str, confirm: str, deny: str = "Cancel") -> Block:
     return {
-        "title": {"type": "plain_text", "text": plain(title, 100)},
-        "text": {"type": "plain_text", "text": plain(text, 300)},
-        "confirm": {"type": "plain_text", "text": plain(confirm, 30)},
-        "deny": {"type": "plain_text", "text": plain(deny, 30)},
+        "title": {"type": "plain_text", "text": plain(title, CONFIRM_TITLE_LIMIT)},
+        "text": {"type": "plain_text", "text": plain(text, CONFIRM_TEXT_LIMIT)},
+        "confirm": {"type": "plain_text", "text": plain(confirm, CONFIRM_BUTTON_LIMIT)},
+        "deny": {"type": "plain_text", "text": plain(deny, CONFIRM_BUTTON_LIMIT)},
         "style": "danger",
+    }
+
+
+def option(text: str, value: str) -> Block:
+    """An option of a select or overflow menu."""
+    return {
+        "text": {"type": "plain_text", "text": plain(text, OPTION_TEXT_LIMIT)},
+        "value": value[:OPTION_VALUE_LIMIT],
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.bland.models import ErrorMessage
-from formatters.text import clip, code
+from formatters.text import BLAND_MESSAGE_WIDTH, clip, code
 
 
 def ranked_counts(
@@ -32,7 +32,7 @@ def error_list(errors: Sequence[ErrorMessage], *, title: str, shown: int = 3) ->
     lines = [title]
     for error in errors[:shown]:
         call = code(error.call_id[:8], 20) if error.call_id else "`-`"
-        lines.append(f"• {call} {clip(error.error_message or 'no message', 300)}")
+        lines.append(f"• {call} {clip(error.error_message or 'no message', BLAND_MESSAGE_WIDTH)}")
     rest = len(errors) - shown
     if rest > 0:
         lines.append(f"_…and {rest:,} more_")

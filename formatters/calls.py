@@ -8,8 +8,29 @@ from collections.abc import Sequence
 from bot.bland.batch_ids import is_batch_id
 from bot.bland.models import Call
 from formatters import action_ids
-from formatters.blocks import Block, Message, actions, button, context, header, message, section
-from formatters.text import clip, code, plain, plural, seconds
+from formatters.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    header,
+    message,
+    option,
+    section,
+)
+from formatters.text import (
+    ANSWERED_BY_WIDTH,
+    BATCH_ID_WIDTH,
+    BLAND_MESSAGE_WIDTH,
+    CALL_ID_WIDTH,
+    PHONE_WIDTH,
+    STATUS_WIDTH,
+    clip,
+    code,
+    plural,
+    seconds,
+)
 
 PAGE_SIZE = 15
 PICKER_OPTIONS = 100
@@ -33,14 +54,14 @@ def calls_page(
     shown = calls[(page - 1) * page_size : page * page_size]
     title = f"Calls · {label}" if label else "Calls"
     if not calls:
-        text = f"Batch {clip(batch_id, 130)} has no calls yet."
+        text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls yet."
         return message(text, [header(title), section(text)])
 
     first = (page - 1) * page_size + 1
     blocks: list[Block] = [
         header(title),
         context(
-            f"{code(batch_id, 130)} · calls {first:,}–{first + len(shown) - 1:,} "
+            f"{code(batch_id, BATCH_ID_WIDTH)} · calls {first:,}–{first + len(shown) - 1:,} "
             f"of {len(calls):,} · page {page:,} of {pages:,}"
         ),
     ]
@@ -53,20 +74,23 @@ def calls_page(
     nav.append(button("Summary", action_ids.OPEN, batch_id))
     blocks.append(actions(*nav))
     last = first + len(shown) - 1
-    text = f"Calls {first:,}–{last:,} of {len(calls):,} in batch {clip(batch_id, 130)}"
+    text = f"Calls {first:,}–{last:,} of {len(calls):,} in batch {clip(batch_id, BATCH_ID_WIDTH)}"
     return message(text, blocks)
 
 
 def _call(call: Call, batch_id: str) -> Block:
     call_id = call.call_id or "-"
     facts = [
-        clip(call.status or call.queue_status or "unknown", 40),
-        clip(call.answered or "not recorded", 30),
+        clip(call.status or call.queue_status or "unknown", STATUS_WIDTH),
+        clip(call.answered or "not recorded", ANSWERED_BY_WIDTH),
         seconds(call.duration_seconds),
     ]
-    lines = [f"{code(call_id, 60)} → {code(call.to or '-', 40)}", " · ".join(facts)]
+    lines = [
+        f"{code(call_id, CALL_ID_WIDTH)} → {code(call.to or '-', PHONE_WIDTH)}",
+        " · ".join(facts),
+    ]
     if call.error_message:
-        lines.append(f":warning: {clip(call.error_message, 300)}")
+        lines.append(f":warning: {clip(call.error_message, BLAND_MESSAGE_WIDTH)}")
     text = "\n".join(lines)
     if call.call_id and is_batch_id(call.call_id):
         value = f"transcript {batch_id} {call.call_id}"
@@ -81,14 +105,14 @@ def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None
     options = [_option(call) for call in candidates[:PICKER_OPTIONS]]
     title = f"Transcripts · {label}" if label else "Transcripts"
     if not options:
-        text = f"Batch {clip(batch_id, 130)} has no calls to read yet."
+        text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls to read yet."
         return message(text, [header(title), section(text)])
     more = len(candidates) - len(options)
     note = f" The {plural(more, 'other call')} are in the call list." if more > 0 else ""
     blocks: list[Block] = [
         header(title),
         section(
-            f"Pick a call of {code(batch_id, 130)} to read its transcript. "
+            f"Pick a call of {code(batch_id, BATCH_ID_WIDTH)} to read its transcript. "
             f"Calls answered by a person come first, longest first.{note}"
         ),
         {
@@ -105,13 +129,12 @@ def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None
         },
         actions(button("Call list", action_ids.CALLS, f"calls {batch_id} 1")),
     ]
-    return message(f"Pick a call of batch {clip(batch_id, 130)} to read its transcript", blocks)
+    return message(
+        f"Pick a call of batch {clip(batch_id, BATCH_ID_WIDTH)} to read its transcript", blocks
+    )
 
 
 def _option(call: Call) -> Block:
     who = call.answered or "no answer recorded"
     label = f"{call.to or 'unknown number'} · {seconds(call.duration_seconds)} · {who}"
-    return {
-        "text": {"type": "plain_text", "text": plain(label, 75)},
-        "value": (call.call_id or "")[:150],
-    }
+    return option(label, call.call_id or "")

@@ -23,10 +23,12 @@ COLUMNS = (
 )
 TRANSCRIPT_COLUMN = "transcript"
 SPEAKERS = {"assistant": "Agent", "user": "Callee", "agent-action": "Action"}
-# Spreadsheets run a cell starting with these as a formula (tab and CR too, per OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# An E.164 number is digits only after the plus: no formula can hide in it.
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
+# Spreadsheets run a cell starting with these as a formula: tab, CR and LF too (per
+# OWASP, and a cell may open with a line break), and the full-width = + - @ (U+FF1D,
+# U+FF0B, U+FF0D, U+FF20), which spreadsheets in CJK locales read as the ASCII signs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# An E.164 number is ASCII digits only after the plus: no formula can hide in it.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def neutralise(value: str) -> str:

@@ -25,7 +25,10 @@ USAGE = [
     ("/batch watch campaign:<campaign_id>", "The same for every batch of a campaign."),
     ("/batch unwatch <batch_id>", "Stop watching it here (also `campaign:<id>`)."),
     ("/batch watches", "What this channel is watching, with progress."),
-    ("/batch export <batch_id> [transcripts]", "The calls as a CSV file, posted here."),
+    (
+        "/batch export <batch_id> [transcripts] [here]",
+        "The calls as a CSV file, sent to you by DM; with `here`, posted in this channel.",
+    ),
     ("/batch stop <batch_id>", "Stop the remaining calls (admins; asks to confirm)."),
     ("/batch help", "This help."),
 ]

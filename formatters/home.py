@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bland.batch_ids import is_batch_id
 from bot.bland.models import BatchSummary
+from bot.storage.base import WatchKind, WatchState
 from formatters import action_ids
 from formatters.blocks import (
     MAX_VIEW_BLOCKS,
@@ -16,17 +17,28 @@ from formatters.blocks import (
     context,
     divider,
     header,
+    option,
     section,
 )
 from formatters.charts import progress
 from formatters.status import batch_status, watched_status
-from formatters.text import clip, code, plain, slack_date
+from formatters.text import (
+    BATCH_ID_WIDTH,
+    SLACK_ID_WIDTH,
+    WATCH_STATE_WIDTH,
+    batch_name,
+    clip,
+    code,
+    slack_date,
+)
 
 if TYPE_CHECKING:
     from bot.storage.base import Watch
 
 MAX_WATCHES = 40
 MAX_RECENT = 15
+# The Home tab shows labels a little shorter than messages do.
+HOME_LABEL_WIDTH = 100
 
 
 def home_view(
@@ -66,38 +78,36 @@ def home_view(
 
 
 def _watch(watch: Watch) -> Block:
-    what = "Campaign" if watch.kind == "campaign" else "Batch"
-    name = f"*{clip(watch.label, 100)}* " if watch.label else ""
-    state = "" if watch.state == "active" else f" · _{clip(watch.state, 20)}_"
-    status = watched_status(watch.batch_status) if watch.kind == "batch" else "every batch"
-    if watch.kind == "batch" and watch.calls_total:
+    what = "Campaign" if watch.kind == WatchKind.CAMPAIGN else "Batch"
+    state = (
+        "" if watch.state == WatchState.ACTIVE else f" · _{clip(watch.state, WATCH_STATE_WIDTH)}_"
+    )
+    status = watched_status(watch.batch_status) if watch.kind == WatchKind.BATCH else "every batch"
+    if watch.kind == WatchKind.BATCH and watch.calls_total:
         done = watch.calls_completed or 0
         status += (
             f" · `{progress(done, watch.calls_total, width=12)}` {done:,}/{watch.calls_total:,}"
         )
-    elif watch.kind == "campaign" and watch.batches_seen:
+    elif watch.kind == WatchKind.CAMPAIGN and watch.batches_seen:
         status += f" · {watch.batches_seen:,} found, {watch.batches_running or 0:,} running"
     text = (
-        f"{what} {name}{code(watch.target_id, 130)}\n"
-        f"<#{clip(watch.channel_id, 20)}> · {status}{state}"
+        f"{what} {batch_name(watch.target_id, watch.label, label_width=HOME_LABEL_WIDTH)}\n"
+        f"<#{clip(watch.channel_id, SLACK_ID_WIDTH)}> · {status}{state}"
     )
-    prefix = "campaign:" if watch.kind == "campaign" else ""
-    options = [_option("Unwatch", f"unwatch {prefix}{watch.target_id} in:{watch.channel_id}")]
-    if watch.kind == "batch":
-        options.insert(0, _option("Open", watch.target_id))
+    prefix = "campaign:" if watch.kind == WatchKind.CAMPAIGN else ""
+    options = [option("Unwatch", f"unwatch {prefix}{watch.target_id} in:{watch.channel_id}")]
+    if watch.kind == WatchKind.BATCH:
+        options.insert(0, option("Open", watch.target_id))
     menu = {"type": "overflow", "action_id": action_ids.HOME_MENU, "options": options}
     return section(text, accessory=menu)
 
 
 def _recent(batch: BatchSummary, status: str | None) -> Block:
-    label = clip(batch.label, 100) if batch.label else "_Untitled batch_"
-    text = f"*{label}*\n{code(batch.batch_id or '-', 130)} · {slack_date(batch.created_at)}"
+    label = clip(batch.label, HOME_LABEL_WIDTH) if batch.label else "_Untitled batch_"
+    shown_id = code(batch.batch_id or "-", BATCH_ID_WIDTH)
+    text = f"*{label}*\n{shown_id} · {slack_date(batch.created_at)}"
     if status:
         text += f" · {batch_status(status)}"
     if batch.batch_id and is_batch_id(batch.batch_id):
         return section(text, accessory=button("Open", action_ids.OPEN, batch.batch_id))
     return section(text)
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": plain(text, 75)}, "value": value[:150]}

@@ -7,11 +7,13 @@ from bot.bland.stats import CallCounts
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, message, section
 from formatters.charts import progress
-from formatters.text import clip, code, count
+from formatters.text import batch_name, batch_name_text, clip, count
 
 RUNNING = "running"
 FINISHED = "finished"
 UNWATCHED = "unwatched"
+# Bland answers "not found" for the batch: its watches ended.
+GONE = "gone"
 
 
 def progress_message(
@@ -23,9 +25,8 @@ def progress_message(
     status: str | None = None,
     error_threshold: float | None = None,
 ) -> Message:
-    """Bar and counts; `state` FINISHED (with Bland's `status`) or UNWATCHED is final."""
-    name = f"*{clip(label, 120)}* {code(batch_id, 130)}" if label else code(batch_id, 130)
-    plain_name = f"{clip(label, 120)} ({clip(batch_id, 130)})" if label else clip(batch_id, 130)
+    """Bar and counts; `state` FINISHED (with Bland's `status`), UNWATCHED or GONE is final."""
+    name = batch_name(batch_id, label)
     if state == FINISHED:
         ok = (status or COMPLETED) == COMPLETED
         emoji = ":white_check_mark:" if ok else ":warning:"
@@ -34,6 +35,9 @@ def progress_message(
     elif state == UNWATCHED:
         emoji, verb = ":no_bell:", "is no longer watched here"
         note = "No longer updated: the last counts seen are shown."
+    elif state == GONE:
+        emoji, verb = ":ghost:", "is no longer known to Bland"
+        note = "No longer updated: Bland answers “not found” for it. The last counts are shown."
     else:
         emoji, verb = ":hourglass_flowing_sand:", "is running"
         note = "Updated here as calls finish."
@@ -59,7 +63,7 @@ def progress_message(
     if state == RUNNING:
         buttons.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))
     blocks.append(actions(*buttons))
-    text = f"Batch {plain_name} {verb}: " + (
+    text = f"Batch {batch_name_text(batch_id, label)} {verb}: " + (
         "counting calls."
         if done is None or total is None
         else f"{count(done)} of {count(total)} calls done, {count(counts.errored)} errored."

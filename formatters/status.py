@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from formatters.text import clip
+from formatters.text import STATUS_WIDTH, clip
 
 _BATCH = {
     "in-progress": ":hourglass_flowing_sand: In progress",
@@ -21,4 +21,4 @@ def batch_status(status: str | None) -> str:
     """Known statuses get words and an emoji; unknown ones are shown as sent, escaped."""
     if status is None or not status.strip():
         return ":grey_question: Unknown"
-    return _BATCH.get(status, f":grey_question: {clip(status, 40)}")
+    return _BATCH.get(status, f":grey_question: {clip(status, STATUS_WIDTH)}")

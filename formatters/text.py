@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import UTC
@@ -9,10 +10,33 @@ from datetime import UTC
 from bot.bland.times import parse_time
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (C0 but tab and LF, DEL, C1), and the invisible ones that let
+# outside text disguise itself, as in a Stop confirm that reads backwards: bidi
+# overrides, embeddings, isolates and marks (U+202A-202E, U+2066-2069, U+200E/200F,
+# U+061C) and zero-width characters (U+200B-200D, U+2060, U+FEFF).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _BACKTICKS = re.compile(r"`+")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 ELLIPSIS = "…"
+
+# How much of each outside string a message shows, named once for what it limits.
+# Slack's own limits live in formatters/blocks.py.
+BATCH_ID_WIDTH = 130
+CAMPAIGN_ID_WIDTH = 80
+CALL_ID_WIDTH = 60
+LABEL_WIDTH = 120
+# An alert or warning leads with the batch's name, so it shows more of it.
+LEAD_LABEL_WIDTH = 150
+STATUS_WIDTH = 40
+PHONE_WIDTH = 40
+ANSWERED_BY_WIDTH = 30
+# A Slack user or channel id inside `<@…>` or `<#…>`.
+SLACK_ID_WIDTH = 20
+WATCH_STATE_WIDTH = 20
+# A message from Bland: a call's error, or its reply to a stop.
+BLAND_MESSAGE_WIDTH = 300
 
 
 def escape(value: object) -> str:
@@ -57,18 +81,33 @@ def code_block(value: object, limit: int) -> str:
     return f"```{text}```"
 
 
+def batch_name(batch_id: str, label: str | None, *, label_width: int = LABEL_WIDTH) -> str:
+    """`*label* `id``, the way mrkdwn names a batch; just the id when it has no label."""
+    shown_id = code(batch_id, BATCH_ID_WIDTH)
+    return f"*{clip(label, label_width)}* {shown_id}" if label else shown_id
+
+
+def batch_name_text(batch_id: str, label: str | None, *, label_width: int = LABEL_WIDTH) -> str:
+    """`label (id)`, the way a fallback `text` names a batch; just the id without a label."""
+    shown_id = clip(batch_id, BATCH_ID_WIDTH)
+    return f"{clip(label, label_width)} ({shown_id})" if label else shown_id
+
+
 def slack_date(value: str | None, pattern: str = "{date_short_pretty} {time}") -> str:
     """A `<!date>` token so each reader sees their own time zone; `-` when unknown."""
     when = parse_time(value)
     if when is None:
         return clip(value, 40) if value else "-"
     fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{pattern}|{fallback}>"
+    stamp = int(when.timestamp())
+    # Slack's date token takes no time before 1970: those show as plain UTC.
+    return f"<!date^{stamp}^{pattern}|{fallback}>" if stamp >= 0 else fallback
 
 
 def seconds(value: float | None) -> str:
     """A duration for people: `45 s`, `3 min 05 s`, `2 h 04 min`."""
-    if value is None:
+    # A huge call_length in minutes becomes infinite seconds, which round() refuses.
+    if value is None or not math.isfinite(value):
         return "-"
     total = round(value)
     if total < 60:

@@ -10,7 +10,17 @@ from bot.bland.models import TranscriptLine
 from bot.bland.times import parse_time
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
-from formatters.text import clip, code, escape, seconds, slack_date, truncate
+from formatters.text import (
+    ANSWERED_BY_WIDTH,
+    CALL_ID_WIDTH,
+    PHONE_WIDTH,
+    clip,
+    code,
+    escape,
+    seconds,
+    slack_date,
+    truncate,
+)
 
 SPEAKERS = {
     "assistant": ":robot_face: *Agent*",
@@ -62,17 +72,17 @@ def transcript(
     """One page of the transcript of `call`."""
     pages = transcript_pages(lines)
     facts = [
-        code(call.call_id, 60),
-        f"to {code(call.to, 40)}" if call.to else None,
+        code(call.call_id, CALL_ID_WIDTH),
+        f"to {code(call.to, PHONE_WIDTH)}" if call.to else None,
         slack_date(call.started_at) if call.started_at else None,
-        clip(call.answered_by, 30) if call.answered_by else None,
+        clip(call.answered_by, ANSWERED_BY_WIDTH) if call.answered_by else None,
         seconds(call.duration_seconds) if call.duration_seconds is not None else None,
     ]
     blocks: list[Block] = [header("Transcript"), context(" · ".join(f for f in facts if f))]
     if not pages:
         blocks.append(section("_This call has no transcript._"))
         blocks.append(actions(button("Call list", action_ids.CALLS, f"calls {batch_id} 1")))
-        return message(f"Call {clip(call.call_id, 60)} has no transcript", blocks)
+        return message(f"Call {clip(call.call_id, CALL_ID_WIDTH)} has no transcript", blocks)
 
     page = min(max(page, 1), len(pages))
     blocks.extend(section(text) for text in pages[page - 1])
@@ -86,7 +96,7 @@ def transcript(
     if len(pages) > 1:
         blocks.append(context(f"Page {page} of {len(pages)}"))
     blocks.append(actions(*nav))
-    text = f"Transcript of call {clip(call.call_id, 60)} ({len(lines)} lines)"
+    text = f"Transcript of call {clip(call.call_id, CALL_ID_WIDTH)} ({len(lines)} lines)"
     return message(text, blocks)
 
 

@@ -20,7 +20,15 @@ from formatters.blocks import (
 )
 from formatters.breakdown import ranked_counts
 from formatters.stop import stop_button
-from formatters.text import clip, code, count, mentions, plain
+from formatters.text import (
+    BLAND_MESSAGE_WIDTH,
+    LEAD_LABEL_WIDTH,
+    batch_name,
+    batch_name_text,
+    count,
+    mentions,
+    plain,
+)
 
 SHOWN_ERRORS = 3
 
@@ -43,7 +51,8 @@ def error_warning(
     name = label or "Untitled batch"
     mentioned = mentions(mention_user_ids)
     lead = (
-        f":rotating_light: Batch *{clip(name, 150)}* {code(batch_id, 130)} is still running, "
+        f":rotating_light: Batch {batch_name(batch_id, name, label_width=LEAD_LABEL_WIDTH)} "
+        "is still running, "
         f"and *{percent:.0f}%* of its finished calls errored: more than the {threshold:g}% "
         "you set."
     )
@@ -62,7 +71,11 @@ def error_warning(
     top = Counter(e.error_message or "no message" for e in stats.errors)
     if top:
         ranked = ranked_counts(
-            top, shown=SHOWN_ERRORS, separator="\n", pattern="• {name}: *{value}*", width=300
+            top,
+            shown=SHOWN_ERRORS,
+            separator="\n",
+            pattern="• {name}: *{value}*",
+            width=BLAND_MESSAGE_WIDTH,
         )
         blocks.append(section("*Top errors*\n" + ranked))
     blocks.append(context("Only this one warning is posted for this batch here."))
@@ -73,7 +86,8 @@ def error_warning(
         )
     )
     text = (
-        f"Batch {clip(name, 150)} ({clip(batch_id, 130)}): {percent:.0f}% of finished calls "
+        f"Batch {batch_name_text(batch_id, name, label_width=LEAD_LABEL_WIDTH)}: "
+        f"{percent:.0f}% of finished calls "
         f"errored ({count(stats.errored)} of {count(stats.completed)}), above {threshold:g}%."
     )
     if mentioned:

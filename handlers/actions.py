@@ -9,11 +9,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
+from bot.user_facing import UserFacingError
 from formatters import action_ids
-from formatters.errors import error_message
 from handlers.answers import answer_batch, answer_batches
 from handlers.commands_parser import (
+    BatchRequest,
     ExportCsv,
+    ListBatches,
     ListCalls,
     PickTranscript,
     ShowBatch,
@@ -24,7 +26,6 @@ from handlers.commands_parser import (
     WatchBatch,
     parse_batch,
     parse_batches,
-    subject_of,
 )
 from handlers.delivery import Respond, reply_with
 from handlers.home import publish_home, reply_in_view
@@ -46,7 +47,12 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
     action_ids.EXPORT: ExportCsv,
     action_ids.STOP: StopBatch,
 }
-FORGED = "That button's data isn't valid, so nothing was done. Try the command again."
+
+
+class ForgedClickError(UserFacingError):
+    """A click whose value its button never carries: a forgery or a bug, so nothing is done."""
+
+    default_message = "That button's data isn't valid, so nothing was done. Try the command again."
 
 
 async def batch_action(
@@ -61,37 +67,40 @@ async def batch_action(
     services: Services = context["services"]
     action_id = str(action.get("action_id") or "")
     text = _value(action)
-    who = _who(body)
+    who = _who(body, context)
     # Navigation inside a private message replaces it; from a shared one it opens a new one.
     container = body.get("container") or {}
     in_place = bool(container.get("is_ephemeral"))
+    in_view = container.get("type") == "view"
 
-    async def work() -> Reply:
-        expected = EXPECTED.get(action_id)
-        try:
-            request = parse_batch(text) if text is not None else None
-        except UsageError:
-            request = None  # our own buttons never carry text that fails to parse
-        if expected is None or request is None or not isinstance(request, expected):
-            log.warning("refused a click on %s with an unexpected value", action_id[:40])
-            return Reply(error_message(FORGED))
-        if (
-            isinstance(request, UnwatchBatch)
-            and request.channel_id
-            and container.get("type") != "view"
-        ):
-            return Reply(error_message(FORGED))
+    def parse() -> BatchRequest:
+        return _clicked(action_id, text, in_view=in_view)
+
+    async def answer(request: BatchRequest) -> Reply:
         return await answer_batch(request, services, who, slack=client, clicked=True)
 
-    if container.get("type") == "view" and client is not None:
-        await reply_in_view(client, body, work)
+    if in_view and client is not None:
+        await reply_in_view(client, body, lambda: answer(parse()))
         if text and text.startswith("unwatch "):
             await publish_home(client, services, who.user_id)
         return
-    subject = subject_of(text) if text else None
-    await reply_with(
-        respond, work, subject=subject, replace_original=in_place, session=services.http
-    )
+    await reply_with(respond, parse, answer, replace_original=in_place, session=services.http)
+
+
+def _clicked(action_id: str, text: str | None, *, in_view: bool) -> BatchRequest:
+    """The request a click stands for, if its button may ask for it."""
+    expected = EXPECTED.get(action_id)
+    try:
+        request = parse_batch(text) if text is not None else None
+    except UsageError:
+        request = None  # our own buttons never carry text that fails to parse
+    if expected is None or request is None or not isinstance(request, expected):
+        log.warning("refused a click on %s with an unexpected value", action_id[:40])
+        raise ForgedClickError
+    # Only App Home's menu (a view) names the channel of the watch to remove.
+    if isinstance(request, UnwatchBatch) and request.channel_id and not in_view:
+        raise ForgedClickError
+    return request
 
 
 async def home_refresh_action(
@@ -113,12 +122,15 @@ async def batches_page_action(
     value = action.get("value")
     in_place = bool((body.get("container") or {}).get("is_ephemeral"))
 
-    async def work() -> Reply:
+    def parse() -> ListBatches:
         if not isinstance(value, str):
-            return Reply(error_message(FORGED))
-        return await answer_batches(parse_batches(value), services)
+            raise ForgedClickError
+        return parse_batches(value)
 
-    await reply_with(respond, work, replace_original=in_place, session=services.http)
+    async def answer(request: ListBatches) -> Reply:
+        return await answer_batches(request, services)
+
+    await reply_with(respond, parse, answer, replace_original=in_place, session=services.http)
 
 
 def _value(action: dict[str, Any]) -> str | None:
@@ -136,10 +148,18 @@ def _value(action: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _who(body: dict[str, Any]) -> Who:
+def _who(body: dict[str, Any], context: AsyncBoltContext | None = None) -> Who:
     user = body.get("user") or {}
     channel = body.get("channel") or {}
-    return Who(user_id=str(user.get("id") or ""), channel_id=channel.get("id"))
+    # Bolt's authorize result comes from auth.test of our own token; the payload's team
+    # is the clicker's, which in a shared channel may be another organisation.
+    authorized = context.authorize_result if context is not None else None
+    return Who(
+        user_id=str(user.get("id") or ""),
+        channel_id=channel.get("id"),
+        workspace_id=authorized.team_id if authorized is not None else None,
+        bot_user_id=context.bot_user_id if context is not None else None,
+    )
 
 
 def register(app: AsyncApp) -> None:

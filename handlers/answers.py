@@ -7,12 +7,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bland.errors import BlandNotFoundError
 from bot.bland.models import BatchDetail, Call
 from bot.services import Services
+from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
 from formatters.blocks import Message
 from formatters.calls import calls_page, transcript_picker
 from formatters.errors import error_message
 from formatters.help import help_message
-from formatters.text import code
+from formatters.text import CALL_ID_WIDTH, code
 from formatters.transcript import CallFacts, transcript
 from handlers.commands_parser import (
     BatchRequest,
@@ -153,10 +154,13 @@ def _resolve_call(calls: list[Call], ref: str) -> Call | Message:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        return error_message(f"No call in this batch has an id starting with {code(ref, 60)}.")
-    sample = ", ".join(code(c.call_id, 60) for c in matches[:5])
+        return error_message(
+            f"No call in this batch has an id starting with {code(ref, CALL_ID_WIDTH)}."
+        )
+    sample = ", ".join(code(c.call_id, CALL_ID_WIDTH) for c in matches[:5])
     return error_message(
-        f"{code(ref, 60)} matches {len(matches):,} calls ({sample}…). Give more characters."
+        f"{code(ref, CALL_ID_WIDTH)} matches {len(matches):,} calls ({sample}…). "
+        "Give more characters."
     )
 
 
@@ -166,7 +170,7 @@ def _slack(slack: AsyncWebClient | None) -> AsyncWebClient:
     return slack
 
 
-class NoSlackError(RuntimeError):
+class NoSlackError(UserFacingError):
     """Exports and stops talk to Slack, which a preview has no connection to."""
 
-    user_message = "That needs a connection to Slack, which a preview doesn't have."
+    default_message = "That needs a connection to Slack, which a preview doesn't have."

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
 from handlers.answers import answer_batch, answer_batches
-from handlers.commands_parser import parse_batch, parse_batches, subject_of
+from handlers.commands_parser import BatchRequest, ListBatches, parse_batch, parse_batches
 from handlers.delivery import Respond, reply_with
 from handlers.replies import Reply, Who
 
@@ -19,11 +19,12 @@ async def batches_command(
 ) -> None:
     await ack()
     services: Services = context["services"]
+    text = str(command.get("text") or "")
 
-    async def work() -> Reply:
-        return await answer_batches(parse_batches(str(command.get("text") or "")), services)
+    async def answer(request: ListBatches) -> Reply:
+        return await answer_batches(request, services)
 
-    await reply_with(respond, work, session=services.http)
+    await reply_with(respond, lambda: parse_batches(text), answer, session=services.http)
 
 
 async def batch_command(
@@ -35,14 +36,17 @@ async def batch_command(
 ) -> None:
     await ack()
     services: Services = context["services"]
-    who = Who(user_id=str(command.get("user_id") or ""), channel_id=command.get("channel_id"))
+    who = Who(
+        user_id=str(command.get("user_id") or ""),
+        channel_id=command.get("channel_id"),
+        bot_user_id=context.bot_user_id,
+    )
     text = str(command.get("text") or "")
-    subject = subject_of(text)
 
-    async def work() -> Reply:
-        return await answer_batch(parse_batch(text), services, who, slack=client)
+    async def answer(request: BatchRequest) -> Reply:
+        return await answer_batch(request, services, who, slack=client)
 
-    await reply_with(respond, work, subject=subject, session=services.http)
+    await reply_with(respond, lambda: parse_batch(text), answer, session=services.http)
 
 
 def register(app: AsyncApp) -> None:

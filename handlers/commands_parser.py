@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 from bot.bland.batch_ids import InvalidIdError, check_batch_id, check_call_ref
+from bot.storage.base import WatchKind
+from bot.user_facing import UserFacingError
 from formatters.text import clip
 
 MAX_TEXT = 500
@@ -14,8 +16,27 @@ MAX_LIST_LIMIT = 1000
 MAX_PAGE = 100_000
 
 
+class _NoSubject:
+    """A request about no one batch: an error while answering it names none."""
+
+    @property
+    def subject(self) -> str | None:
+        return None
+
+
 @dataclass(frozen=True)
-class ListBatches:
+class _AboutBatch:
+    """A request about one batch: an error while answering it names the batch."""
+
+    batch_id: str
+
+    @property
+    def subject(self) -> str | None:
+        return self.batch_id
+
+
+@dataclass(frozen=True)
+class ListBatches(_NoSubject):
     campaign_id: str | None = None
     limit: int | None = None
     start: int | None = None
@@ -24,24 +45,22 @@ class ListBatches:
 
 
 @dataclass(frozen=True)
-class ShowBatch:
-    batch_id: str
+class ShowBatch(_AboutBatch):
+    pass
 
 
 @dataclass(frozen=True)
-class ListCalls:
-    batch_id: str
+class ListCalls(_AboutBatch):
     page: int = 1
 
 
 @dataclass(frozen=True)
-class PickTranscript:
-    batch_id: str
+class PickTranscript(_AboutBatch):
+    pass
 
 
 @dataclass(frozen=True)
-class ShowTranscript:
-    batch_id: str
+class ShowTranscript(_AboutBatch):
     call_ref: str
     page: int = 1
 
@@ -49,36 +68,45 @@ class ShowTranscript:
 @dataclass(frozen=True)
 class WatchBatch:
     target_id: str
-    kind: str = "batch"
+    kind: WatchKind = WatchKind.BATCH
     error_threshold: float | None = None
+
+    @property
+    def subject(self) -> str | None:
+        return self.target_id
 
 
 @dataclass(frozen=True)
 class UnwatchBatch:
     target_id: str
-    kind: str = "batch"
+    kind: WatchKind = WatchKind.BATCH
     # Set only by App Home buttons, which have no channel of their own.
     channel_id: str | None = None
 
+    @property
+    def subject(self) -> str | None:
+        return self.target_id
+
 
 @dataclass(frozen=True)
-class ListWatches:
+class ListWatches(_NoSubject):
     pass
 
 
 @dataclass(frozen=True)
-class ExportCsv:
-    batch_id: str
+class ExportCsv(_AboutBatch):
     transcripts: bool = False
+    # Post the file in the channel; otherwise it goes only to whoever asked, by DM.
+    here: bool = False
 
 
 @dataclass(frozen=True)
-class StopBatch:
-    batch_id: str
+class StopBatch(_AboutBatch):
+    pass
 
 
 @dataclass(frozen=True)
-class Help:
+class Help(_NoSubject):
     reason: str | None = None
 
 
@@ -96,7 +124,7 @@ BatchRequest = (
 )
 
 
-class UsageError(ValueError):
+class UsageError(UserFacingError):
     """The text could not be understood; the message says why, safe to show."""
 
 
@@ -113,7 +141,7 @@ def parse_batches(text: str) -> ListBatches:
         key, _, value = word.partition(":")
         key = key.lower()
         if key == "campaign" and value:
-            campaign = _checked_id(value, "campaign")
+            campaign = _checked_id(value, WatchKind.CAMPAIGN)
         elif key == "limit" and value:
             limit = _number(value, "limit", low=1, high=MAX_LIST_LIMIT)
         elif key == "from" and value:
@@ -142,24 +170,22 @@ def parse_batch(text: str) -> BatchRequest:
         return ListCalls(batch_id, page)
     if head in ("transcript", "transcripts"):
         if len(rest) == 1:
-            return PickTranscript(_checked_id(rest[0], "batch"))
+            return PickTranscript(_checked_id(rest[0]))
         if len(rest) not in (2, 3):
             raise UsageError("Usage: `/batch transcript &lt;batch_id&gt; &lt;call_id&gt; [page]`.")
         call_ref = _checked_call(rest[1])
         page = _number(rest[2], "page", low=1, high=MAX_PAGE) if len(rest) == 3 else 1
-        return ShowTranscript(_checked_id(rest[0], "batch"), call_ref, page)
+        return ShowTranscript(_checked_id(rest[0]), call_ref, page)
     if head == "watch":
         return _watch(rest)
     if head == "unwatch":
         return _unwatch(rest)
     if head == "export":
-        if len(rest) not in (1, 2) or (len(rest) == 2 and rest[1].lower() != "transcripts"):
-            raise UsageError("Usage: `/batch export &lt;batch_id&gt; [transcripts]`.")
-        return ExportCsv(_checked_id(rest[0], "batch"), transcripts=len(rest) == 2)
+        return _export(rest)
     if head == "stop":
         if len(rest) != 1:
             raise UsageError("Usage: `/batch stop &lt;batch_id&gt;`.")
-        return StopBatch(_checked_id(rest[0], "batch"))
+        return StopBatch(_checked_id(rest[0]))
     if head == "watches":
         if rest:
             raise UsageError("`/batch watches` takes no arguments.")
@@ -168,16 +194,18 @@ def parse_batch(text: str) -> BatchRequest:
         words = rest
     if len(words) != 1:
         raise UsageError(f"I don't understand `{_show(' '.join(words))}`.")
-    return ShowBatch(_checked_id(words[0], "batch"))
+    return ShowBatch(_checked_id(words[0]))
 
 
-def subject_of(text: str) -> str | None:
-    """The batch (or campaign) id that an error about this text should name."""
-    try:
-        request = parse_batch(text)
-    except ValueError:
-        return None
-    return getattr(request, "batch_id", None) or getattr(request, "target_id", None)
+def _export(rest: list[str]) -> ExportCsv:
+    options = [word.lower() for word in rest[1:]]
+    if not rest or len(set(options)) != len(options) or set(options) - {"transcripts", "here"}:
+        raise UsageError("Usage: `/batch export &lt;batch_id&gt; [transcripts] [here]`.")
+    return ExportCsv(
+        _checked_id(rest[0]),
+        transcripts="transcripts" in options,
+        here="here" in options,
+    )
 
 
 def _unwatch(rest: list[str]) -> UnwatchBatch:
@@ -213,18 +241,18 @@ def _watch(rest: list[str]) -> WatchBatch:
     return WatchBatch(target, kind, threshold)
 
 
-def _target(word: str) -> tuple[str, str]:
+def _target(word: str) -> tuple[WatchKind, str]:
     key, sep, value = word.partition(":")
     if sep and key.lower() == "campaign":
-        return "campaign", _checked_id(value, "campaign")
-    return "batch", _checked_id(word, "batch")
+        return WatchKind.CAMPAIGN, _checked_id(value, WatchKind.CAMPAIGN)
+    return WatchKind.BATCH, _checked_id(word)
 
 
 def _id_and_page(rest: list[str], usage: str) -> tuple[str, int]:
     if len(rest) not in (1, 2):
         raise UsageError(f"Usage: `/batch {usage}`.")
     page = _number(rest[1], "page", low=1, high=MAX_PAGE) if len(rest) == 2 else 1
-    return _checked_id(rest[0], "batch"), page
+    return _checked_id(rest[0]), page
 
 
 def _words(text: str) -> list[str]:
@@ -234,11 +262,11 @@ def _words(text: str) -> list[str]:
     return text.replace("\u00a0", " ").split()
 
 
-def _checked_id(value: str, what: str) -> str:
+def _checked_id(value: str, kind: WatchKind = WatchKind.BATCH) -> str:
     try:
         return check_batch_id(value)
     except InvalidIdError as exc:
-        if what == "campaign":
+        if kind == WatchKind.CAMPAIGN:
             raise UsageError(
                 f"`{_show(value)}` is not a campaign id: use letters, digits, `-` or `_`."
             ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -17,21 +17,35 @@ log = logging.getLogger(__name__)
 Respond = Callable[..., Awaitable[Any]]
 
 
+class Request(Protocol):
+    """A parsed request; `subject` is the batch (or campaign) an error about it names."""
+
+    @property
+    def subject(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Request)
+
+
 async def reply_with(
     respond: Respond,
-    work: Callable[[], Awaitable[Reply]],
+    parse: Callable[[], R],
+    answer: Callable[[R], Awaitable[Reply]],
     *,
-    subject: str | None = None,
     replace_original: bool = False,
     session: aiohttp.ClientSession | None = None,
 ) -> None:
-    """Run `work`, turn any failure into a clear ephemeral message, and deliver it.
+    """Parse the request once, answer it, turn any failure into a clear ephemeral
+    message, and deliver the reply.
 
     Nothing raised here reaches Bolt: the ack has already been sent, and an error that
     escaped would only be logged by Bolt with a traceback while the user saw nothing.
     """
+    subject = None
     try:
-        reply = await work()
+        request = parse()
+        subject = request.subject
+        reply = await answer(request)
     except Exception as exc:
         reply = Reply(describe_error(exc, subject=subject))
     await deliver(
@@ -55,7 +69,7 @@ async def deliver(
         "text": reply.message.text,
         "blocks": reply.message.blocks,
         "response_type": "in_channel" if reply.public else "ephemeral",
-        "replace_original": replace_original or reply.replace_original,
+        "replace_original": replace_original,
     }
     url = getattr(respond, "response_url", None)
     try:

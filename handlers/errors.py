@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
 
-from bot.bland.batch_ids import InvalidIdError
 from bot.bland.errors import (
     BlandAuthError,
     BlandConnectionError,
@@ -15,11 +15,13 @@ from bot.bland.errors import (
     BlandServerError,
     BlandStatusError,
     BlandTimeoutError,
+    BlandTooLargeError,
 )
+from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.help import help_message
-from formatters.text import clip, code
+from formatters.text import BLAND_MESSAGE_WIDTH, clip, code
 from handlers.commands_parser import UsageError
 
 log = logging.getLogger(__name__)
@@ -29,13 +31,11 @@ def describe_error(exc: BaseException, *, subject: str | None = None) -> Message
     """Map any failure to a clear message; `subject` names the batch or call involved."""
     if isinstance(exc, UsageError):
         return help_message(str(exc))
-    if isinstance(exc, InvalidIdError):
+    # Before BlandError: an id refused before any request is both, and says it best itself.
+    if isinstance(exc, UserFacingError):
         return error_message(str(exc))
     if isinstance(exc, BlandError):
         return _bland(exc, subject)
-    user_message = getattr(exc, "user_message", None)
-    if isinstance(user_message, str):
-        return error_message(user_message)
     where = _origin(exc)
     log.error("unexpected %s in a listener at %s", type(exc).__name__, where)
     log.debug("unexpected error detail", exc_info=exc)
@@ -57,8 +57,9 @@ def _bland(exc: BlandError, subject: str | None) -> Message:
             "Ask a workspace admin to check the app's BLAND_API_KEY.",
         )
     if isinstance(exc, BlandRateLimitError):
-        wait = f" in about {round(exc.retry_after)} s" if exc.retry_after else " in a minute"
-        return error_message(f"Bland is rate limiting requests right now. Try again{wait}.")
+        return error_message(
+            f"Bland is rate limiting requests right now. Try again {_wait(exc.retry_after)}."
+        )
     if isinstance(exc, BlandTimeoutError):
         return error_message("Bland is taking too long to answer. Try again in a minute.")
     if isinstance(exc, BlandConnectionError):
@@ -67,12 +68,33 @@ def _bland(exc: BlandError, subject: str | None) -> Message:
         return error_message(
             f"Bland is having trouble (HTTP {exc.status_code}). Try again in a minute."
         )
+    if isinstance(exc, BlandTooLargeError):
+        return error_message(
+            f"Bland's answer was too large (over {_megabytes(exc.max_bytes)}), "
+            "so I stopped reading it.",
+            "An export without `transcripts` is much smaller.",
+        )
     if isinstance(exc, BlandResponseError):
         return error_message("Bland sent an answer I couldn't read. Try again in a minute.")
     if isinstance(exc, BlandStatusError):
-        said = f": {clip(exc.message, 300)}" if exc.message else ""
+        said = f": {clip(exc.message, BLAND_MESSAGE_WIDTH)}" if exc.message else ""
         return error_message(f"Bland refused the request (HTTP {exc.status_code}){said}.")
     return error_message("Bland could not be asked. Try again in a minute.")
+
+
+def _wait(seconds: float | None) -> str:
+    """When to try again, in words; Bland's Retry-After may be absent, zero or huge."""
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        return "in a minute"
+    if seconds < 120:
+        return f"in about {round(seconds)} s"
+    if seconds < 2 * 3600:
+        return f"in about {round(seconds / 60)} min"
+    return "later"
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1024**2:,.0f} MB" if count >= 1024**2 else f"{count:,} bytes"
 
 
 def _origin(exc: BaseException) -> str:

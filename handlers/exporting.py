@@ -1,4 +1,8 @@
-"""`/batch export` and the Export CSV button: build the file, upload it where it may go."""
+"""`/batch export` and the Export CSV button: build the file, upload it where it may go.
+
+By default the file goes only to whoever asked, by DM: it holds phone numbers and, with
+`transcripts`, what was said. `here` posts it in the channel, saying who asked.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
+from bot.slack.errors import error_code
+from bot.slots import USER_BUSY
 from formatters.calls_csv import write_calls_csv
-from formatters.export import export_comment, exported
+from formatters.export import (
+    TO_CHANNEL,
+    TO_DM,
+    TO_DM_INSTEAD,
+    export_busy,
+    export_comment,
+    exported,
+)
 from handlers.commands_parser import ExportCsv
 from handlers.replies import Reply, Who
 
@@ -30,12 +43,20 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 async def export_csv(
     request: ExportCsv, services: Services, who: Who, slack: AsyncWebClient
 ) -> Reply:
-    detail = await services.bland.get_batch(
-        request.batch_id,
-        include_calls=True,
-        include_transcripts=request.transcripts,
-        include_analysis=False,
-    )
+    """Taken before Bland is asked: a refused export costs nothing."""
+    slots = services.exports
+    busy = slots.take(who.user_id)
+    if busy is not None:
+        log.info("export of %s refused for now: %s busy", request.batch_id, busy)
+        return Reply(export_busy(yours=busy == USER_BUSY, at_once=slots.total))
+    try:
+        return await _export(request, services, who, slack)
+    finally:
+        slots.release(who.user_id)
+
+
+async def _export(request: ExportCsv, services: Services, who: Who, slack: AsyncWebClient) -> Reply:
+    detail = await services.bland.export_batch(request.batch_id, transcripts=request.transcripts)
     label = detail.batch_params.label
     fd, path = tempfile.mkstemp(prefix="batch-", suffix=".csv")
     try:
@@ -51,35 +72,30 @@ async def export_csv(
                 request.batch_id, label, rows=rows, user_id=who.user_id
             ),
         }
-        where = "this channel"
-        try:
-            if not who.channel_id:
-                raise _NoChannel
-            await slack.files_upload_v2(channel=who.channel_id, **upload)
-        except (SlackApiError, _NoChannel) as exc:
-            if isinstance(exc, SlackApiError) and _error(exc) not in CHANNEL_REFUSALS:
-                raise
-            log.info("export: channel refused the file (%s); sending it by DM", _describe(exc))
-            opened = await slack.conversations_open(users=who.user_id)
-            await slack.files_upload_v2(channel=opened["channel"]["id"], **upload)
-            where = "you in a direct message, because this channel wouldn't take the file"
+        where = await _upload(slack, upload, who, here=request.here)
     finally:
         os.unlink(path)
     return Reply(exported(rows=rows, where=where, transcripts=request.transcripts))
 
 
+async def _upload(slack: AsyncWebClient, upload: dict[str, Any], who: Who, *, here: bool) -> str:
+    """Upload to the channel when asked and it takes the file, else to a DM; says where."""
+    if here and who.channel_id:
+        try:
+            await slack.files_upload_v2(channel=who.channel_id, **upload)
+            return TO_CHANNEL
+        except SlackApiError as exc:
+            if error_code(exc) not in CHANNEL_REFUSALS:
+                raise
+            log.info("export: channel refused the file (%s); sending it by DM", error_code(exc))
+        where = TO_DM_INSTEAD
+    else:
+        where = TO_DM
+    opened = await slack.conversations_open(users=who.user_id)
+    await slack.files_upload_v2(channel=opened["channel"]["id"], **upload)
+    return where
+
+
 def filename(label: str | None, batch_id: str) -> str:
     stem = _UNSAFE.sub("-", label or "").strip("-")[:60]
     return f"{stem + '-' if stem else ''}{batch_id}.csv"
-
-
-class _NoChannel(Exception):
-    """The request came from somewhere without a channel (App Home)."""
-
-
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "")
-
-
-def _describe(exc: Exception) -> str:
-    return _error(exc) if isinstance(exc, SlackApiError) else "no channel"

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandError
 from bot.services import Services
+from bot.storage.base import WatchState
 from formatters.home import MAX_RECENT, home_view
 from formatters.modal import loading, modal
 from handlers.errors import describe_error
@@ -36,7 +37,9 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
             recent = (await services.bland.list_batches(limit=MAX_RECENT)).batches
         except BlandError as exc:
             problem = describe_error(exc).text
-        view = home_view([w for w in watches if w.state != "done"], recent, recent_error=problem)
+        view = home_view(
+            [w for w in watches if w.state != WatchState.DONE], recent, recent_error=problem
+        )
         await client.views_publish(user_id=user_id, view=view)
     except Exception as exc:
         log.warning("could not publish App Home: %s", type(exc).__name__)

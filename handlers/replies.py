@@ -13,7 +13,6 @@ class Reply:
 
     message: Message
     public: bool = False
-    replace_original: bool = False
 
 
 @dataclass(frozen=True)
@@ -22,3 +21,8 @@ class Who:
 
     user_id: str
     channel_id: str | None
+    # The workspace this app is installed in (Bolt's auth.test), not the clicker's: in a
+    # channel shared with another organisation the two differ. None: ask Slack.
+    workspace_id: str | None = None
+    # The bot's own user id (Bolt's `context.bot_user_id`), to say "/invite @bot".
+    bot_user_id: str | None = None

@@ -12,15 +12,34 @@ from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
 from bot.slack.clients import posting_client
-from bot.storage.base import BATCH, CAMPAIGN, Store, Watch
+from bot.slack.errors import CHANNEL_GONE, error_code, failure_reason
+from bot.storage.base import Store, Watch, WatchKind
+from bot.user_facing import UserFacingError
+from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, progress_message
-from formatters.watches import already_finished, unwatched, watch_list, watching
+from formatters.watches import (
+    already_finished,
+    cannot_post,
+    unwatched,
+    watch_list,
+    watching,
+)
 from handlers.commands_parser import UnwatchBatch, WatchBatch
 from handlers.replies import Reply, Who
 from handlers.summary import summary
 
 log = logging.getLogger(__name__)
+
+# A claim to post a progress message older than this was abandoned (its process died
+# mid-post): one post, with its few 429 retries, takes seconds.
+PROGRESS_CLAIM_SECONDS = 120.0
+# What a campaign watch's check of the channel can be sure of (see _channel_refuses_posts).
+POSTS_NEVER_LAND = frozenset({"channel_not_found", "is_archived"})
+# The post landed but the watch had gone meanwhile, so it was taken down again.
+NOT_KEPT = "not_kept"
+# A timeout or dropped connection: Slack may have accepted the post.
+MAYBE_POSTED = "maybe_posted"
 
 
 async def list_channel_watches(services: Services, who: Who) -> Reply:
@@ -32,10 +51,8 @@ async def watch(
     services: Services, request: WatchBatch, who: Who, *, slack: AsyncWebClient | None = None
 ) -> Reply:
     store = _store(services)
-    if request.kind == CAMPAIGN:
-        return await _watch_campaign(services, store, request, who)
-    if request.kind != BATCH:
-        return Reply(error_message("Watch a batch or a campaign: `campaign:&lt;id&gt;`."))
+    if request.kind == WatchKind.CAMPAIGN:
+        return await _watch_campaign(services, store, request, who, slack)
     batch_id = request.target_id
     # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
     # With a channel to post in, the calls come too (never transcripts): the counts the
@@ -51,45 +68,85 @@ async def watch(
     channel = _channel(who)
     found, created = await store.add_watch(
         channel_id=channel,
-        kind=BATCH,
+        kind=WatchKind.BATCH,
         target_id=batch_id,
         label=probe.batch_params.label,
         created_by=who.user_id,
         error_threshold=request.error_threshold,
     )
     posted = False
-    if slack is not None and found.progress_ts is None:
-        posted = await _post_progress(store, slack, found, probe)
-    message = watching(
-        kind=BATCH,
-        target_id=batch_id,
+    if slack is not None:
+        # The right to post is claimed first, so two requests at once (a double click)
+        # post one message; the other is told the channel is already watching.
+        if not await store.claim_progress_post(
+            channel_id=channel, batch_id=batch_id, hold_seconds=PROGRESS_CLAIM_SECONDS
+        ):
+            return Reply(_watching(found, who, created=False, posted=False))
+        refusal = await _post_progress(store, slack, found, probe)
+        if refusal in CHANNEL_GONE:
+            # Nothing is promised where the alert could never be posted.
+            if created:
+                await store.remove_watch(
+                    channel_id=channel, kind=WatchKind.BATCH, target_id=batch_id
+                )
+            else:
+                await store.release_progress_post(channel_id=channel, batch_id=batch_id)
+            return Reply(_cannot_post(WatchKind.BATCH, batch_id, refusal, who))
+        if refusal == NOT_KEPT:
+            return Reply(unwatched(kind=WatchKind.BATCH, target_id=batch_id, removed=True))
+        if refusal not in (None, MAYBE_POSTED):
+            # Slack refused this once: the watch stands without a progress message (the
+            # alert still comes), and a later watch request may post one. A post that
+            # may have landed keeps its claim until it expires instead.
+            await store.release_progress_post(channel_id=channel, batch_id=batch_id)
+        posted = refusal is None
+    # The progress message already tells the channel; the confirmation is then for the
+    # person who asked, so the channel sees one message, not two. Whoever posted it set
+    # the watch up, as far as anyone can tell, even if a racing request stored the row.
+    return Reply(
+        _watching(found, who, created=created or posted, posted=posted),
+        public=created and not posted,
+    )
+
+
+def _watching(found: Watch, who: Who, *, created: bool, posted: bool) -> Message:
+    return watching(
+        kind=WatchKind.BATCH,
+        target_id=found.target_id,
         label=found.label,
         user_id=who.user_id,
         created=created,
         error_threshold=found.error_threshold,
         progress_posted=posted,
     )
-    # The progress message already tells the channel; the confirmation is then for the
-    # person who asked, so the channel sees one message, not two.
-    return Reply(message, public=created and not posted)
 
 
-async def _watch_campaign(services: Services, store: Store, request: WatchBatch, who: Who) -> Reply:
+def _cannot_post(kind: WatchKind, target_id: str, reason: str, who: Who) -> Message:
+    return cannot_post(kind=kind, target_id=target_id, reason=reason, bot_user_id=who.bot_user_id)
+
+
+async def _watch_campaign(
+    services: Services, store: Store, request: WatchBatch, who: Who, slack: AsyncWebClient | None
+) -> Reply:
     campaign_id = request.target_id
     channel = _channel(who)
+    if slack is not None:
+        refusal = await _channel_refuses_posts(slack, channel)
+        if refusal is not None:
+            return Reply(_cannot_post(WatchKind.CAMPAIGN, campaign_id, refusal, who))
     # Bland has no campaign lookup: one listed batch says the campaign is in use, none
     # may mean a typo or a campaign not started yet, so the watch is kept and we say so.
     sample = await services.bland.list_batches(campaign_id=campaign_id, limit=1)
     found, created = await store.add_watch(
         channel_id=channel,
-        kind=CAMPAIGN,
+        kind=WatchKind.CAMPAIGN,
         target_id=campaign_id,
         label=None,
         created_by=who.user_id,
         error_threshold=request.error_threshold,
     )
     message = watching(
-        kind=CAMPAIGN,
+        kind=WatchKind.CAMPAIGN,
         target_id=campaign_id,
         label=None,
         user_id=who.user_id,
@@ -100,10 +157,31 @@ async def _watch_campaign(services: Services, store: Store, request: WatchBatch,
     return Reply(message, public=created)
 
 
+async def _channel_refuses_posts(slack: AsyncWebClient, channel: str) -> str | None:
+    """Slack's reason the bot could never post in `channel`, when one read can tell.
+
+    A campaign watch posts nothing until a batch ends, and its confirmation goes through
+    the response_url, which works where the bot can't post. Reading one message of
+    history is the cheapest call that fails like a post: `channel_not_found` for a
+    private channel (or DM) the bot isn't in, `is_archived`. It answers `not_in_channel`
+    for a public channel the bot hasn't joined, where `chat:write.public` still lets it
+    post, so that (like any other failure) lets the watch go ahead.
+    """
+    try:
+        await slack.conversations_history(channel=channel, limit=1)
+    except SlackApiError as exc:
+        code = error_code(exc)
+        return code if code in POSTS_NEVER_LAND else None
+    except Exception as exc:
+        log.info("could not check %s before a campaign watch (%s)", channel, type(exc).__name__)
+    return None
+
+
 async def _post_progress(
     store: Store, slack: AsyncWebClient, found: Watch, detail: AnyBatch
-) -> bool:
+) -> str | None:
     """Post the channel's live progress message and remember its ts for the watcher.
+    None when posted and kept; otherwise Slack's error code, MAYBE_POSTED or NOT_KEPT.
 
     chat.postMessage rather than the response_url: the watcher edits the message later,
     and only a Web API post says which message it is.
@@ -117,27 +195,44 @@ async def _post_progress(
         state=RUNNING,
         error_threshold=found.error_threshold,
     )
+    poster = posting_client(slack)
     try:
         # Retrying a 5xx could post a second progress message; only 429s are retried.
-        response = await posting_client(slack).chat_postMessage(
+        response = await poster.chat_postMessage(
             channel=found.channel_id, unfurl_links=False, unfurl_media=False, **message.as_kwargs()
         )
     except SlackApiError as exc:
-        # The watch stands without it; the completion alert still comes.
+        code = error_code(exc)
+        log.warning("could not post a progress message in %s (%s)", found.channel_id, code)
+        return code
+    except Exception as exc:
+        # A timeout, a dropped connection, or an answer slack_sdk cannot parse (it raises
+        # AttributeError then): the watch stands, and the completion alert still comes.
         log.warning(
-            "could not post a progress message in %s (%s)",
+            "progress message in %s may not have been posted (%s)",
             found.channel_id,
-            str(exc.response.get("error") or "unknown")[:40],
+            failure_reason(exc),
         )
-        return False
+        return MAYBE_POSTED
     ts = str(response.get("ts") or "")
-    if not ts:
-        return False
-    if not await store.set_progress_message(
+    if ts and await store.set_progress_message(
         channel_id=found.channel_id, batch_id=found.target_id, ts=ts, counts=counts
     ):
-        log.info("another progress message for %s in %s won", found.target_id, found.channel_id)
-    return True
+        return None
+    # Unwatched (or finished) while the post was in flight: nobody would ever update
+    # this message, so it must not stay in the channel saying "running".
+    log.info(
+        "progress message for %s in %s is orphaned; deleting it", found.target_id, found.channel_id
+    )
+    try:
+        if ts:
+            await poster.chat_delete(channel=found.channel_id, ts=ts)
+    except SlackApiError as exc:
+        log.warning(
+            "could not delete a progress message in %s (%s)", found.channel_id, error_code(exc)
+        )
+    await store.release_progress_post(channel_id=found.channel_id, batch_id=found.target_id)
+    return NOT_KEPT
 
 
 async def unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
@@ -177,13 +272,13 @@ def _channel(who: Who) -> str:
     return who.channel_id
 
 
-class NoStoreError(RuntimeError):
+class NoStoreError(UserFacingError):
     """Watching needs the database, which this way of running has not opened."""
 
-    user_message = "Watching needs the bot's database, which isn't open in this mode."
+    default_message = "Watching needs the bot's database, which isn't open in this mode."
 
 
-class NoChannelError(RuntimeError):
+class NoChannelError(UserFacingError):
     """Watching needs a channel to post in."""
 
-    user_message = "Watches post to a channel: run this command in one."
+    default_message = "Watches post to a channel: run this command in one."

@@ -1,28 +1,18 @@
-"""Shared pytest fixtures: local stand-ins for Bland and Slack, and the documented JSON."""
+"""Shared pytest fixtures: local stand-ins for Bland and Slack, the documented JSON, and
+one real PostgreSQL server per session."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
-from bot.demo.batches import DemoBatch
-from bot.demo.dataset import demo_dataset
 from bot.demo.server import BlandServer, serve_bland
-from tests.standins.slack import SlackStandIn
-
-FIXTURES = Path(__file__).parent / "fixtures"
-BLAND_KEY = "test-key"
-
-
-def read_fixture(name: str) -> Any:
-    """The parsed JSON of `tests/fixtures/<name>` (`.json` may be left off)."""
-    path = FIXTURES / (name if name.endswith(".json") else f"{name}.json")
-    return json.loads(path.read_text())
-
+from tests.support.bland import BLAND_KEY, fixture_dataset, fixture_v2_dataset, read_fixture
+from tests.support.postgres import PostgresServer, running_postgres
+from tests.support.slack_standin import SlackStandIn
 
 # -- Documented Bland responses -----------------------------------------------------------
 
@@ -42,13 +32,13 @@ async def bland() -> AsyncIterator[BlandServer]:
 
     Also serves the documented in-progress example (`AAcQq8zXxLB56LWg-gen-batch`, one call,
     analysis as printed) and the documented list entry (`ZfowpkhOSVCZJ94i-gen-batch`, no
-    calls). Inject faults with `bland.fail_next(...)`, read `bland.requests`.
+    calls); and v2: the demo's v2 batches and the documented v2 example
+    (`652ad643-9gca-477c-97c3-9d8e6t74d7af`, with its documented log). Inject faults with
+    `bland.fail_next(...)`, read `bland.requests`.
     """
-    dataset = demo_dataset()
-    dataset.add(DemoBatch(read_fixture("batch_details"), derived_analysis=False))
-    for entry in read_fixture("list_batches")["batches"]:
-        dataset.add(DemoBatch.from_summary(entry))
-    async with serve_bland(dataset, api_key=BLAND_KEY) as server:
+    async with serve_bland(
+        fixture_dataset(), v2_dataset=fixture_v2_dataset(), api_key=BLAND_KEY
+    ) as server:
         yield server
 
 
@@ -60,3 +50,27 @@ async def slack() -> AsyncIterator[SlackStandIn]:
     """A recording Slack stand-in; point clients at `slack.api_url`."""
     async with SlackStandIn() as stand_in:
         yield stand_in
+
+
+# -- PostgreSQL: one real server for the session, a fresh database per test ----------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Started on first use only, so a run without PostgreSQL tests never starts one."""
+    with running_postgres() as server:
+        yield server
+
+
+# -- Processes: `python -m bot` started by a test ---------------------------------------
+
+
+@pytest.fixture
+async def spawn() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test started; any still running at the end are killed."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

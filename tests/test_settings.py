@@ -1,4 +1,5 @@
-"""Settings checked at start-up: the watcher's lease and takeover windows."""
+"""Settings checked at start-up: a malformed DATABASE_URL is refused without echoing any
+of it; the watcher's lease and takeover windows are bounded."""
 
 from __future__ import annotations
 
@@ -7,34 +8,74 @@ import pytest
 from bot.settings import MIN_LEASE_SECONDS, SettingsError, load_settings
 from bot.slack.clients import TIMEOUT_SECONDS
 
-REQUIRED = {
+REQUIRED = {"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1", "bland_api_key": "key"}
+# The watcher's settings are read from the environment alone (no .env), in HTTP mode.
+HTTP_MODE = {
     "slack_bot_token": "xoxb-settings-test",
     "bland_api_key": "key",
     "slack_signing_secret": "secret",
     "_env_file": None,
 }
+# Pieces of the passwords below; none may appear in what we say about the URL.
+PASSWORD_PARTS = ("s3cret", "Zq9", "Xv7")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://user:s3cret@host:notaport/db",
+        "postgres://user:s3cret@[bad/db",
+        "postgres://user:s3cret@host:99999/db",
+        # An unencoded # / or ? in the password ends the host part early.
+        "postgres://user:Zq9#Xv7@host/db",
+        "postgresql://user:Zq9/Xv7@host/db",
+        "postgresql://user:Zq9?Xv7@host/db",
+    ],
+)
+def test_a_malformed_database_url_is_refused_without_echoing_it(url: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(database_url=url, **REQUIRED)
+    message = str(caught.value)
+    assert "DATABASE_URL: " in message
+    assert "percent-encode" in message
+    for part in PASSWORD_PARTS:
+        assert part not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://user:s3cret@db.example.com:5432/bland",
+        "postgresql://user:Zq9%23Xv7@[::1]:5432/bland",
+        "postgresql:///bland?host=/var/run/postgresql",
+        "postgres://user:pw@host1:5432,host2:5433/bland",
+        "sqlite:///bland_batches.db",
+    ],
+)
+def test_well_formed_database_urls_are_accepted(url: str) -> None:
+    assert load_settings(database_url=url, **REQUIRED).database_url == url
 
 
 def test_watch_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("WATCH_LEASE_SECONDS", "WATCH_TAKEOVER_SECONDS"):
         monkeypatch.delenv(name, raising=False)
-    settings = load_settings(**REQUIRED)
+    settings = load_settings(**HTTP_MODE)
     assert (settings.watch_lease_seconds, settings.watch_takeover_seconds) == (60.0, 15.0)
 
 
 def test_a_lease_shorter_than_a_slow_post_is_refused_at_start_up() -> None:
     assert MIN_LEASE_SECONDS >= TIMEOUT_SECONDS + 15
     with pytest.raises(SettingsError) as raised:
-        load_settings(**REQUIRED, watch_lease_seconds=TIMEOUT_SECONDS)
+        load_settings(**HTTP_MODE, watch_lease_seconds=TIMEOUT_SECONDS)
     message = str(raised.value)
     assert f"WATCH_LEASE_SECONDS: must be at least {MIN_LEASE_SECONDS:g}" in message
     assert f"Slack's {TIMEOUT_SECONDS}s timeout" in message
-    assert load_settings(**REQUIRED, watch_lease_seconds=MIN_LEASE_SECONDS)
+    assert load_settings(**HTTP_MODE, watch_lease_seconds=MIN_LEASE_SECONDS)
 
 
 def test_takeover_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WATCH_TAKEOVER_SECONDS", "0.1")
     with pytest.raises(SettingsError, match="WATCH_TAKEOVER_SECONDS"):
-        load_settings(**REQUIRED)
+        load_settings(**HTTP_MODE)
     monkeypatch.setenv("WATCH_TAKEOVER_SECONDS", "4")
-    assert load_settings(**REQUIRED).watch_takeover_seconds == 4.0
+    assert load_settings(**HTTP_MODE).watch_takeover_seconds == 4.0

@@ -3,33 +3,49 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+import math
 import random
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, cast
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from pydantic import ValidationError
 
-from bot.bland.batch_ids import check_batch_id, check_call_ref, check_campaign_id, is_batch_id
+from bot.bland.batch_ids import (
+    check_batch_id,
+    check_call_ref,
+    check_campaign_id,
+    check_v2_batch_id,
+    is_batch_id,
+    is_v2_batch_id,
+)
+from bot.bland.envelope import envelope_errors, many, one, unwrap
 from bot.bland.errors import (
     BlandConnectionError,
     BlandError,
     BlandResponseError,
     BlandStatusError,
     BlandTimeoutError,
+    BlandTooLargeError,
     status_error,
 )
 from bot.bland.lenient import LenientModel
+from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
 from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
+from bot.bland.models_v2 import BatchCalls, BatchV2, CallList, LogEntry, StopResultV2
+from bot.bland.outcomes import outcome
+from bot.metrics import bland_request_done
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +58,21 @@ _STATUS_ONLY = {
 }
 USER_AGENT = "bland-batches-slack/0.1"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+# Of an error answer only the message is wanted; a huge error page is not read whole.
+ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
+Direction = Literal["asc", "desc"]
+# Enough of a v2 batch's log to find its state: a batch logs a handful of lifecycle
+# phases and one `complete` event.
+LOG_TAKE = 50
+# Bland's own default for `GET /v1/calls`.
+CALLS_LIMIT = 1000
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds allowed to connect and to read a response."""
+    """Seconds allowed to connect and for each read; `Limits` bounds the whole answer."""
 
     connect: float = 5.0
     read: float = 30.0
@@ -82,9 +106,14 @@ class BlandClient:
         backoff: Backoff = Backoff(),
         max_connections: int = 64,
         transport: httpx.AsyncBaseTransport | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        export_limits: Limits = EXPORT_LIMITS,
     ) -> None:
         self._max_retries = max_retries
         self._backoff = backoff
+        self._limits = limits
+        self._export_limits = export_limits
+        self._secrets = (api_key,)
         self._base = base_url.rstrip("/")
         self._headers = httpx.Headers(
             {"authorization": api_key, "accept": "application/json", "user-agent": USER_AGENT}
@@ -186,7 +215,7 @@ class BlandClient:
                 body = await self._request(
                     "GET", f"/v1/batches/{batch_id}", _STATUS_ONLY, retries=0
                 )
-            found[batch_id] = _parse(BatchDetail, body).status
+            found[batch_id] = self._parse(BatchDetail, body).status
 
         valid = [b for b in batch_ids if is_batch_id(b)]
         tasks = [asyncio.create_task(one(batch_id)) for batch_id in valid]
@@ -201,6 +230,19 @@ class BlandClient:
                     )
         return found
 
+    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchDetail:
+        """The batch with every call, for a CSV export: given the export's longer deadline
+        and larger size cap, since with transcripts it is the largest answer Bland gives."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": _flag(transcripts),
+            "include_analysis": "false",
+        }
+        return await self._get(
+            BatchDetail, f"/v1/batches/{batch_id}", params, limits=self._export_limits
+        )
+
     async def get_call(self, call_id: str) -> CallDetail:
         """`GET /v1/calls/{id}`: one call with its transcript."""
         check_call_ref(call_id)
@@ -210,21 +252,136 @@ class BlandClient:
         """`POST /v1/batches/{id}/stop`. Not retried: stopping twice is not harmless to report."""
         check_batch_id(batch_id)
         body = await self._request("POST", f"/v1/batches/{batch_id}/stop", {}, retries=0)
-        return _parse(StopResult, body)
+        return self._parse(StopResult, body)
 
-    async def get_raw(self, path: str, params: Mapping[str, str]) -> bytes:
-        """The raw bytes of a GET, for callers that stream them (CSV export)."""
-        return await self._request("GET", path, params, retries=self._max_retries)
+    # -- v2 batches ---------------------------------------------------------------------
+    # Every v2 answer is an envelope: `errors` (even with a 200) raise the same BlandError
+    # tree as v1, and `data` is parsed as leniently as v1's models. See bot.bland.view for
+    # reading a batch's status from its logs.
 
-    async def _get(self, model: type[M], path: str, params: Mapping[str, str]) -> M:
+    async def list_batches_v2(
+        self, *, take: int | None = None, skip: int | None = None
+    ) -> list[BatchV2]:
+        """`GET /v2/batches/list`: metadata only, no status or counts (see `latest_logs`)."""
+        params: dict[str, str] = {}
+        if take is not None:
+            params["take"] = str(take)
+        if skip is not None:
+            params["skip"] = str(skip)
+        data = await self._get_data("/v2/batches/list", params)
+        return many(BatchV2, data, what="batches")
+
+    async def get_batch_v2(self, batch_id: str) -> BatchV2:
+        """`GET /v2/batches/{id}`: one batch's metadata. Its progress is in `batch_logs`."""
+        check_v2_batch_id(batch_id)
+        data = await self._get_data(f"/v2/batches/{batch_id}", {})
+        batch = one(BatchV2, data, what="batch")
+        return batch if batch.id else batch.model_copy(update={"id": batch_id})
+
+    async def batch_logs(
+        self,
+        batch_id: str,
+        *,
+        take: int = LOG_TAKE,
+        direction: Direction = "desc",
+        skip: int = 0,
+    ) -> list[LogEntry]:
+        """`GET /v2/batches/{id}/logs`: newest first by default, as `v2_progress` reads them."""
+        check_v2_batch_id(batch_id)
+        path = f"/v2/batches/{batch_id}/logs"
+        data = await self._get_data(path, _log_params(take, direction, skip))
+        return many(LogEntry, data, what="log entries")
+
+    async def latest_logs(
+        self,
+        batch_ids: Sequence[str],
+        *,
+        take: int = LOG_TAKE,
+        concurrency: int = 8,
+        within: float = 4.0,
+    ) -> dict[str, list[LogEntry] | None]:
+        """Each v2 batch's newest log entries, asked concurrently and bounded: what a list
+        view needs for statuses, since the v2 list has none (like `batch_statuses`).
+
+        Logs that fail, do not arrive `within` seconds, or belong to no valid v2 id
+        (never asked for) are None: a list view shows what it has.
+        """
+        slots = asyncio.Semaphore(concurrency)
+        found: dict[str, list[LogEntry] | None] = dict.fromkeys(batch_ids)
+        params = _log_params(take, "desc", 0)
+
+        async def one_batch(batch_id: str) -> None:
+            async with slots:
+                body = await self._request("GET", f"/v2/batches/{batch_id}/logs", params, retries=0)
+            found[batch_id] = many(LogEntry, self._unwrap(body), what="log entries")
+
+        valid = [b for b in dict.fromkeys(batch_ids) if is_v2_batch_id(b)]
+        tasks = [asyncio.create_task(one_batch(batch_id)) for batch_id in valid]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=within)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if task.exception() is not None:
+                    log.info("a batch log was not available: %s", type(task.exception()).__name__)
+        return found
+
+    async def stop_batch_v2(self, batch_id: str) -> StopResultV2:
+        """`POST /v2/batches/{id}/stop`. Not retried, like v1's. Its answer is undocumented:
+        whatever of `StopResultV2` came, with `batch_id` filled in."""
+        check_v2_batch_id(batch_id)
+        body = await self._request("POST", f"/v2/batches/{batch_id}/stop", {}, retries=0)
+        data = self._unwrap(body)
+        if isinstance(data, dict):
+            result = StopResultV2.lenient(data)
+        else:
+            result = StopResultV2(message=data if isinstance(data, str) else None)
+        return result if result.batch_id else result.model_copy(update={"batch_id": batch_id})
+
+    async def list_calls(self, *, batch_id: str, limit: int = CALLS_LIMIT) -> BatchCalls:
+        """`GET /v1/calls?batch_id=...&limit=...`: one page, never more, of the batch's calls.
+
+        Bland does not document a `batch_id` filter on this list, so only calls that say
+        they belong to `batch_id` are kept, and `BatchCalls.filter_ignored` says whether
+        the answer held any other (then Bland ignored the filter: the handler should say
+        Bland does not list this batch's calls, not page through the whole account).
+        """
+        check_batch_id(batch_id)
+        limit = max(1, limit)
+        params = {"batch_id": batch_id, "limit": str(limit)}
+        listed = await self._get(CallList, "/v1/calls", params)
+        calls = [call for call in listed.calls if call.batch_id == batch_id]
+        return BatchCalls(
+            batch_id=batch_id,
+            calls=calls,
+            filter_ignored=len(calls) < len(listed.calls),
+            truncated=len(listed.calls) >= limit,
+        )
+
+    async def _get_data(self, path: str, params: Mapping[str, str]) -> Any:
+        """A v2 GET, retried like v1's, unwrapped to its envelope's `data`."""
         body = await self._request("GET", path, params, retries=self._max_retries)
         if len(body) > LARGE_BODY:
+            return await asyncio.to_thread(self._unwrap, body)
+        return self._unwrap(body)
+
+    def _unwrap(self, body: bytes) -> Any:
+        return unwrap(body, secrets=self._secrets)
+
+    async def _get(
+        self, model: type[M], path: str, params: Mapping[str, str], *, limits: Limits | None = None
+    ) -> M:
+        body = await self._request("GET", path, params, retries=self._max_retries, limits=limits)
+        if len(body) > LARGE_BODY:
             # Parsing megabytes takes a while; in a thread, the loop keeps acking meanwhile.
-            return await asyncio.to_thread(_parse, model, body)
-        return _parse(model, body)
+            return await asyncio.to_thread(self._parse, model, body)
+        return self._parse(model, body)
+
+    def _parse(self, model: type[M], body: bytes) -> M:
+        return parse(model, body, secrets=self._secrets)
 
     async def _send(
-        self, method: str, path: str, params: Mapping[str, str]
+        self, method: str, path: str, params: Mapping[str, str], max_bytes: int
     ) -> tuple[int, httpx.Headers, bytes]:
         request = httpx.Request(
             method,
@@ -234,24 +391,55 @@ class BlandClient:
         )
         response = await self._transport.handle_async_request(request)
         try:
-            body = await response.aread()
+            if response.status_code >= 400:
+                body = await _read_start(response, ERROR_BODY_BYTES)
+            else:
+                body = await _read_capped(response, max_bytes)
         finally:
+            # Closing a half-read answer drops its connection rather than draining it.
             await response.aclose()
         return response.status_code, response.headers, body
 
     async def _request(
-        self, method: str, path: str, params: Mapping[str, str], *, retries: int
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        retries: int,
+        limits: Limits | None = None,
     ) -> bytes:
+        if limits is None:
+            limits = self._limits
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limits.deadline
         attempt = 0
         while True:
+            started = time.perf_counter()
             try:
-                status, headers, body = await self._send(method, path, params)
+                async with asyncio.timeout_at(deadline):
+                    status, headers, body = await self._send(method, path, params, limits.max_bytes)
                 if status < 400:
+                    # A 2xx that is not a JSON object fails to parse later: counted here
+                    # by its first byte, so the check costs nothing on the hot path.
+                    ok = body[:64].lstrip()[:1] == b"{"
+                    bland_request_done(method, path, "ok" if ok else "bad_response", started)
                     return body
+                message, code = _error_fields(body)
                 error: BlandError = status_error(
-                    status, _error_message(body), _retry_after(headers.get("retry-after"))
+                    status,
+                    message,
+                    _retry_after(headers.get("retry-after")),
+                    secrets=self._secrets,
+                    code=code,
                 )
                 retryable = status in RETRYABLE_STATUSES
+            except TimeoutError:
+                # asyncio.timeout_at's: the deadline passed, so there is no time to retry.
+                bland_request_done(method, path, "timeout", started)
+                raise BlandTimeoutError(
+                    f"Bland's answer was too slow: not complete within {limits.deadline:g} s"
+                ) from None
             except httpx.TimeoutException as exc:
                 # httpx-aiohttp reports a refused connection as a connect timeout.
                 if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
@@ -261,12 +449,23 @@ class BlandClient:
                 retryable = True
             except httpx.TransportError as exc:
                 error, retryable = BlandConnectionError(type(exc).__name__), True
+            except BlandError as exc:
+                # Raised while reading (an answer over the size cap): counted, not retried.
+                bland_request_done(method, path, outcome(exc), started)
+                raise
+            except (httpx.HTTPError, aiohttp.ClientError) as exc:
+                # A body that fails to decode or a status line that is not HTTP: an answer,
+                # just not a readable one, so it is not retried (as invalid JSON is not).
+                error, retryable = BlandResponseError(type(exc).__name__), False
+            bland_request_done(method, path, outcome(error), started)
             if not retryable or attempt >= retries:
                 raise error
             retry_after = error.retry_after if isinstance(error, BlandStatusError) else None
             if retry_after is not None and retry_after > self._backoff.max_retry_after:
                 raise error
             delay = self._backoff.delay(attempt, retry_after)
+            if loop.time() + delay >= deadline:
+                raise error
             log.warning(
                 "Bland %s %s failed (%s); retry %d in %.1fs",
                 method,
@@ -286,16 +485,58 @@ def _url(address: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
     return httpx.URL(address, params=params)
 
 
+def _log_params(take: int, direction: Direction, skip: int) -> dict[str, str]:
+    return {"take": str(take), "skip": str(skip), "direction": direction}
+
+
 def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _parse(model: type[M], body: bytes) -> M:
+def parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
+    """`body` as `model`, repaired where it is odd; raises a BlandError, never ValueError."""
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
     if getattr(parsed, "status", None) == "error":
-        raise status_error(400, getattr(parsed, "message", None))
+        message = getattr(parsed, "message", None)
+        raise status_error(400, message if isinstance(message, str) else None, secrets=secrets)
     return parsed
+
+
+def _body(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    # httpx types aiter_bytes() as an iterator, but it is a generator, which lets a read
+    # that stops early close it at once rather than leave it to the garbage collector.
+    return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The whole body, or BlandTooLargeError as soon as it passes `max_bytes`."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BlandTooLargeError(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    # Decoded bytes are counted, so a small gzip body cannot unpack past the cap.
+    async with contextlib.aclosing(_body(response)) as stream:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > max_bytes:
+                raise BlandTooLargeError(max_bytes)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
+    """At most the first `max_bytes` of the body; the rest is never read."""
+    chunks: list[bytes] = []
+    size = 0
+    async with contextlib.aclosing(_body(response)) as stream:
+        async for chunk in stream:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= max_bytes:
+                break
+    return b"".join(chunks)[:max_bytes]
 
 
 def _validate(model: type[M], body: bytes) -> M:
@@ -312,33 +553,43 @@ def _validate(model: type[M], body: bytes) -> M:
     return model.lenient(data)
 
 
-def _error_message(body: bytes) -> str | None:
+def _error_fields(body: bytes) -> tuple[str | None, str | None]:
+    """The message and the v2 error code of an error answer, each None when absent.
+
+    v1 answers `{"status": "error", "message": ...}`; v2 an envelope whose `errors`
+    hold `{"error": "NOT_FOUND", "message": ...}`."""
     try:
         data: Any = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        for key in ("message", "error"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:300]
-        errors = data.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            value = errors[0].get("message")
-            if isinstance(value, str):
-                return value.strip()[:300]
-    return None
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    for key in ("message", "error"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value, None
+    errors = envelope_errors(data.get("errors"))
+    if errors:
+        return errors[0].message or errors[0].error, errors[0].error
+    return None, None
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, or None when the header is absent or no usable number of seconds."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # `1e999`, `inf`, `nan`, `-5`: no wait can be read from them.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        # A "-0000" zone parses as naive; it means UTC with no zone information.
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

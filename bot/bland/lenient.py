@@ -1,8 +1,8 @@
-"""Parsing that survives Bland's surprises: wrong types, nulls and unknown fields.
+"""Parsing that survives Bland's surprises: wrong types, nulls, unknown fields, odd values.
 
 Well-formed data takes pydantic's fast path in Rust. Only when validation fails do we
-fall back to Python, which repairs the offending nested items or drops the offending
-fields instead of failing the whole response.
+fall back to Python, which repairs the offending nested items, cleans the offending
+fields (see `bot.bland.values`) or drops them instead of failing the whole response.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.bland.values import clean
 
 _MAX_REPAIRS = 8
 
@@ -47,7 +49,9 @@ class LenientModel(BaseModel):
     def _repair(cls, key: Any, value: Any) -> Any:
         model = cls.nested.get(str(key))
         if model is None:
-            return _DROP
+            # Cleaned once; a value that cleaning does not change (or did not save) goes.
+            cleaned = clean(value)
+            return _DROP if cleaned == value else cleaned
         if isinstance(value, list):
             repaired = [model.lenient(item) for item in value if isinstance(item, dict)]
             return [item.model_dump(by_alias=True) for item in repaired]

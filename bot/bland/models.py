@@ -7,12 +7,18 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from bot.bland.lenient import LenientModel
+from bot.bland.values import CleanStr, Count, Finite, Scalar
 
-Str = str | None
-Num = float | None
-Int = int | None
+# Every string, number and count from Bland is one of these: see `bot.bland.values`.
+Str = CleanStr | None
+Num = Finite | None
+Int = Count | None
 Bool = bool | None
-Counts = dict[str, int] | None
+Counts = dict[CleanStr, Count] | None
+# Only the scalar values are ever shown; nested ones are kept as they came, unread.
+Params = dict[CleanStr, Scalar | list[Any] | dict[str, Any]] | None
+# Documented as an array, shown as a string: keep what came and normalise on read.
+AnsweredBy = CleanStr | list[CleanStr | None] | None
 
 IN_PROGRESS = "in-progress"
 COMPLETED = "completed"
@@ -27,7 +33,7 @@ class BatchSummary(LenientModel):
     label: Str = None
     base_prompt: Str = None
     endpoint_code: Str = None
-    call_params: Any = None
+    call_params: Params = None
 
 
 class BatchList(LenientModel):
@@ -49,7 +55,7 @@ class BatchParams(LenientModel):
     label: Str = None
     base_prompt: Str = None
     endpoint_code: Str = None
-    call_params: Any = None
+    call_params: Params = None
 
 
 class TranscriptLine(LenientModel):
@@ -73,8 +79,7 @@ class CallBrief(LenientModel):
     corrected_duration: Num = None
     call_length: Num = None
     error_message: Str = None
-    # Documented as an array, shown as a string: keep what came and normalise on read.
-    answered_by: Any = None
+    answered_by: AnsweredBy = None
 
     @property
     def answered(self) -> str | None:
@@ -193,7 +198,7 @@ class CallDetail(LenientModel):
     to: Str = None
     from_: Str = Field(default=None, alias="from")
     created_at: Str = None
-    answered_by: Any = None
+    answered_by: AnsweredBy = None
     corrected_duration: Num = None
     call_length: Num = None
     summary: Str = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from bot.demo.calls import PENDING_QUEUE_STATUSES, bland_id
 from bot.demo.dataset import DemoDataset
 from bot.demo.details import requested_batch
+from bot.demo.scenarios import JSON
 
 JSON_TYPE = "application/json"
 
@@ -56,7 +58,7 @@ def _concatenated(transcripts: Any) -> str:
     )
 
 
-def _call_summary(call: dict[str, Any]) -> str:
+def call_summary(call: dict[str, Any]) -> str:
     answered = call.get("answered_by")
     if call.get("error_message"):
         return f"The call failed: {call['error_message']}"
@@ -69,11 +71,17 @@ def _call_summary(call: dict[str, Any]) -> str:
     return "The agent spoke with the recipient and the call ended normally."
 
 
+# A call of a batch this dataset does not hold (a v2 batch's): its batch id and the call.
+FindCall = Callable[[str], tuple[str, JSON] | None]
+
+
 class BatchRoutes:
-    """The v1 batch and call routes, answered from `dataset`."""
+    """The v1 batch and call routes, answered from `dataset`; `GET /v1/calls/{id}` also
+    finds a call through `find_other_call` (the v2 batches') when set."""
 
     def __init__(self, dataset: DemoDataset) -> None:
         self.dataset = dataset
+        self.find_other_call: FindCall | None = None
         self._created = 0
 
     def add_to(self, app: web.Application) -> None:
@@ -107,15 +115,20 @@ class BatchRoutes:
         return web.Response(body=body, content_type=JSON_TYPE)
 
     async def get_call(self, request: web.Request) -> web.Response:
-        found = self.dataset.find_call(request.match_info["call_id"])
-        if found is None:
+        call_id = request.match_info["call_id"]
+        found = self.dataset.find_call(call_id)
+        other = self.find_other_call(call_id) if found is None and self.find_other_call else None
+        if found is not None:
+            batch_id, call = found[0].batch_id, found[1]
+        elif other is not None:
+            batch_id, call = other
+        else:
             return error(404, "Call not found")
-        batch, call = found
         transcripts = call.get("transcripts")
         return _ok(
             {
                 "call_id": call.get("call_id"),
-                "batch_id": batch.batch_id,
+                "batch_id": batch_id,
                 "status": call.get("status"),
                 "to": call.get("to"),
                 "from": call.get("from"),
@@ -127,7 +140,7 @@ class BatchRoutes:
                 "corrected_duration": call.get("corrected_duration"),
                 "call_length": call.get("call_length"),
                 "error_message": call.get("error_message"),
-                "summary": _call_summary(call),
+                "summary": call_summary(call),
                 "concatenated_transcript": _concatenated(transcripts),
                 "transcripts": transcripts if isinstance(transcripts, list) else [],
                 "recording_url": None,

@@ -1,4 +1,4 @@
-"""A local aiohttp server that answers Bland's v1 batch API from a DemoDataset."""
+"""A local aiohttp server that answers Bland's v1 and v2 batch APIs from demo datasets."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ from aiohttp import web
 
 from bot.demo.batches import DemoBatch
 from bot.demo.dataset import DemoDataset, demo_dataset
-from bot.demo.faults import Fault, RecordedRequest
-from bot.demo.routes import BatchRoutes, error
+from bot.demo.dataset_v2 import DemoV2Dataset, demo_v2_dataset
+from bot.demo.faults import Fault, FaultControls, RecordedRequest
+from bot.demo.routes import BatchRoutes
+from bot.demo.routes_v2 import V2Routes, is_v2_path, path_error
+from bot.demo.scenarios import JSON
+from bot.demo.webhooks import WebhookDelivery, WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +28,27 @@ DEFAULT_PROGRESS_INTERVAL = 3.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class BlandServer:
-    """Bland's v1 batch API over a mutable dataset, with request log and fault injection."""
+class BlandServer(FaultControls):
+    """Bland's v1 and v2 batch APIs over mutable datasets, with request log, fault
+    injection, and v2 status webhooks (`set_status_webhook`)."""
 
     def __init__(
         self,
         dataset: DemoDataset | None = None,
         *,
+        v2_dataset: DemoV2Dataset | None = None,
         api_key: str = "test-key",
         progress_interval: float | None = None,
         progress_step: int = 3,
     ) -> None:
         self.routes = BatchRoutes(dataset if dataset is not None else demo_dataset())
+        self.webhooks = WebhookSender()
+        self.v2_routes = V2Routes(
+            v2_dataset if v2_dataset is not None else demo_v2_dataset(),
+            lambda: self.routes.dataset,
+            self.webhooks.send_later,
+        )
+        self.routes.find_other_call = lambda call_id: self.v2_dataset.find_call(call_id)
         self.api_key = api_key
         self.progress_interval = progress_interval
         self.progress_step = progress_step
@@ -57,53 +70,51 @@ class BlandServer:
     def dataset(self, dataset: DemoDataset) -> None:
         self.routes.dataset = dataset
 
-    # -- fault injection --------------------------------------------------------------
+    @property
+    def v2_dataset(self) -> DemoV2Dataset:
+        """The v2 batches served."""
+        return self.v2_routes.dataset
 
-    def add_fault(self, fault: Fault) -> Fault:
-        self.faults.append(fault)
-        return fault
+    @property
+    def ignore_batch_filter(self) -> bool:
+        """When True, `GET /v1/calls` ignores `batch_id`, as Bland may (it is undocumented)."""
+        return self.v2_routes.ignore_batch_filter
 
-    def fail_next(
-        self,
-        times: int = 1,
-        *,
-        status: int = 500,
-        path: str | None = None,
-        method: str | None = None,
-        retry_after: float | None = None,
-        message: str | None = None,
-    ) -> Fault:
-        """The next `times` matching requests answer `status` with a Bland error body."""
-        return self.add_fault(
-            Fault(
-                "status",
-                times,
-                path=path,
-                method=method,
-                status=status,
-                retry_after=retry_after,
-                message=message,
-            )
-        )
+    @ignore_batch_filter.setter
+    def ignore_batch_filter(self, value: bool) -> None:
+        self.v2_routes.ignore_batch_filter = value
 
-    def rate_limit_next(
-        self, times: int = 1, *, retry_after: float | None = 1, path: str | None = None
-    ) -> Fault:
-        """The next `times` matching requests answer 429 with `Retry-After`."""
-        return self.fail_next(
-            times, status=429, path=path, retry_after=retry_after, message="Rate limit exceeded"
-        )
+    # -- v2 status webhooks -----------------------------------------------------------
 
-    def hang_next(self, times: int = 1, *, seconds: float, path: str | None = None) -> Fault:
-        """The next `times` matching requests stall `seconds` before answering normally."""
-        return self.add_fault(Fault("hang", times, path=path, seconds=seconds))
+    def set_status_webhook(self, batch_id: str, url: str, secret: str) -> None:
+        """POST v2 batch `batch_id`'s phases and its end to `url`, signed under `secret`."""
+        self.webhooks.set_target(batch_id, url, secret)
 
-    def garble_next(self, times: int = 1, *, path: str | None = None) -> Fault:
-        """The next `times` matching requests answer 200 with a body that is not JSON."""
-        return self.add_fault(Fault("invalid_json", times, path=path))
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every status webhook POST made, oldest first."""
+        return self.webhooks.deliveries
 
-    def clear_faults(self) -> None:
-        self.faults.clear()
+    async def wait_for_webhooks(self, count: int, *, within: float = 5.0) -> list[WebhookDelivery]:
+        """Wait until at least `count` webhook POSTs were made; TimeoutError otherwise."""
+        return await self.webhooks.wait_for(count, within=within)
+
+    async def advance_v2(self, batch_id: str, count: int) -> list[JSON]:
+        """One step of v2 batch `batch_id`: its next phase, or `count` more calls (and its
+        end when none are left). Returns the webhook bodies, already POSTed if set up."""
+        bodies = self.v2_dataset[batch_id].advance(count)
+        await self.webhooks.send(batch_id, bodies)
+        return bodies
+
+    async def finish_v2(self, batch_id: str) -> list[JSON]:
+        """Advance v2 batch `batch_id` until it ends; every webhook body on the way."""
+        batch = self.v2_dataset[batch_id]
+        bodies: list[JSON] = []
+        while True:
+            step = await self.advance_v2(batch_id, len(batch.calls) or 1)
+            if not step:
+                return bodies
+            bodies.extend(step)
 
     # -- recorded requests ------------------------------------------------------------
 
@@ -120,12 +131,6 @@ class BlandServer:
 
     def count(self, path: str | None = None, *, method: str | None = None) -> int:
         return len(self.requests_to(path, method=method))
-
-    def counts_by_path(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for request in self.requests:
-            counts[request.path] = counts.get(request.path, 0) + 1
-        return counts
 
     def reset_requests(self) -> None:
         self.requests.clear()
@@ -186,6 +191,7 @@ class BlandServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.webhooks.close()
 
     async def _progress(self) -> None:
         assert self.progress_interval is not None
@@ -194,11 +200,17 @@ class BlandServer:
             for batch in list(self.dataset.batches.values()):
                 if batch.status == "in-progress" and batch.advance(self.progress_step):
                     log.info("demo batch %s advanced to %s", batch.batch_id, batch.status)
+            for batch_id in self.v2_dataset.ids():
+                if await self.advance_v2(batch_id, self.progress_step):
+                    log.info(
+                        "demo v2 batch %s is now %s", batch_id, self.v2_dataset[batch_id].state
+                    )
 
     # -- HTTP -------------------------------------------------------------------------
 
     def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=32 * 1024**2)
+        self.v2_routes.add_to(app)
         self.routes.add_to(app)
         return app
 
@@ -220,11 +232,20 @@ class BlandServer:
         fault = next((fault for fault in self.faults if fault.matches(request)), None)
         if fault is not None:
             fault.used += 1
-            faulted = await fault.answer(self._closing)
+            if fault.kind == "flood":
+                return await fault.flood(request, self._closing)
+            if fault.kind == "drip":
+                answer = await self._answer(request, handler)
+                assert isinstance(answer, web.Response) and isinstance(answer.body, bytes)
+                return await fault.drip(request, self._closing, answer.status, answer.body)
+            faulted = await fault.answer(self._closing, v2=is_v2_path(request.path))
             if faulted is not None:
                 return faulted
+        return await self._answer(request, handler)
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("authorization") != self.api_key:
-            return error(401, "Invalid API key")
+            return path_error(request.path, 401, "Invalid API key")
         return await handler(request)
 
 
@@ -232,6 +253,7 @@ class BlandServer:
 async def serve_bland(
     dataset: DemoDataset | None = None,
     *,
+    v2_dataset: DemoV2Dataset | None = None,
     api_key: str = "test-key",
     port: int = 0,
     progress: bool | float = False,
@@ -240,7 +262,9 @@ async def serve_bland(
     """Run a BlandServer on 127.0.0.1 for the duration of the block; `server.url` is set.
 
     `progress=True` finishes `progress_step` calls of each in-progress batch every
-    DEFAULT_PROGRESS_INTERVAL seconds (a number sets the interval), so a demo batch ends.
+    DEFAULT_PROGRESS_INTERVAL seconds (a number sets the interval), so a demo batch ends;
+    a running v2 batch moves on a phase, or `progress_step` calls, and POSTs its status
+    webhook if one is set. `v2_dataset` defaults to the demo's v2 batches.
     """
     interval: float | None
     if progress is True:
@@ -250,7 +274,11 @@ async def serve_bland(
     else:
         interval = float(progress)
     server = BlandServer(
-        dataset, api_key=api_key, progress_interval=interval, progress_step=progress_step
+        dataset,
+        v2_dataset=v2_dataset,
+        api_key=api_key,
+        progress_interval=interval,
+        progress_step=progress_step,
     )
     await server.start(port)
     try:

@@ -11,6 +11,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.call_metrics import CallCounter
+
 DEFAULT_BASE_URL = "https://slack.com/api/"
 TIMEOUT_SECONDS = 15
 RATE_LIMIT_RETRIES = 3
@@ -26,12 +28,14 @@ def make_slack_client(
 ) -> AsyncWebClient:
     """An AsyncWebClient that waits out 429s (per `Retry-After`) and retries 5xx and
     dropped connections; by default slack_sdk retries only the last."""
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(
         token=token,
         session=session,
-        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        base_url=base_url,
         timeout=TIMEOUT_SECONDS,
         retry_handlers=[
+            CallCounter(base_url),
             AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
@@ -75,5 +79,6 @@ def _with_retries(slack: AsyncWebClient, handlers: list[AsyncRetryHandler]) -> A
         base_url=slack.base_url,
         timeout=slack.timeout,
         session=slack.session,
-        retry_handlers=handlers,
+        # The counter first, so that it sees every attempt (see `CallCounter`).
+        retry_handlers=[CallCounter(slack.base_url), *handlers],
     )

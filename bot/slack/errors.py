@@ -49,8 +49,16 @@ def error_code(exc: BaseException) -> str:
         return UNKNOWN_ERROR
     if not isinstance(value, str) or not value:
         return UNKNOWN_ERROR
-    code = value[:MAX_CODE_LENGTH]
-    return code if code.replace("_", "").isalnum() and code.isascii() else UNKNOWN_ERROR
+    if len(value) > MAX_CODE_LENGTH or not value.isascii():
+        return UNKNOWN_ERROR
+    return value if value.replace("_", "").isalnum() else UNKNOWN_ERROR
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A word for the log: Slack's error code when it sent one, else the exception's
+    type (slack_sdk raises AttributeError on a plain-text 200). Never raises."""
+    code = error_code(exc)
+    return code if code != UNKNOWN_ERROR else type(exc).__name__
 
 
 def retry_after(exc: BaseException) -> float | None:

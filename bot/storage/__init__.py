@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Alert, DueBatch, Store, Watch
+from bot.storage.base import Alert, DueBatch, Store, StoreOpenError, Watch
 
 
 def open_store(database_url: str) -> Store:
@@ -20,4 +20,4 @@ def open_store(database_url: str) -> Store:
     return SqliteStore(database_url)
 
 
-__all__ = ["Alert", "DueBatch", "Store", "Watch", "open_store"]
+__all__ = ["Alert", "DueBatch", "Store", "StoreOpenError", "Watch", "open_store"]

@@ -5,29 +5,50 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.bland.stats import CallCounts
 
-# Watch.state
-ACTIVE = "active"
-SUSPENDED = "suspended"
-DONE = "done"
+# Stored as their values (TEXT columns); the SQL store converts rows back on read.
 
-# Alert.state
-PENDING = "pending"
-SENT = "sent"
-DROPPED = "dropped"
 
-BATCH = "batch"
-CAMPAIGN = "campaign"
+class WatchKind(StrEnum):
+    """What a watch follows: one batch, or every batch of a campaign."""
 
-# Alert.kind
-COMPLETION = "completion"
-CAMPAIGN_COMPLETION = "campaign_completion"
-WARNING = "warning"
-# Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
-PROGRESS_FINAL = "progress_final"
+    BATCH = "batch"
+    CAMPAIGN = "campaign"
+
+
+class WatchState(StrEnum):
+    """ACTIVE until its batch finishes (DONE) or Slack refuses its channel (SUSPENDED)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DONE = "done"
+
+
+class AlertState(StrEnum):
+    """PENDING in the outbox until Slack takes it (SENT) or it can never go (DROPPED)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"
+
+
+class AlertKind(StrEnum):
+    """What an alert is: a completion (of a watched batch, or of a watched campaign's),
+    an early warning, a batch Bland no longer knows, or the last edit of a progress
+    message."""
+
+    COMPLETION = "completion"
+    CAMPAIGN_COMPLETION = "campaign_completion"
+    WARNING = "warning"
+    # Bland answered 404 to every poll of a watched batch for too long: its watches ended.
+    GONE = "gone"
+    # Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
+    PROGRESS_FINAL = "progress_final"
+
 
 # What a progress message shows once it is finished with: it is never edited again.
 FINAL = "final"
@@ -35,17 +56,21 @@ FINAL = "final"
 Render = Callable[["Watch"], dict[str, Any]]
 
 
+class StoreOpenError(Exception):
+    """The database could not be opened; the message names no part of its password."""
+
+
 @dataclass(frozen=True)
 class Watch:
     """A channel's request to hear when a batch (or later a campaign) finishes."""
 
     channel_id: str
-    kind: str
+    kind: WatchKind
     target_id: str
     label: str | None
     created_by: str
     created_at: datetime
-    state: str
+    state: WatchState
     batch_status: str | None
     error_threshold: float | None = None
     # The latest counts of a watched batch (None until a progress fetch or for campaigns).
@@ -119,16 +144,27 @@ class Alert:
     batch_id: str
     channel_id: str
     message: dict[str, Any]
-    state: str
+    state: AlertState
     attempts: int
     created_at: datetime
     message_ts: str | None = None
     last_error: str | None = None
-    kind: str = COMPLETION
+    kind: AlertKind = AlertKind.COMPLETION
     # PROGRESS_FINAL: the message `message` replaces (chat.update), not a new post.
     target_ts: str | None = None
     # The owner whose unfinished claim this claim took over (see `DueBatch.taken_from`).
     taken_from: str | None = None
+
+
+@dataclass(frozen=True)
+class StoreGauges:
+    """What the database says right now, for `/metrics`: the same in every process."""
+
+    outbox_pending: int
+    # Age of the oldest pending outbox entry, by the database's clock; 0 when none.
+    outbox_oldest_pending_seconds: float
+    watched_batches: int
+    watched_campaigns: int
 
 
 class Store(Protocol):
@@ -152,7 +188,7 @@ class Store(Protocol):
         self,
         *,
         channel_id: str,
-        kind: str,
+        kind: WatchKind,
         target_id: str,
         label: str | None,
         created_by: str,
@@ -169,7 +205,7 @@ class Store(Protocol):
         self,
         *,
         channel_id: str,
-        kind: str,
+        kind: WatchKind,
         target_id: str,
         render_progress: Render | None = None,
     ) -> bool:
@@ -191,6 +227,16 @@ class Store(Protocol):
 
     async def progress_message(self, *, channel_id: str, batch_id: str) -> str | None:
         """The ts of the channel's progress message for the batch, if any."""
+
+    async def claim_progress_post(
+        self, *, channel_id: str, batch_id: str, hold_seconds: float
+    ) -> bool:
+        """Take the right to post the channel's progress message for its active watch of
+        the batch: True for one caller only, while the watch has no message and no claim
+        younger than `hold_seconds`. `set_progress_message` ends the claim."""
+
+    async def release_progress_post(self, *, channel_id: str, batch_id: str) -> None:
+        """Give back a claim whose post failed, so a later watch request can post."""
 
     # --- Polling (the watcher) ---
 
@@ -241,6 +287,20 @@ class Store(Protocol):
     ) -> bool:
         """The message `ts` now shows `shown` (FINAL: never edit it again)."""
 
+    async def begin_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, lease_seconds: float
+    ) -> bool:
+        """Lease the edit of progress message `ts` to `owner` for `lease_seconds`: True
+        only while the channel's watch of the batch is active, still owns that message
+        (not final), and no other edit of it holds an unexpired lease. A final edit
+        queued meanwhile (unwatch, completion) waits for the lease to end."""
+
+    async def end_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, shown: str | None
+    ) -> None:
+        """`owner`'s edit of `ts` is over: it now shows `shown` (None: the edit failed,
+        try again later). A final edit waiting for this one may go at once."""
+
     async def completion_audience(self, batch_id: str) -> int:
         """How many channels a completion of the batch would alert now."""
 
@@ -264,6 +324,31 @@ class Store(Protocol):
 
         None when `owner` had lost the lease or the batch was already done, so a
         completion is recorded once however many processes saw it."""
+
+    async def record_not_found(
+        self,
+        batch_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str,
+        gone_after: float,
+        render: Render,
+        render_progress: Render | None = None,
+    ) -> list[Alert] | None:
+        """A poll of the batch answered 404. The first 404 since a successful poll starts
+        its "not found since" clock; only a successful poll stops it (another failure,
+        a 5xx say, does not).
+
+        Once the clock has run `gone_after` seconds, in one transaction, like a
+        completion: the batch is no longer polled, its active watches are done, and each
+        watching channel gets one GONE alert, `render(watch)`: channels watching the
+        batch, and channels watching its campaign that its completion would have alerted
+        (their campaign watch goes on). Progress messages get their final edit,
+        `render_progress(watch)`. The alerts are returned.
+
+        Otherwise the poll is recorded as failed, the next one `delay` seconds away, and
+        None is returned; None too when `owner` no longer held the lease."""
 
     # --- Campaign discovery (the watcher) ---
 
@@ -324,3 +409,11 @@ class Store(Protocol):
 
     async def forget(self, owner: str) -> None:
         """`owner` is stopping: delete its heartbeat and give back anything it holds."""
+
+    # --- Operations ---
+
+    async def ping(self) -> None:
+        """One trivial query: raises when the database cannot be reached (readiness)."""
+
+    async def gauges(self) -> StoreGauges:
+        """The outbox backlog and what is being watched, in a few cheap counts."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.storage.base import DueCampaign, SeenBatch
+from bot.storage.base import DueCampaign, SeenBatch, WatchKind, WatchState
 from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, SqlBase
 
 
@@ -25,8 +25,8 @@ class CampaignsSql(SqlBase):
                     " SELECT t.campaign_id FROM campaigns t"
                     " WHERE t.next_scan_at <= {now}"
                     f" AND {CLAIMABLE}"
-                    " AND EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'campaign'"
-                    "  AND w.target_id = t.campaign_id AND w.state = 'active')"
+                    f" AND EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+                    f"  AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}')"
                     " ORDER BY t.next_scan_at LIMIT ? {skip}) "
                     "RETURNING campaign_id, failures, taken_from"
                 ),

@@ -136,6 +136,34 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
+        "call counts as BIGINT",
+        # Bland's counts can pass 2**31; SQLite's INTEGER already holds 64 bits.
+        (),
+        postgres=(
+            # One statement: one rewrite of the table, not three.
+            "ALTER TABLE batches ALTER COLUMN calls_total TYPE BIGINT, "
+            "ALTER COLUMN calls_completed TYPE BIGINT, ALTER COLUMN calls_errored TYPE BIGINT",
+        ),
+    ),
+    Migration(
+        4,
+        "progress post claims, progress edit leases, batches Bland no longer knows",
+        (
+            # Who may post the channel's progress message: claimed before posting, so
+            # two watch requests at once post one message. A claim older than a post can
+            # take is abandoned (the process died mid-post) and may be taken again.
+            "ALTER TABLE watches ADD COLUMN progress_claimed_at DOUBLE PRECISION",
+            # The progress edit in flight, if any: a final edit waits for it to end, so
+            # a late "running" never lands over "no longer watched".
+            "ALTER TABLE watches ADD COLUMN edit_owner TEXT",
+            "ALTER TABLE watches ADD COLUMN edit_until DOUBLE PRECISION",
+            # Since when every poll of the batch has answered 404; NULL once one succeeds.
+            # Long enough (WATCH_GONE_AFTER) and the batch's watches end.
+            "ALTER TABLE batches ADD COLUMN not_found_since DOUBLE PRECISION",
+        ),
+    ),
+    Migration(
+        5,
         "process heartbeats; whose claim a claim took over",
         (
             # One row per running watcher: a claim is void once its owner's heartbeat
@@ -157,5 +185,3 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
 )
-
-LATEST = MIGRATIONS[-1].version

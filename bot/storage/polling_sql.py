@@ -7,28 +7,25 @@ from collections.abc import Sequence
 from bot.bland.models import IN_PROGRESS
 from bot.bland.stats import CallCounts
 from bot.storage.base import (
-    ACTIVE,
-    BATCH,
-    CAMPAIGN_COMPLETION,
-    COMPLETION,
-    DONE,
     FINAL,
-    PROGRESS_FINAL,
-    WARNING,
     Alert,
+    AlertKind,
+    AlertState,
     DueBatch,
     PollDone,
     Render,
     Watch,
+    WatchKind,
+    WatchState,
 )
 from bot.storage.outbox_sql import OutboxSql
 from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, Tx
-from bot.storage.sql_rows import _W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, _watch
+from bot.storage.sql_rows import W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, read_watch
 
 # A watch `w` of batch `b` whose channel has not been warned about it yet.
 _NOT_WARNED = (
     "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.batch_id = b.batch_id"
-    f" AND a.channel_id = w.channel_id AND a.kind = '{WARNING}')"
+    f" AND a.channel_id = w.channel_id AND a.kind = '{AlertKind.WARNING}')"
 )
 
 
@@ -49,10 +46,10 @@ class PollingSql(OutboxSql):
                     " SELECT t.batch_id FROM batches t"
                     " WHERE t.state = 'watching' AND t.next_poll_at <= {now}"
                     f" AND {CLAIMABLE}"
-                    " AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'batch'"
-                    "  AND w.target_id = t.batch_id AND w.state = 'active')"
-                    "  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'campaign'"
-                    "  AND w.target_id = t.campaign_id AND w.state = 'active'))"
+                    f" AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
+                    f"  AND w.target_id = t.batch_id AND w.state = '{WatchState.ACTIVE}')"
+                    f"  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+                    f"  AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}'))"
                     " ORDER BY t.next_poll_at LIMIT ? {skip}) "
                     "RETURNING batch_id, failures, status, polls, taken_from"
                 ),
@@ -67,12 +64,12 @@ class PollingSql(OutboxSql):
                     str(r["batch_id"])
                     for r in await tx.fetch(
                         f"SELECT b.batch_id FROM batches b WHERE b.batch_id IN ({marks}) AND ("
-                        " EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'batch'"
-                        "  AND w.target_id = b.batch_id AND w.state = 'active' AND ("
+                        f" EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
+                        f"  AND w.target_id = b.batch_id AND w.state = '{WatchState.ACTIVE}' AND ("
                         f"  (w.progress_ts IS NOT NULL AND w.progress_shown <> '{FINAL}')"
                         f"  OR (w.error_threshold IS NOT NULL AND {_NOT_WARNED})))"
-                        " OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = 'campaign'"
-                        "  AND w.target_id = b.campaign_id AND w.state = 'active'"
+                        f" OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+                        f"  AND w.target_id = b.campaign_id AND w.state = '{WatchState.ACTIVE}'"
                         f"  AND w.error_threshold IS NOT NULL AND {_NOT_WARNED}))",
                         *(r["batch_id"] for r in rows),
                     )
@@ -105,11 +102,15 @@ class PollingSql(OutboxSql):
                     "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
                     "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
                     "failures = CASE WHEN CAST(? AS TEXT) IS NULL THEN 0 ELSE failures + 1 END, "
-                    "last_error = CAST(? AS TEXT) "
+                    "last_error = CAST(? AS TEXT), "
+                    # Only a success says Bland knows the batch; a 5xx says nothing.
+                    "not_found_since = CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL "
+                    "ELSE not_found_since END "
                     "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
                 ),
                 status,
                 delay,
+                error,
                 error,
                 error,
                 batch_id,
@@ -117,8 +118,8 @@ class PollingSql(OutboxSql):
             )
             if touched and status is not None:
                 await tx.execute(
-                    "UPDATE watches SET batch_status = ? WHERE kind = 'batch' "
-                    "AND target_id = ? AND state = 'active' "
+                    f"UPDATE watches SET batch_status = ? WHERE kind = '{WatchKind.BATCH}' "
+                    f"AND target_id = ? AND state = '{WatchState.ACTIVE}' "
                     "AND (batch_status IS NULL OR batch_status <> ?)",
                     status,
                     batch_id,
@@ -138,8 +139,8 @@ class PollingSql(OutboxSql):
             ]
             if changed:
                 await tx.executemany(
-                    "UPDATE watches SET batch_status = ? WHERE kind = 'batch' "
-                    "AND target_id = ? AND state = 'active' "
+                    f"UPDATE watches SET batch_status = ? WHERE kind = '{WatchKind.BATCH}' "
+                    f"AND target_id = ? AND state = '{WatchState.ACTIVE}' "
                     "AND (batch_status IS NULL OR batch_status <> ?) "
                     "AND EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = ? "
                     "AND b.lease_owner = ? AND b.state = 'watching')",
@@ -150,7 +151,7 @@ class PollingSql(OutboxSql):
                     "UPDATE batches SET status = CAST(? AS TEXT), "
                     "next_poll_at = {now} + CAST(? AS DOUBLE PRECISION), "
                     "lease_owner = NULL, lease_until = NULL, polls = polls + 1, "
-                    "failures = 0, last_error = NULL "
+                    "failures = 0, last_error = NULL, not_found_since = NULL "
                     "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
                 ),
                 [(p.status, p.delay, p.batch_id, owner) for p in polls],
@@ -193,11 +194,13 @@ class PollingSql(OutboxSql):
             if render_warning is None or percent is None:
                 return []
             rows = await tx.fetch(
-                f"SELECT {_W_COLUMNS} FROM watches w WHERE w.kind = 'batch' AND w.target_id = ? "
-                "AND w.state = 'active' AND w.error_threshold IS NOT NULL "
+                f"SELECT {W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
+                "AND w.target_id = ? "
+                f"AND w.state = '{WatchState.ACTIVE}' AND w.error_threshold IS NOT NULL "
                 "UNION ALL "
-                f"SELECT {_W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
-                "WHERE w.kind = 'campaign' AND b.batch_id = ? AND w.state = 'active' "
+                f"SELECT {W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
+                f"WHERE w.kind = '{WatchKind.CAMPAIGN}' AND b.batch_id = ? "
+                f"AND w.state = '{WatchState.ACTIVE}' "
                 "AND w.error_threshold IS NOT NULL",
                 batch_id,
                 batch_id,
@@ -205,13 +208,17 @@ class PollingSql(OutboxSql):
             alerts: list[Alert] = []
             warned: set[str] = set()
             # A channel watching both the batch and its campaign hears the batch watch.
-            for row in sorted(rows, key=lambda r: (str(r["channel_id"]), r["kind"] != BATCH)):
-                watch = _watch(row)
+            for row in sorted(
+                rows, key=lambda r: (str(r["channel_id"]), r["kind"] != WatchKind.BATCH)
+            ):
+                watch = read_watch(row)
                 threshold = watch.error_threshold
                 if watch.channel_id in warned or threshold is None or percent <= threshold:
                     continue
                 warned.add(watch.channel_id)
-                alert = await self._queue(tx, batch_id, watch, render_warning(watch), WARNING)
+                alert = await self._queue(
+                    tx, batch_id, watch, render_warning(watch), AlertKind.WARNING
+                )
                 if alert is not None:
                     alerts.append(alert)
         return alerts
@@ -219,14 +226,14 @@ class PollingSql(OutboxSql):
     async def progress_to_update(self, batch_id: str, *, shown: str) -> list[Watch]:
         async with self.transaction() as tx:
             rows = await tx.fetch(
-                WATCH_SELECT + "WHERE w.kind = 'batch' AND w.target_id = ? "
-                f"AND w.state = '{ACTIVE}' AND w.progress_ts IS NOT NULL "
+                WATCH_SELECT + f"WHERE w.kind = '{WatchKind.BATCH}' AND w.target_id = ? "
+                f"AND w.state = '{WatchState.ACTIVE}' AND w.progress_ts IS NOT NULL "
                 f"AND COALESCE(w.progress_shown, '') NOT IN (?, '{FINAL}') "
                 "ORDER BY w.channel_id",
                 batch_id,
                 shown,
             )
-        return [_watch(row) for row in rows]
+        return [read_watch(row) for row in rows]
 
     async def mark_progress_shown(
         self, *, channel_id: str, batch_id: str, ts: str, shown: str
@@ -235,7 +242,7 @@ class PollingSql(OutboxSql):
             return (
                 await tx.execute(
                     "UPDATE watches SET progress_shown = ? WHERE channel_id = ? "
-                    "AND kind = 'batch' AND target_id = ? AND progress_ts = ? "
+                    f"AND kind = '{WatchKind.BATCH}' AND target_id = ? AND progress_ts = ? "
                     f"AND COALESCE(progress_shown, '') <> '{FINAL}'",
                     shown,
                     channel_id,
@@ -243,6 +250,58 @@ class PollingSql(OutboxSql):
                     ts,
                 )
                 > 0
+            )
+
+    async def begin_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, lease_seconds: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                self._q(
+                    "UPDATE watches SET edit_owner = ?, "
+                    "edit_until = {now} + CAST(? AS DOUBLE PRECISION) "
+                    f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                    f"AND state = '{WatchState.ACTIVE}' AND progress_ts = ? "
+                    f"AND COALESCE(progress_shown, '') <> '{FINAL}' "
+                    "AND (edit_until IS NULL OR edit_until < {now})"
+                ),
+                owner,
+                lease_seconds,
+                channel_id,
+                batch_id,
+                ts,
+            )
+        return touched > 0
+
+    async def end_progress_edit(
+        self, *, channel_id: str, batch_id: str, ts: str, owner: str, shown: str | None
+    ) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE watches SET edit_owner = NULL, edit_until = NULL, "
+                "progress_shown = CASE WHEN CAST(? AS TEXT) IS NULL "
+                f"OR COALESCE(progress_shown, '') = '{FINAL}' THEN progress_shown "
+                "ELSE CAST(? AS TEXT) END "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                "AND progress_ts = ? AND edit_owner = ?",
+                shown,
+                shown,
+                channel_id,
+                batch_id,
+                ts,
+                owner,
+            )
+            # A final edit queued behind this one (the watch ended meanwhile) need not
+            # wait for the lease to run out.
+            await tx.execute(
+                self._q(
+                    "UPDATE alerts SET next_attempt_at = {now} "
+                    f"WHERE kind = '{AlertKind.PROGRESS_FINAL}' AND channel_id = ? "
+                    f"AND target_ts = ? AND state = '{AlertState.PENDING}' AND lease_owner IS NULL "
+                    "AND next_attempt_at > {now}"
+                ),
+                channel_id,
+                ts,
             )
 
     async def completion_audience(self, batch_id: str) -> int:
@@ -253,8 +312,8 @@ class PollingSql(OutboxSql):
             if not batch:
                 return 0
             direct = await tx.fetch(
-                f"SELECT {_W_COLUMNS} FROM watches w WHERE w.kind = 'batch' "
-                f"AND w.target_id = ? AND w.state = '{ACTIVE}'",
+                f"SELECT {W_COLUMNS} FROM watches w WHERE w.kind = '{WatchKind.BATCH}' "
+                f"AND w.target_id = ? AND w.state = '{WatchState.ACTIVE}'",
                 batch_id,
             )
             by_campaign = await self._campaign_audience(
@@ -270,14 +329,15 @@ class PollingSql(OutboxSql):
         seen_running = batch["status"] == IN_PROGRESS
         created = batch["bland_created_at"]
         rows = await tx.fetch(
-            f"SELECT {_W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
-            f"WHERE w.kind = 'campaign' AND b.batch_id = ? AND w.state = '{ACTIVE}' "
+            f"SELECT {W_COLUMNS} FROM watches w JOIN batches b ON w.target_id = b.campaign_id "
+            f"WHERE w.kind = '{WatchKind.CAMPAIGN}' AND b.batch_id = ? "
+            f"AND w.state = '{WatchState.ACTIVE}' "
             "ORDER BY w.channel_id",
             batch_id,
         )
         chosen: list[Watch] = []
         for row in rows:
-            watch = _watch(row)
+            watch = read_watch(row)
             if watch.channel_id in exclude:
                 continue
             if seen_running or (created is not None and float(created) >= float(row["created_at"])):
@@ -316,45 +376,79 @@ class PollingSql(OutboxSql):
             )
             if counts is not None:
                 await self._store_counts(tx, batch_id, counts)
-            watches = await tx.fetch(
-                f"UPDATE watches SET state = '{DONE}', batch_status = ? "
-                f"WHERE kind = 'batch' AND target_id = ? AND state = '{ACTIVE}' "
-                f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown",
-                status,
+            return await self._end_watches(
+                tx,
+                batch_id,
+                before[0],
+                status=status,
+                render=render,
+                kinds=(AlertKind.COMPLETION, AlertKind.CAMPAIGN_COMPLETION),
+                render_progress=render_progress,
+            )
+
+    async def _end_watches(
+        self,
+        tx: Tx,
+        batch_id: str,
+        batch: Row,
+        *,
+        status: str | None,
+        render: Render,
+        kinds: tuple[AlertKind, AlertKind],
+        render_progress: Render | None,
+    ) -> list[Alert]:
+        """The batch is over for its watchers (done, or gone): its active watches are done,
+        each watching channel gets one alert (`kinds`: for watches of the batch, of its
+        campaign), and progress messages not yet final get their final edit, queued
+        behind any edit still in flight."""
+        direct, by_campaign = kinds
+        watches = await tx.fetch(
+            f"UPDATE watches SET state = '{WatchState.DONE}', batch_status = ? "
+            f"WHERE kind = '{WatchKind.BATCH}' AND target_id = ? "
+            f"AND state = '{WatchState.ACTIVE}' "
+            f"RETURNING {WATCH_COLUMNS}, progress_ts, progress_shown, edit_until",
+            status,
+            batch_id,
+        )
+        watches.sort(key=lambda r: str(r["channel_id"]))
+        alerts: list[Alert] = []
+        for row in watches:
+            watch = read_watch(row)
+            alert = await self._queue(tx, batch_id, watch, render(watch), direct)
+            if alert is not None:
+                alerts.append(alert)
+        for watch in await self._campaign_audience(
+            tx, batch_id, batch, exclude={str(r["channel_id"]) for r in watches}
+        ):
+            alert = await self._queue(tx, batch_id, watch, render(watch), by_campaign)
+            if alert is not None:
+                alerts.append(alert)
+        if render_progress is None:
+            return alerts
+        # The last counts stored, for a final edit that has no fresher ones.
+        stored = await tx.fetch(
+            "SELECT calls_total, calls_completed, calls_errored FROM batches WHERE batch_id = ?",
+            batch_id,
+        )
+        for row in watches:
+            if not row["progress_ts"] or row["progress_shown"] == FINAL:
+                continue
+            watch = read_watch({**row, **(stored[0] if stored else {})})
+            alert = await self._queue(
+                tx,
+                batch_id,
+                watch,
+                render_progress(watch),
+                AlertKind.PROGRESS_FINAL,
+                target_ts=str(row["progress_ts"]),
+                not_before=row["edit_until"],
+            )
+            if alert is not None:
+                alerts.append(alert)
+            await tx.execute(
+                f"UPDATE watches SET progress_shown = '{FINAL}' "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ?",
+                watch.channel_id,
                 batch_id,
             )
-            watches.sort(key=lambda r: str(r["channel_id"]))
-            alerts: list[Alert] = []
-            for row in watches:
-                watch = _watch(row)
-                alert = await self._queue(tx, batch_id, watch, render(watch), COMPLETION)
-                if alert is not None:
-                    alerts.append(alert)
-            for watch in await self._campaign_audience(
-                tx, batch_id, before[0], exclude={str(r["channel_id"]) for r in watches}
-            ):
-                alert = await self._queue(tx, batch_id, watch, render(watch), CAMPAIGN_COMPLETION)
-                if alert is not None:
-                    alerts.append(alert)
-            if render_progress is not None:
-                for row in watches:
-                    if not row["progress_ts"] or row["progress_shown"] == FINAL:
-                        continue
-                    watch = _watch(row)
-                    alert = await self._queue(
-                        tx,
-                        batch_id,
-                        watch,
-                        render_progress(watch),
-                        PROGRESS_FINAL,
-                        target_ts=str(row["progress_ts"]),
-                    )
-                    if alert is not None:
-                        alerts.append(alert)
-                    await tx.execute(
-                        f"UPDATE watches SET progress_shown = '{FINAL}' "
-                        "WHERE channel_id = ? AND kind = 'batch' AND target_id = ?",
-                        watch.channel_id,
-                        batch_id,
-                    )
         return alerts

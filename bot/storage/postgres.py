@@ -10,7 +10,9 @@ from typing import ClassVar
 
 import asyncpg
 
+from bot.storage.base import StoreOpenError
 from bot.storage.sql import Row, SqlStore, Tx
+from bot.storage.urls import safe_reason
 
 # Any constant works, as long as every process of this app uses the same one.
 MIGRATION_LOCK_KEY = 0x626C616E64  # "bland"
@@ -55,9 +57,13 @@ class PostgresStore(SqlStore):
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None
 
     async def open(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self._url, min_size=self._min_size, max_size=self._max_size, command_timeout=30
-        )
+        try:
+            self._pool = await asyncpg.create_pool(
+                self._url, min_size=self._min_size, max_size=self._max_size, command_timeout=30
+            )
+        except Exception as exc:
+            # `from None`: the driver's message, in a chained traceback, may quote the URL.
+            raise StoreOpenError(safe_reason(exc, self._url)) from None
         await self._migrate()
 
     async def close(self) -> None:

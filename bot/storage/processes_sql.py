@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.base import PENDING
+from bot.storage.base import AlertState
 from bot.storage.sql_base import SqlBase
 
 # A dead process's row is kept this long past its heartbeat, then deleted. Its claims
@@ -47,7 +47,7 @@ class ProcessesSql(SqlBase):
             # Its claims may have posted: `attempts` keeps counting them.
             await tx.execute(
                 "UPDATE alerts SET lease_owner = NULL, lease_until = NULL "
-                f"WHERE lease_owner = ? AND state = '{PENDING}'",
+                f"WHERE lease_owner = ? AND state = '{AlertState.PENDING}'",
                 owner,
             )
             await tx.execute("DELETE FROM processes WHERE owner = ?", owner)

@@ -1,7 +1,8 @@
 """The store's logic and SQL, shared by both backends; each supplies transactions.
 
-The parts live in their own modules (`watches_sql`, `polling_sql`, `campaigns_sql`,
-`outbox_sql`, `processes_sql`, on `sql_base`); this one puts them together and migrates the schema.
+The parts live in their own modules (`watches_sql`, `polling_sql`, `gone_sql`,
+`campaigns_sql`, `outbox_sql`, `gauges_sql`, `processes_sql`, on `sql_base`); this one
+puts them together and migrates the schema.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import logging
 
 from bot.storage.campaigns_sql import CampaignsSql
+from bot.storage.gauges_sql import GaugesSql
+from bot.storage.gone_sql import GoneSql
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS
 from bot.storage.outbox_sql import OutboxSql
-from bot.storage.polling_sql import PollingSql
 from bot.storage.processes_sql import ProcessesSql
 from bot.storage.sql_base import Tx
 from bot.storage.sql_rows import Row
@@ -20,7 +22,7 @@ from bot.storage.watches_sql import WatchesSql
 log = logging.getLogger(__name__)
 
 
-class SqlStore(WatchesSql, PollingSql, CampaignsSql, OutboxSql, ProcessesSql):
+class SqlStore(WatchesSql, GoneSql, CampaignsSql, OutboxSql, GaugesSql, ProcessesSql):
     """Everything but the connection: see `sqlite.SqliteStore` and `postgres.PostgresStore`."""
 
     async def _migrate(self) -> None:

@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Protocol
 
 from bot.bland.stats import CallCounts
+from bot.bland.values import clamp_count
 from bot.storage.sql_rows import Row
 
 # A claimed row (aliased `t`) another owner may take: free, its lease over, or its
@@ -61,14 +62,15 @@ class SqlBase(ABC):
         )
 
     async def _store_counts(self, tx: Tx, batch_id: str, counts: CallCounts) -> None:
+        # Counts are Bland's and may be anything; clamped, they always fit (migration 3).
         await tx.execute(
             self._q(
-                "UPDATE batches SET calls_total = CAST(? AS INTEGER), "
-                "calls_completed = CAST(? AS INTEGER), calls_errored = CAST(? AS INTEGER), "
+                "UPDATE batches SET calls_total = CAST(? AS BIGINT), "
+                "calls_completed = CAST(? AS BIGINT), calls_errored = CAST(? AS BIGINT), "
                 "progress_at = {now} WHERE batch_id = ?"
             ),
-            counts.total,
-            counts.completed,
-            counts.errored,
+            clamp_count(counts.total),
+            clamp_count(counts.completed),
+            clamp_count(counts.errored),
             batch_id,
         )

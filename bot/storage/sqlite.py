@@ -52,7 +52,13 @@ class SqliteStore(SqlStore):
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        db = await aiosqlite.connect(self._path, isolation_level=None)
+        connecting = aiosqlite.connect(self._path, isolation_level=None)
+        # aiosqlite's worker thread is not a daemon, and it ends only once the connection
+        # is closed: if the close never runs, or hangs behind a statement that never
+        # returns, that thread alone keeps the process alive until SIGKILL. As a daemon it
+        # ends with the process instead, which SQLite in WAL mode survives like a kill.
+        connecting._thread.daemon = True
+        db = await connecting
         db.row_factory = aiosqlite.Row
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await db.execute("PRAGMA journal_mode = WAL")

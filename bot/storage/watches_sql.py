@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from bot.bland.stats import CallCounts
-from bot.storage.base import (
-    ACTIVE,
-    BATCH,
-    CAMPAIGN,
-    FINAL,
-    PROGRESS_FINAL,
-    Render,
-    Watch,
-)
+from bot.storage.base import FINAL, AlertKind, Render, Watch, WatchKind, WatchState
 from bot.storage.outbox_sql import OutboxSql
-from bot.storage.sql_rows import WATCH_SELECT, _watch
+from bot.storage.sql_rows import WATCH_SELECT, read_watch
 
 
 class WatchesSql(OutboxSql):
@@ -23,7 +15,7 @@ class WatchesSql(OutboxSql):
         self,
         *,
         channel_id: str,
-        kind: str,
+        kind: WatchKind,
         target_id: str,
         label: str | None,
         created_by: str,
@@ -31,7 +23,7 @@ class WatchesSql(OutboxSql):
     ) -> tuple[Watch, bool]:
         key = (channel_id, kind, target_id)
         async with self.transaction() as tx:
-            if kind == BATCH:
+            if kind == WatchKind.BATCH:
                 # The batch row first: completion locks it, so the two serialize.
                 await tx.execute(
                     self._q(
@@ -43,7 +35,7 @@ class WatchesSql(OutboxSql):
                     ),
                     target_id,
                 )
-            elif kind == CAMPAIGN:
+            elif kind == WatchKind.CAMPAIGN:
                 # Due for discovery at once, so the first scan follows the watch.
                 await tx.execute(
                     self._q(
@@ -66,7 +58,8 @@ class WatchesSql(OutboxSql):
                         self._q(
                             "INSERT INTO watches (channel_id, kind, target_id, label, created_by, "
                             "created_at, state, error_threshold) "
-                            "VALUES (?, ?, ?, ?, ?, {now}, 'active', CAST(? AS DOUBLE PRECISION)) "
+                            f"VALUES (?, ?, ?, ?, ?, {{now}}, '{WatchState.ACTIVE}', "
+                            "CAST(? AS DOUBLE PRECISION)) "
                             "ON CONFLICT (channel_id, kind, target_id) DO NOTHING"
                         ),
                         *key,
@@ -76,12 +69,13 @@ class WatchesSql(OutboxSql):
                     )
                     == 1
                 )
-            elif rows[0]["state"] != ACTIVE:
+            elif rows[0]["state"] != WatchState.ACTIVE:
                 created = True
                 await tx.execute(
                     self._q(
-                        "UPDATE watches SET state = 'active', state_reason = NULL, "
+                        f"UPDATE watches SET state = '{WatchState.ACTIVE}', state_reason = NULL, "
                         "batch_status = NULL, progress_ts = NULL, progress_shown = NULL, "
+                        "progress_claimed_at = NULL, "
                         "label = COALESCE(CAST(? AS TEXT), label), "
                         "created_by = ?, created_at = {now}, "
                         "error_threshold = CAST(? AS DOUBLE PRECISION) "
@@ -106,18 +100,27 @@ class WatchesSql(OutboxSql):
                 WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
                 *key,
             )
-        return _watch(row[0]), created
+        return read_watch(row[0]), created
 
     async def remove_watch(
         self,
         *,
         channel_id: str,
-        kind: str,
+        kind: WatchKind,
         target_id: str,
         render_progress: Render | None = None,
     ) -> bool:
         key = (channel_id, kind, target_id)
         async with self.transaction() as tx:
+            # Locked first: no progress edit can take its lease between this read and
+            # the delete, and one already holding it is seen (its end is waited for).
+            leases = await tx.fetch(
+                self._q(
+                    "SELECT edit_until FROM watches WHERE channel_id = ? AND kind = ? "
+                    "AND target_id = ? {lock}"
+                ),
+                *key,
+            )
             rows = await tx.fetch(
                 WATCH_SELECT + "WHERE w.channel_id = ? AND w.kind = ? AND w.target_id = ?",
                 *key,
@@ -126,7 +129,7 @@ class WatchesSql(OutboxSql):
                 "DELETE FROM watches WHERE channel_id = ? AND kind = ? AND target_id = ?", *key
             )
             if removed and rows and render_progress is not None:
-                watch = _watch(rows[0])
+                watch = read_watch(rows[0])
                 # A message already final (the batch finished) keeps its final state.
                 if watch.progress_ts and rows[0]["progress_shown"] != FINAL:
                     await self._queue(
@@ -134,8 +137,9 @@ class WatchesSql(OutboxSql):
                         target_id,
                         watch,
                         render_progress(watch),
-                        PROGRESS_FINAL,
+                        AlertKind.PROGRESS_FINAL,
                         target_ts=watch.progress_ts,
+                        not_before=leases[0]["edit_until"] if leases else None,
                     )
         return removed > 0
 
@@ -152,16 +156,17 @@ class WatchesSql(OutboxSql):
                 created_by,
                 created_by,
             )
-        return [_watch(row) for row in rows]
+        return [read_watch(row) for row in rows]
 
     async def set_progress_message(
         self, *, channel_id: str, batch_id: str, ts: str, counts: CallCounts
     ) -> bool:
         async with self.transaction() as tx:
             touched = await tx.execute(
-                "UPDATE watches SET progress_ts = ?, progress_shown = ? "
-                "WHERE channel_id = ? AND kind = 'batch' AND target_id = ? "
-                f"AND state = '{ACTIVE}' AND progress_ts IS NULL",
+                "UPDATE watches SET progress_ts = ?, progress_shown = ?, "
+                "progress_claimed_at = NULL "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                f"AND state = '{WatchState.ACTIVE}' AND progress_ts IS NULL",
                 ts,
                 counts.key(),
                 channel_id,
@@ -174,9 +179,37 @@ class WatchesSql(OutboxSql):
     async def progress_message(self, *, channel_id: str, batch_id: str) -> str | None:
         async with self.transaction() as tx:
             rows = await tx.fetch(
-                "SELECT progress_ts FROM watches WHERE channel_id = ? AND kind = 'batch' "
-                "AND target_id = ?",
+                f"SELECT progress_ts FROM watches WHERE channel_id = ? "
+                f"AND kind = '{WatchKind.BATCH}' AND target_id = ?",
                 channel_id,
                 batch_id,
             )
         return str(rows[0]["progress_ts"]) if rows and rows[0]["progress_ts"] else None
+
+    async def claim_progress_post(
+        self, *, channel_id: str, batch_id: str, hold_seconds: float
+    ) -> bool:
+        async with self.transaction() as tx:
+            touched = await tx.execute(
+                self._q(
+                    "UPDATE watches SET progress_claimed_at = {now} "
+                    f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                    f"AND state = '{WatchState.ACTIVE}' AND progress_ts IS NULL "
+                    "AND (progress_claimed_at IS NULL "
+                    "OR progress_claimed_at < {now} - CAST(? AS DOUBLE PRECISION))"
+                ),
+                channel_id,
+                batch_id,
+                hold_seconds,
+            )
+        return touched > 0
+
+    async def release_progress_post(self, *, channel_id: str, batch_id: str) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "UPDATE watches SET progress_claimed_at = NULL "
+                f"WHERE channel_id = ? AND kind = '{WatchKind.BATCH}' AND target_id = ? "
+                "AND progress_ts IS NULL",
+                channel_id,
+                batch_id,
+            )

@@ -38,14 +38,18 @@ class Heartbeat:
         self._task = asyncio.create_task(self._beats(), name="watcher heartbeat")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self.halt()
         try:
             await self._store.forget(self._owner)
         except Exception as exc:
             # The heartbeat lapses instead: what it held is taken over a little later.
             log.warning("%s could not sign off (%s)", self._owner, type(exc).__name__)
+
+    def halt(self) -> None:
+        """Stop renewing the heartbeat (harmless to repeat); it then lapses on its own."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
     def alive(self) -> bool:
         """False once the heartbeat has lapsed: another process may hold our claims."""

@@ -12,6 +12,10 @@ budget, and only when the counts changed; a failed edit is tried again at the ne
 progress fetch. The last edit (final state) goes through the outbox with the alert,
 so neither waits on the other.
 
+A batch that answers 404 to every poll for `gone_after` seconds (an hour by default)
+ends its watches with one message per channel, through the outbox, instead of being
+polled forever; any successful poll in between starts that clock again.
+
 Campaigns are listed (`GET /v1/batches?campaign_id=`) every `scan_every` polls' worth
 of time, leased like batches; each batch not seen before is then polled like a
 watched one. See `bot.storage.polling_sql` for which campaign watches a completion alerts.
@@ -21,7 +25,8 @@ is claimed with a lease in the store, so the processes share the work (about one
 per distinct batch per interval in total). Each process renews a heartbeat every third
 of `takeover_seconds`; a dead process's claims are taken over once its heartbeat is
 that old, without waiting for their leases (which still bound a live process that
-hangs); see `bot.watcher.heartbeat`. Takeovers are counted in `Watcher.takeovers`.
+hangs); see `bot.watcher.heartbeat`. Takeovers are counted in `Watcher.takeovers` and
+in `watcher_takeovers_total`.
 Each batch is polled at its own phase of the interval (a hash of its id), so polls
 spread evenly instead of arriving together, and every process agrees on the schedule.
 See `bot.watcher.outbox` for how each alert is delivered once.
@@ -36,24 +41,21 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.client import BlandClient
-from bot.bland.errors import BlandError
+from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
-from bot.storage.base import (
-    BATCH,
-    DueBatch,
-    DueCampaign,
-    PollDone,
-    Store,
-    Watch,
-)
+from bot.logs import bind
+from bot.metrics import WATCHER_POLLS, count_queued, count_takeovers
+from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
+from bot.watcher.failures import describe_failure
+from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
 from bot.watcher.heartbeat import Heartbeat
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
@@ -68,9 +70,13 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_TAKEOVER_SECONDS = 15.0
 MAX_ALERT_SENDERS = 8
-STOP_GRACE_SECONDS = 5.0
+# `stop()` returns within this, whatever Bland, Slack or the store are doing.
+STOP_WITHIN_SECONDS = 3.5
 FLUSH_AT = 64
-RELEASE_SECONDS = 2.0
+# Of the stop's time, kept for giving back the leases of cancelled work, then for
+# recording the polls that finished; in-flight work may run until these are left.
+RELEASE_SECONDS = 1.0
+FLUSH_SECONDS = 0.5
 # A progress fetch (calls, no transcripts) on every Nth poll of a batch that wants counts.
 PROGRESS_EVERY_POLLS = 2
 # Campaigns are listed once per this many poll intervals.
@@ -97,6 +103,7 @@ class Watcher:
         takeover_seconds: float = DEFAULT_TAKEOVER_SECONDS,
         progress_every: int = PROGRESS_EVERY_POLLS,
         scan_every: int = CAMPAIGN_SCAN_POLLS,
+        gone_after: float = DEFAULT_GONE_AFTER_SECONDS,
     ) -> None:
         self._store = store
         self._bland = bland
@@ -122,12 +129,22 @@ class Watcher:
         self._done_polls: list[PollDone] = []
         self._alerts_wanted = True
         self._last_side_claim = 0.0
+        # Readiness: when the loop should next pass (monotonic), and claims failed in a row.
+        self._due_at: float | None = None
+        self.claim_failures = 0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
         # A queued warning wants the alerts claimed at once; new campaign batches only a pass.
         self._progress_edits = ProgressEditor(
             store, slack, owner=self.owner, lease_seconds=lease_seconds, on_alerts=self.wake
+        )
+        self._gone = GoneBatches(
+            store,
+            owner=self.owner,
+            poll_seconds=poll_seconds,
+            gone_after=gone_after,
+            on_alerts=self.wake,
         )
         self._scanner = CampaignScanner(
             store,
@@ -151,35 +168,50 @@ class Watcher:
             self._takeover,
         )
 
-    async def stop(self) -> None:
-        """Stop claiming; let in-flight work finish briefly, then cancel it, releasing
-        its leases so another process takes it up at once; then forget the heartbeat.
-        Returns within ~8 s."""
+    async def stop(self, *, within: float = STOP_WITHIN_SECONDS) -> None:
+        """Stop claiming; let in-flight work finish while there is time, then cancel it,
+        which gives back its leases so another process takes it up at once; then forget
+        the heartbeat. Returns within `within` seconds, whatever Bland, Slack or the
+        store are doing."""
         if self._loop is None:
             return
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + within
+        settle_by = deadline - RELEASE_SECONDS - FLUSH_SECONDS
         self._stopping.set()
         self._wake.set()
         loop, self._loop = self._loop, None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(loop, timeout=RELEASE_SECONDS)
-        inflight = self._polls | self._sends
-        if inflight:
-            _, pending = await asyncio.wait(inflight, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=RELEASE_SECONDS + 0.5)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flush(), RELEASE_SECONDS)
-        # Last, so that the polls just recorded are not given back as unpolled.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._heartbeat.stop(), RELEASE_SECONDS)
+        # The loop first: it may still be claiming, and what it claims is in flight too.
+        await _wind_down({loop}, finish_by=settle_by, give_up_at=settle_by)
+        cancelled = await _wind_down(
+            self._polls | self._sends, finish_by=settle_by, give_up_at=deadline - FLUSH_SECONDS
+        )
+        if cancelled:
+            log.info(
+                "watcher %s: %d unfinished poll(s) or post(s) cancelled, leases given back",
+                self.owner,
+                cancelled,
+            )
+        await _wind_down(
+            {asyncio.ensure_future(self._sign_off())}, finish_by=deadline, give_up_at=deadline
+        )
+        # Whatever became of the sign-off, no heartbeat outlives the watcher: one that
+        # was not deleted lapses, and others take over what is left within the window.
+        self._heartbeat.halt()
         log.info("watcher %s stopped", self.owner)
+
+    async def _sign_off(self) -> None:
+        """Record the polls that finished, then delete the heartbeat: in that order, so
+        that the polls just recorded are not given back as unpolled. Both are one short
+        transaction each, so they share the flush's time."""
+        await self._flush()
+        await self._heartbeat.stop()
 
     def _took_over(self, what: str, item_id: str, taken_from: str | None) -> None:
         if taken_from is None:
             return
         self.takeovers += 1
+        count_takeovers(1)
         log.info("%s %s taken over from %s, whose claim had lapsed", what, item_id, taken_from)
 
     def wake(self) -> None:
@@ -187,16 +219,31 @@ class Watcher:
         self._alerts_wanted = True
         self._wake.set()
 
+    @property
+    def tick_seconds(self) -> float:
+        return self._tick
+
+    def loop_lag(self) -> float | None:
+        """Seconds the loop is overdue for its next pass (0 when on time); None when it
+        is not running. A loop stuck in a claim, or dead, falls ever further behind."""
+        if self._loop is None or self._loop.done() or self._due_at is None:
+            return None
+        return max(0.0, time.monotonic() - self._due_at)
+
     async def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            # Until the first pass ends, it is due within a tick of starting.
+            self._due_at = time.monotonic() + self._tick
             try:
                 await self._claim()
                 failures = 0
             except Exception as exc:
                 failures += 1
                 log.warning("watcher could not claim work (%s)", type(exc).__name__)
+            self.claim_failures = failures
             wait = self._tick if failures == 0 else min(10.0, self._tick * 2**failures)
+            self._due_at = time.monotonic() + wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
@@ -248,6 +295,7 @@ class Watcher:
 
     def _finished(self, due: DueBatch, status: str) -> None:
         delay = self._next(due.batch_id)
+        WATCHER_POLLS.labels("running").inc()
         self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
@@ -269,6 +317,7 @@ class Watcher:
         task.add_done_callback(_done)
 
     async def _poll(self, due: DueBatch) -> None:
+        bind(batch_id=due.batch_id)
         try:
             async with self._slots:
                 await self._poll_once(due)
@@ -278,6 +327,11 @@ class Watcher:
                     self._store.release_batch(due.batch_id, owner=self.owner), RELEASE_SECONDS
                 )
             raise
+        except Exception as exc:
+            # Anything else (a bug, the database failing a write) is a failed poll too:
+            # left to its lease, the batch would be fetched again every lease period,
+            # failing the same way, and its alert would never go out.
+            await self._poll_failed(due, exc)
 
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
@@ -302,7 +356,10 @@ class Watcher:
                 _check_status(final)
             # Nobody to tell (a campaign's batch that ended before its watch began): the
             # completion is recorded without fetching the calls.
-        except (BlandError, ValueError) as exc:
+        except BlandNotFoundError as exc:
+            await self._gone.not_found(due, exc)
+            return
+        except BlandError as exc:
             await self._poll_failed(due, exc)
             return
         if final.in_progress:
@@ -317,7 +374,7 @@ class Watcher:
                 final,
                 batch_id=batch_id,
                 mention_user_ids=[watch.created_by],
-                label=watch.label if watch.kind == BATCH else None,
+                label=watch.label if watch.kind == WatchKind.BATCH else None,
             )
             return alert.as_kwargs()
 
@@ -339,13 +396,23 @@ class Watcher:
             render_progress=render_progress,
         )
         if alerts is None:
+            WATCHER_POLLS.labels("already_recorded").inc()
             log.info("batch %s: completion already recorded by another owner", batch_id)
             return
-        log.info("batch %s is %s: %d alert(s) queued", batch_id, status, len(alerts))
+        WATCHER_POLLS.labels("finished").inc()
+        count_queued(alert.kind for alert in alerts)
+        log.info(
+            "batch %s is %s: %d alert(s) queued",
+            batch_id,
+            status,
+            len(alerts),
+            extra={"event": "completion_recorded"},
+        )
         self._alerts_wanted = True
         self._wake.set()
 
     async def _scan(self, due: DueCampaign) -> None:
+        bind(campaign_id=due.campaign_id)
         try:
             await self._scanner.scan(due)
         except asyncio.CancelledError:
@@ -358,28 +425,48 @@ class Watcher:
 
     async def _poll_failed(self, due: DueBatch, exc: Exception) -> None:
         delay = backoff_delay(due.failures + 1, self._poll_seconds)
-        # Errors name the status and Bland's message, never the request or its headers.
+        error = describe_failure(exc)
+        WATCHER_POLLS.labels("failed").inc()
         log.warning(
-            "polling batch %s failed (%s: %s); failure %d in a row, next try in %.1fs",
+            "polling batch %s failed (%s); failure %d in a row, next try in %.1fs",
             due.batch_id,
-            type(exc).__name__,
-            str(exc)[:200],
+            error,
             due.failures + 1,
             delay,
+            extra={"event": "poll_failed"},
         )
+        log.debug("polling batch %s failed", due.batch_id, exc_info=exc)
         await self._store.finish_poll(
-            due.batch_id,
-            owner=self.owner,
-            status=None,
-            delay=delay,
-            error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            due.batch_id, owner=self.owner, status=None, delay=delay, error=error
         )
 
     def _next(self, batch_id: str) -> float:
         return next_poll_delay(batch_id, self._poll_seconds, time.time())
 
 
+async def _wind_down(
+    tasks: Collection[asyncio.Future[None]],
+    *,
+    finish_by: float,
+    give_up_at: float,
+) -> int:
+    """Let `tasks` finish until loop time `finish_by`, cancel those still running, and wait
+    for them to unwind until `give_up_at`, no longer: one stuck past that (say, behind a
+    statement the store never returns from) is left behind rather than waited for.
+    Returns how many were cancelled."""
+    if not tasks:
+        return 0
+    clock = asyncio.get_running_loop()
+    _, pending = await asyncio.wait(tasks, timeout=max(0.0, finish_by - clock.time()))
+    if not pending:
+        return 0
+    for task in pending:
+        task.cancel()
+    await asyncio.wait(pending, timeout=max(0.0, give_up_at - clock.time()))
+    return len(pending)
+
+
 def _check_status(detail: AnyBatch) -> None:
     """A 200 without a status is not a finished batch: count it as a failed poll."""
     if not (detail.status or "").strip():
-        raise ValueError("Bland's answer has no batch status")
+        raise BlandResponseError("Bland's answer has no batch status")

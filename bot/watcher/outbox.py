@@ -28,7 +28,7 @@ a post, so the next owner need not search history). A 5xx or a dropped connectio
 hide an accepted post, so those come back through the outbox and its history check.
 
 Kinds: completions and campaign completions and early warnings are posts as above.
-`PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
+`AlertKind.PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
 `target_ts`): repeating an edit is harmless, so it skips the history check, and a
 message that can't be edited any more is dropped without suspending the channel.
 """
@@ -44,6 +44,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import bind
+from bot.metrics import alert_sent
 from bot.slack.clients import leased_posting_client, leased_reading_client
 from bot.slack.errors import (
     CHANNEL_GONE,
@@ -54,7 +56,7 @@ from bot.slack.errors import (
     error_code,
     retry_after,
 )
-from bot.storage.base import PROGRESS_FINAL, Alert, Store
+from bot.storage.base import Alert, AlertKind, Store
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +96,18 @@ class AlertSender:
 
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
+        bind(batch_id=alert.batch_id, channel=alert.channel_id, alert_id=alert.id)
         try:
-            await self._deliver(alert)
+            try:
+                await self._deliver(alert)
+            except SlackApiError as exc:
+                await self._refused(alert, exc)
         except asyncio.CancelledError:
             await self._release(alert, 0.0, "stopped while sending")
             raise
-        except SlackApiError as exc:
-            await self._refused(alert, exc)
         except Exception as exc:
-            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip.
+            # Timeouts, dropped connections, 5xx after Slack's retries, a database blip
+            # (also while recording a refusal): tried again later, never left to the lease.
             delay = retry_delay(alert.attempts + 1)
             log.warning(
                 "alert %s to %s failed (%s); retry in %.0fs",
@@ -114,13 +119,14 @@ class AlertSender:
             await self._release(alert, delay, type(exc).__name__)
 
     async def _deliver(self, alert: Alert) -> None:
-        if alert.kind == PROGRESS_FINAL:
+        if alert.kind == AlertKind.PROGRESS_FINAL:
             await self._edit(alert)
             return
         if alert.attempts > 0:
             found = await self._find_earlier_post(alert)
             if found is not None:
                 log.info("alert %s was already posted (ts %s); not posting again", alert.id, found)
+                alert_sent(alert.kind, alert.created_at.timestamp(), _seconds(found))
                 await self._store.mark_alert_sent(alert.id, message_ts=found)
                 return
         if not self._alive():
@@ -139,9 +145,16 @@ class AlertSender:
             unfurl_media=False,
         )
         ts = str(response.get("ts") or "")
+        alert_sent(alert.kind, alert.created_at.timestamp())
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("alert %s was posted but was no longer pending", alert.id)
-        log.info("alert %s for batch %s posted to %s", alert.id, alert.batch_id, alert.channel_id)
+        log.info(
+            "alert %s for batch %s posted to %s",
+            alert.id,
+            alert.batch_id,
+            alert.channel_id,
+            extra={"event": "alert_posted"},
+        )
 
     async def _edit(self, alert: Alert) -> None:
         """The final edit of a progress message: an edit repeated is harmless, so no
@@ -153,6 +166,7 @@ class AlertSender:
             text=alert.message.get("text", ""),
             blocks=alert.message.get("blocks") or None,
         )
+        alert_sent(alert.kind, None)
         if not await self._store.mark_alert_sent(alert.id, message_ts=ts):
             log.warning("progress edit %s was made but was no longer pending", alert.id)
         log.info("progress message %s in %s finalised", ts, alert.channel_id)
@@ -191,7 +205,9 @@ class AlertSender:
 
     async def _refused(self, alert: Alert, exc: SlackApiError) -> None:
         error = error_code(exc)
-        if alert.kind == PROGRESS_FINAL and (error in CHANNEL_GONE or error in EDIT_REFUSED):
+        if alert.kind == AlertKind.PROGRESS_FINAL and (
+            error in CHANNEL_GONE or error in EDIT_REFUSED
+        ):
             # Only an edit is lost; the channel's watches are judged by real posts.
             await self._store.drop_alert(alert.id, reason=error)
             log.warning("progress message of alert %s can't be edited (%s)", alert.id, error)
@@ -204,6 +220,7 @@ class AlertSender:
                 alert.id,
                 error,
                 suspended,
+                extra={"event": "channel_suspended"},
             )
         elif error in MESSAGE_REFUSED:
             await self._store.drop_alert(alert.id, reason=error)
@@ -216,6 +233,7 @@ class AlertSender:
                 alert.id,
                 alert.channel_id,
                 delay,
+                extra={"event": "alert_retry"},
             )
             await self._release(alert, delay, error, unposted=error == RATE_LIMITED)
 
@@ -232,6 +250,14 @@ class AlertSender:
         except Exception as exc:
             # The lease runs out on its own; the alert is not lost, only later.
             log.warning("could not release alert %s (%s)", alert.id, type(exc).__name__)
+
+
+def _seconds(ts: str) -> float | None:
+    """A Slack message ts as epoch seconds (None if it is not one)."""
+    try:
+        return float(ts)
+    except ValueError:
+        return None
 
 
 def _is_post_of(item: Any, alert_id: str) -> bool:

@@ -12,9 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.models import AnyBatch
 from bot.bland.stats import CallCounts, batch_stats
+from bot.metrics import count_queued
 from bot.slack.clients import leased_posting_client
 from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, RATE_LIMITED, error_code, retry_after
-from bot.storage.base import BATCH, FINAL, DueBatch, Store, Watch
+from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind
 from formatters.progress import RUNNING, progress_message
 from formatters.warning import error_warning
 
@@ -26,6 +27,9 @@ EDIT_BUDGET_SECONDS = 20.0
 # No warning until this many calls have finished (or all of them, in a smaller batch):
 # two errors in the first three calls say little about the batch.
 MIN_FINISHED_FOR_WARNING = 10
+# An edit's lease outlasts the budget by this much: a request cancelled as the budget
+# ran out may still reach Slack a moment later.
+EDIT_LEASE_MARGIN_SECONDS = 5.0
 
 
 class ProgressEditor:
@@ -45,6 +49,8 @@ class ProgressEditor:
         self._editor = leased_posting_client(slack)
         self._owner = owner
         self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
+        # Every edit ends (answered, or cancelled by the budget) before its lease does.
+        self._edit_lease = self._edit_budget + EDIT_LEASE_MARGIN_SECONDS
         self._on_alerts = on_alerts
 
     async def update(self, due: DueBatch, detail: AnyBatch) -> bool:
@@ -61,7 +67,7 @@ class ProgressEditor:
                 return error_warning(
                     stats,
                     batch_id=batch_id,
-                    label=(watch.label if watch.kind == BATCH else None)
+                    label=(watch.label if watch.kind == WatchKind.BATCH else None)
                     or detail.batch_params.label,
                     percent=percent,
                     threshold=watch.error_threshold or 0.0,
@@ -74,6 +80,7 @@ class ProgressEditor:
         if warnings is None:
             return False
         if warnings:
+            count_queued(alert.kind for alert in warnings)
             log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
             self._on_alerts()
         await self._edit_progress(batch_id, counts, detail.batch_params.label)
@@ -113,22 +120,39 @@ class ProgressEditor:
             state=RUNNING,
             error_threshold=watch.error_threshold,
         )
-        shown = counts.key()
+        # Checked in the store as the edit starts, not when the watch was listed: an
+        # unwatch in between must not be undone by this edit landing after its own.
+        if not await self._store.begin_progress_edit(
+            channel_id=watch.channel_id,
+            batch_id=batch_id,
+            ts=ts,
+            owner=self._owner,
+            lease_seconds=self._edit_lease,
+        ):
+            return None
+        shown: str | None = counts.key()
+        wait: float | None = None
         try:
             await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
         except SlackApiError as exc:
             error = error_code(exc)
             if error == RATE_LIMITED:
-                return retry_after(exc) or 1.0
-            if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
+                # Nothing was edited: the edit lease goes back at once, and is taken
+                # again if the caller waits and retries.
+                wait = retry_after(exc) or 1.0
+                shown = None
+            elif error not in CHANNEL_GONE and error not in EDIT_REFUSED:
                 log.warning("progress edit in %s refused (%s)", watch.channel_id, error)
-                return None
-            log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
-            shown = FINAL
-        await self._store.mark_progress_shown(
-            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, shown=shown
+                shown = None
+            else:
+                log.info("progress message in %s can't be edited (%s)", watch.channel_id, error)
+                shown = FINAL
+        # Other failures (a timeout, a dropped connection) keep the lease until it runs
+        # out: the edit may still land, and a final edit must come after it.
+        await self._store.end_progress_edit(
+            channel_id=watch.channel_id, batch_id=batch_id, ts=ts, owner=self._owner, shown=shown
         )
-        return None
+        return wait
 
 
 def _enough_finished(counts: CallCounts) -> bool:

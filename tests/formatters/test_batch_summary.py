@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from bot.bland.models import BatchDetail
 from formatters.batch_summary import batch_summary
-from tests.blockkit import check_message
-from tests.formatters.examples import BATCH_ID, detail
+from formatters.text import seconds
+from tests.support.blockkit import check_message
+from tests.support.examples import BATCH_ID, detail
 
 
 def test_documented_example() -> None:
@@ -106,8 +110,22 @@ def test_ten_thousand_errors_are_summarised() -> None:
 
 def test_overview_reads_the_same_summary_as_the_full_model() -> None:
     from bot.bland.models import BatchOverview
-    from tests.formatters.examples import DETAIL
+    from tests.support.examples import DETAIL
 
     full = batch_summary(detail(), batch_id=BATCH_ID, watching=False)
     brief = batch_summary(BatchOverview.lenient(DETAIL), batch_id=BATCH_ID, watching=False)
     assert brief == full
+
+
+def test_call_too_long_to_count_in_seconds_shows_no_average() -> None:
+    # Found by test_properties: a finite call_length in minutes, times 60, is infinite.
+    message = batch_summary(
+        detail(analysis=None, call_data=[{"call_length": 3e306}]), batch_id=BATCH_ID
+    )
+    check_message(message)
+    # Since parse-time cleaning, such a length is "unknown": no average is shown at all.
+    assert "Average length" not in json.dumps(message.blocks)
+
+
+def test_a_duration_that_is_not_finite_shows_as_unknown() -> None:
+    assert [seconds(v) for v in (math.inf, -math.inf, math.nan)] == ["-", "-", "-"]

@@ -7,9 +7,9 @@ from formatters.batch_list import batch_list
 from formatters.calls import calls_page, transcript_picker
 from formatters.help import help_message
 from formatters.transcript import CallFacts, transcript
-from tests.blockkit import check_message
-from tests.formatters import examples
-from tests.formatters.examples import BATCH_ID, CALL, CALL_ID
+from tests.support import examples
+from tests.support.blockkit import check_message
+from tests.support.examples import BATCH_ID, CALL, CALL_ID
 
 
 def test_batch_list_documented_example() -> None:
@@ -116,3 +116,11 @@ def test_help_lists_every_subcommand() -> None:
     usage = message.blocks[1]["text"]["text"]
     for word in ("calls", "transcript", "watch", "unwatch", "watches", "/batches"):
         assert word in usage
+
+
+def test_help_says_where_an_export_goes() -> None:
+    usage = help_message().blocks[1]["text"]["text"]
+    assert (
+        "`/batch export &lt;batch_id&gt; [transcripts] [here]`\n"
+        "The calls as a CSV file, sent to you by DM; with `here`, posted in this channel."
+    ) in usage

@@ -1,159 +1,25 @@
-"""The real Bolt app in HTTP mode on 127.0.0.1, and a way to send it signed requests."""
+"""The real Bolt app in HTTP mode on 127.0.0.1, on a SQLite store and the stand-ins."""
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
-from bot.bland.client import Backoff, BlandClient, Timeouts
+from bot.bland.client import BlandClient, Timeouts
+from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
 from bot.demo.server import BlandServer
 from bot.services import Services
 from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.storage.base import Store
-from tests.conftest import BLAND_KEY
-from tests.standins.slack import SlackStandIn
-
-SIGNING_SECRET = "test-signing-secret"
-QUICK = Backoff(initial=0.01, cap=0.05, max_retry_after=2)
-
-
-@dataclass
-class SlackApp:
-    """The running app, plus the stand-ins behind it."""
-
-    url: str
-    session: aiohttp.ClientSession
-    slack: SlackStandIn
-    bland: BlandServer
-    store: Store
-    tokens: Any = field(default_factory=lambda: iter(range(1, 10_000)))
-
-    async def post(
-        self,
-        body: str,
-        *,
-        content_type: str,
-        secret: str = SIGNING_SECRET,
-        timestamp: int | None = None,
-    ) -> tuple[int, str]:
-        stamp = str(timestamp if timestamp is not None else int(time.time()))
-        signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
-        headers = {
-            "content-type": content_type,
-            "x-slack-request-timestamp": stamp,
-            "x-slack-signature": signature,
-        }
-        async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            return response.status, await response.text()
-
-    async def command(
-        self,
-        text: str,
-        *,
-        command: str = "/batch",
-        user_id: str = "U0MEMBER",
-        channel_id: str = "C0CHANNEL",
-        **sign: Any,
-    ) -> tuple[int, str, str]:
-        """Send a signed slash command; returns (status, ack body, response token)."""
-        token = f"r{next(self.tokens)}"
-        form = {
-            "token": "legacy",
-            "team_id": "T0STANDIN",
-            "team_domain": "standin",
-            "channel_id": channel_id,
-            "channel_name": "general",
-            "user_id": user_id,
-            "user_name": "max",
-            "command": command,
-            "text": text,
-            "api_app_id": "A0APP",
-            "is_enterprise_install": "false",
-            "response_url": self.slack.response_url(token),
-            "trigger_id": "1.2.3",
-        }
-        status, body = await self.post(
-            urlencode(form), content_type="application/x-www-form-urlencoded", **sign
-        )
-        return status, body, token
-
-    async def reply(self, text: str, **kwargs: Any) -> dict[str, Any]:
-        """Send a command and return the one message posted to its response_url."""
-        status, _, token = await self.command(text, **kwargs)
-        assert status == 200
-        return (await self.slack.wait_for_response(token))[0]
-
-    async def click(
-        self,
-        action_id: str,
-        value: str | None = None,
-        *,
-        ephemeral: bool = True,
-        user_id: str = "U0MEMBER",
-        channel_id: str = "C0CHANNEL",
-        **action: Any,
-    ) -> tuple[int, str]:
-        """Send a signed block_actions payload; returns (status, response token)."""
-        token = f"a{next(self.tokens)}"
-        element = {
-            "action_id": action_id,
-            "block_id": action.pop("block_id", "b1"),
-            "type": "button",
-            "action_ts": "1.2",
-            **action,
-        }
-        if value is not None:
-            element["value"] = value
-        payload = {
-            "type": "block_actions",
-            "team": {"id": "T0STANDIN"},
-            "user": {"id": user_id, "name": "max", "team_id": "T0STANDIN"},
-            "api_app_id": "A0APP",
-            "token": "legacy",
-            "trigger_id": "1.2.3",
-            "container": {
-                "type": "message",
-                "message_ts": "1.1",
-                "channel_id": channel_id,
-                "is_ephemeral": ephemeral,
-            },
-            "channel": {"id": channel_id, "name": "general"},
-            "response_url": self.slack.response_url(token),
-            "actions": [element],
-        }
-        status, _ = await self.post(
-            urlencode({"payload": json.dumps(payload)}),
-            content_type="application/x-www-form-urlencoded",
-        )
-        return status, token
-
-
-async def event(app: SlackApp, event: dict[str, Any]) -> int:
-    """Send a signed Events API callback; returns the HTTP status."""
-    body = {
-        "token": "legacy",
-        "team_id": "T0STANDIN",
-        "api_app_id": "A0APP",
-        "type": "event_callback",
-        "event_id": f"Ev{next(app.tokens)}",
-        "event_time": int(time.time()),
-        "event": event,
-        "authorizations": [{"team_id": "T0STANDIN", "user_id": "U0BOT", "is_bot": True}],
-    }
-    status, _ = await app.post(json.dumps(body), content_type="application/json")
-    return status
+from tests.support.bland import BLAND_KEY
+from tests.support.slack_app import QUICK, SIGNING_SECRET, SlackApp
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture
@@ -165,13 +31,23 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def app(bland: BlandServer, slack: SlackStandIn, store: Store) -> AsyncIterator[SlackApp]:
+def bland_limits() -> tuple[Limits, Limits]:
+    """BlandClient's `limits` and `export_limits`: its defaults unless a module overrides."""
+    return DEFAULT_LIMITS, EXPORT_LIMITS
+
+
+@pytest.fixture
+async def app(
+    bland: BlandServer, slack: SlackStandIn, store: Store, bland_limits: tuple[Limits, Limits]
+) -> AsyncIterator[SlackApp]:
     client = BlandClient(
         api_key=BLAND_KEY,
         base_url=bland.url,
         backoff=QUICK,
         max_retries=2,
         timeouts=Timeouts(connect=1, read=2),
+        limits=bland_limits[0],
+        export_limits=bland_limits[1],
     )
     session = aiohttp.ClientSession()
     slack_client = make_slack_client("xoxb-test-token", slack.api_url)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
+from bot.bland.client import BlandClient
 from bot.demo.details import make_batch
-from tests.blockkit import check_message
-from tests.handlers.conftest import SlackApp
+from bot.services import Services
+from bot.slack.clients import make_slack_client
+from handlers.stopping import may_stop
+from tests.support.blockkit import check_message
+from tests.support.slack_app import SlackApp
+from tests.support.slack_standin import SlackStandIn
 
 LIVE = "DemoLive00000040-gen-batch"
 SMALL = "DemoSmall0000003-gen-batch"
@@ -26,13 +31,13 @@ def formula_batch() -> dict[str, object]:
     return batch
 
 
-async def test_export_csv_uploads_a_safe_file_to_the_channel(app: SlackApp) -> None:
+async def test_export_csv_uploads_a_safe_file_to_whoever_asked(app: SlackApp) -> None:
     app.bland.add_batch(formula_batch())
     status, token = await app.click("batch_export", f"export {FORMULAS}")
     assert status == 200
     reply = (await app.slack.wait_for_response(token, within=10))[0]
     check_message(reply)
-    assert reply["text"] == ":page_facing_up: Exported 3 calls as CSV to this channel."
+    assert reply["text"] == ":page_facing_up: Exported 3 calls as CSV to you in a direct message."
     upload = app.slack.uploads[0]
     assert upload.filename == f"cmd-C-calc-A0-{FORMULAS}.csv"
     assert upload.data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads it as UTF-8
@@ -56,14 +61,14 @@ async def test_export_csv_uploads_a_safe_file_to_the_channel(app: SlackApp) -> N
     assert rows[2][9] == "'@SUM(A1:A9)"
     assert rows[3][9] == "'+cmd"
     complete = app.slack.last("files.completeUploadExternal")
-    assert complete.params["channel_id"] == "C0CHANNEL"
+    assert complete.params["channel_id"] == "DU0MEMBER"
     request = app.bland.requests_to(f"/v1/batches/{FORMULAS}")[0]
     assert request.query["include_transcripts"] == "false"
 
 
 async def test_export_with_transcripts_and_dm_fallback(app: SlackApp) -> None:
     app.slack.fail_channel("C0CLOSED", "not_in_channel")
-    reply = await app.reply(f"export {SMALL} transcripts", channel_id="C0CLOSED")
+    reply = await app.reply(f"export {SMALL} transcripts here", channel_id="C0CLOSED")
     check_message(reply)
     assert "direct message" in reply["text"]
     complete = app.slack.last("files.completeUploadExternal")
@@ -131,3 +136,33 @@ async def test_stop_outcome_goes_into_the_progress_thread(app: SlackApp) -> None
     ]
     assert [call.params["thread_ts"] for call in threaded] == [progress["ts"]]
     assert "<@U0OWNER> stopped" in threaded[0].params["text"]
+
+
+async def test_an_admin_of_another_organisation_may_not_stop(app: SlackApp) -> None:
+    # In a channel shared with another organisation, their admins are not ours; the
+    # click says it comes from their team, as such a click does.
+    app.slack.add_user("U0EXTADMIN", name="eve", is_admin=True, is_owner=True, team_id="T0OTHER")
+    _, token = await app.click(
+        "batch_stop", f"stop {LIVE}", user_id="U0EXTADMIN", team_id="T0OTHER"
+    )
+    reply = (await app.slack.wait_for_response(token))[0]
+    check_message(reply)
+    assert reply["response_type"] == "ephemeral"
+    assert "Only workspace admins and owners and <@U0LISTED> can stop a batch" in reply["text"]
+    assert app.bland.count(f"/v1/batches/{LIVE}/stop") == 0
+
+
+async def test_without_a_known_workspace_the_admin_check_asks_slack(
+    app: SlackApp, slack: SlackStandIn
+) -> None:
+    # Called directly (no Bolt context), the workspace comes from auth.test.
+    app.slack.add_user("U0EXTADMIN", name="eve", is_admin=True, team_id="T0OTHER")
+    client = make_slack_client("xoxb-test-token", slack.api_url)
+    services = Services(bland=BlandClient(api_key="unused", base_url=app.bland.url))
+    try:
+        assert await may_stop("U0ADMIN", services, client) is True
+        assert await may_stop("U0EXTADMIN", services, client) is False
+        assert await may_stop("U0MEMBER", services, client) is False
+    finally:
+        await services.bland.aclose()
+    assert len(slack.calls_to("auth.test")) == 3

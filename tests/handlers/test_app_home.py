@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.blockkit import check_message
-from tests.handlers.conftest import SlackApp, event
+from tests.support.blockkit import check_message
+from tests.support.slack_app import SlackApp, event
 
 LIVE = "DemoLive00000040-gen-batch"
 SMALL = "DemoSmall0000003-gen-batch"

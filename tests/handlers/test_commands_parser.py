@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.storage.base import WatchKind
 from handlers.commands_parser import (
+    ExportCsv,
     Help,
     ListBatches,
     ListCalls,
@@ -68,9 +70,13 @@ def test_batches_refused(text: str, message: str) -> None:
         (f"transcript {BATCH} ffa99be3 2", ShowTranscript(BATCH, "ffa99be3", 2)),
         (f"watch {BATCH}", WatchBatch(BATCH)),
         (f"watch {BATCH} errors>10%", WatchBatch(BATCH, error_threshold=10.0)),
-        ("watch campaign:abc123", WatchBatch("abc123", kind="campaign")),
+        ("watch campaign:abc123", WatchBatch("abc123", kind=WatchKind.CAMPAIGN)),
         (f"unwatch {BATCH}", UnwatchBatch(BATCH)),
         ("watches", ListWatches()),
+        (f"export {BATCH}", ExportCsv(BATCH)),
+        (f"export {BATCH} transcripts", ExportCsv(BATCH, transcripts=True)),
+        (f"export {BATCH} here", ExportCsv(BATCH, here=True)),
+        (f"export {BATCH} HERE transcripts", ExportCsv(BATCH, transcripts=True, here=True)),
     ],
 )
 def test_batch(text: str, expected: object) -> None:
@@ -89,6 +95,9 @@ def test_batch(text: str, expected: object) -> None:
         (f"watch {BATCH} errors>200%", "The error threshold must be between 0% and 100%."),
         (f"watch {BATCH} loudly", "Usage: `/batch watch"),
         ("watches now", "`/batch watches` takes no arguments."),
+        (f"export {BATCH} there", "Usage: `/batch export &lt;batch_id&gt; [transcripts] [here]`."),
+        (f"export {BATCH} here here", "Usage: `/batch export"),
+        (f"export {BATCH} transcripts here x", "Usage: `/batch export"),
         ("x" * 501, "That is too long"),
     ],
 )

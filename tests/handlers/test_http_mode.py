@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tests.blockkit import check_message
-from tests.handlers.conftest import SlackApp
+from tests.support.blockkit import check_message
+from tests.support.slack_app import SlackApp
 
 DOC_BATCH = "AAcQq8zXxLB56LWg-gen-batch"
 SMALL = "DemoSmall0000003-gen-batch"

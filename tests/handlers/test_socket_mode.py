@@ -13,9 +13,9 @@ from bot.demo.server import BlandServer
 from bot.services import Services
 from bot.slack.clients import make_slack_client
 from bot.storage.base import Store
-from tests.blockkit import check_message
-from tests.conftest import BLAND_KEY
-from tests.standins.slack import SlackStandIn
+from tests.support.bland import BLAND_KEY
+from tests.support.blockkit import check_message
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from bot.demo.scenarios import SMALL_BATCH_ID
 from bot.slack.clients import make_slack_client
 from bot.watcher import Watcher
 from bot.watcher.outbox import EVENT_TYPE
-from tests.blockkit import check_message
-from tests.conftest import BLAND_KEY
-from tests.handlers.conftest import SlackApp
-from tests.watcher.conftest import eventually
+from tests.support.bland import BLAND_KEY
+from tests.support.blockkit import check_message
+from tests.support.slack_app import SlackApp
+from tests.support.waiting import eventually
 
 BATCH = "WatchFeature0001-gen-batch"
 CAMPAIGN = "campFeature01"

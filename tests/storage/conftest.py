@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Store, open_store
-from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401
-
-OpenStore = Callable[[], Awaitable[Store]]
+from tests.support.postgres import PostgresServer
+from tests.support.stores import OpenStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

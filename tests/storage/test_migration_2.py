@@ -9,17 +9,10 @@ import asyncpg
 
 from bot.bland.stats import CallCounts
 from bot.storage import Store, Watch, open_store
-from bot.storage.base import (
-    CAMPAIGN_COMPLETION,
-    COMPLETION,
-    FINAL,
-    PROGRESS_FINAL,
-    WARNING,
-    SeenBatch,
-)
+from bot.storage.base import FINAL, AlertKind, SeenBatch, WatchKind, WatchState
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS
 from bot.storage.sqlite import sqlite_path
-from tests.storage.conftest import OpenStore
+from tests.support.stores import OpenStore
 
 B1, B2 = "AAcQq8zXxLB56LWg-gen-batch", "ZfowpkhOSVCZJ94i-gen-batch"
 CAMPAIGN = "a2shduf92f74p8288c93nid5"
@@ -63,7 +56,7 @@ async def test_migration_2_upgrades_a_version_1_database(database_url: str) -> N
         [old] = await store.list_watches()
         assert (old.label, old.progress_ts, old.calls_total) == ("Old", None, None)
         [alert] = await store.list_alerts()
-        assert (alert.id, alert.kind, alert.target_ts) == ("a1", COMPLETION, None)
+        assert (alert.id, alert.kind, alert.target_ts) == ("a1", AlertKind.COMPLETION, None)
         # The old watch takes part in the new features.
         assert await store.set_progress_message(
             channel_id="C1", batch_id=B1, ts="1.1", counts=CallCounts(10, 2, 0)
@@ -80,7 +73,9 @@ async def test_migration_2_upgrades_a_version_1_database(database_url: str) -> N
 
 
 async def test_progress_message_and_counts(store: Store) -> None:
-    await store.add_watch(channel_id="C1", kind="batch", target_id=B1, label=None, created_by="U")
+    await store.add_watch(
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, label=None, created_by="U"
+    )
     assert await store.progress_message(channel_id="C1", batch_id=B1) is None
     counts = CallCounts(total=10, completed=4, errored=1)
     assert await store.set_progress_message(channel_id="C1", batch_id=B1, ts="9.1", counts=counts)
@@ -108,7 +103,7 @@ async def test_warning_is_queued_once_per_channel(connect: OpenStore) -> None:
     for channel, threshold in (("C1", 10.0), ("C2", 50.0), ("C3", None)):
         await first.add_watch(
             channel_id=channel,
-            kind="batch",
+            kind=WatchKind.BATCH,
             target_id=B1,
             label=None,
             created_by="U",
@@ -117,8 +112,10 @@ async def test_warning_is_queued_once_per_channel(connect: OpenStore) -> None:
     bad = CallCounts(total=100, completed=20, errored=5)  # 25%
     [due] = await first.claim_due_batches(owner="p1", limit=1, lease_seconds=LEASE)
     assert due.wants_progress
-    [warning] = await first.record_progress(B1, owner="p1", counts=bad, render_warning=render)
-    assert (warning.channel_id, warning.kind) == ("C1", WARNING)
+    queued = await first.record_progress(B1, owner="p1", counts=bad, render_warning=render)
+    assert queued is not None, "p1 holds the lease"
+    [warning] = queued
+    assert (warning.channel_id, warning.kind) == ("C1", AlertKind.WARNING)
     assert await first.record_progress(B1, owner="p1", counts=bad, render_warning=render) == []
     await first.finish_poll(B1, owner="p1", status="in-progress", delay=0)
     # Another process sees it too: still one warning.
@@ -126,18 +123,23 @@ async def test_warning_is_queued_once_per_channel(connect: OpenStore) -> None:
     assert due.wants_progress, "C2's 50% may still be crossed"
     assert await second.record_progress(B1, owner="p2", counts=bad, render_warning=render) == []
     worse = CallCounts(total=100, completed=20, errored=15)  # 75%: C2's turn, C1 not again
-    [late] = await second.record_progress(B1, owner="p2", counts=worse, render_warning=render)
+    queued = await second.record_progress(B1, owner="p2", counts=worse, render_warning=render)
+    assert queued is not None, "p2 holds the lease"
+    [late] = queued
     assert late.channel_id == "C2"
     await second.finish_poll(B1, owner="p2", status="in-progress", delay=0)
     [due] = await first.claim_due_batches(owner="p1", limit=1, lease_seconds=LEASE)
     assert not due.wants_progress, "every threshold crossed and warned: status polls suffice"
     alerts = await second.list_alerts(batch_id=B1)
-    assert sorted((a.channel_id, a.kind) for a in alerts) == [("C1", WARNING), ("C2", WARNING)]
+    assert sorted((a.channel_id, a.kind) for a in alerts) == [
+        ("C1", AlertKind.WARNING),
+        ("C2", AlertKind.WARNING),
+    ]
 
 
 async def test_campaign_scan_and_who_hears_a_completion(store: Store) -> None:
     await store.add_watch(
-        channel_id="C1", kind="campaign", target_id=CAMPAIGN, label=None, created_by="U"
+        channel_id="C1", kind=WatchKind.CAMPAIGN, target_id=CAMPAIGN, label=None, created_by="U"
     )
     [watch] = await store.list_watches()
     started = watch.created_at.timestamp()
@@ -158,23 +160,31 @@ async def test_campaign_scan_and_who_hears_a_completion(store: Store) -> None:
     assert await store.record_completion(B1, owner="p", status="completed", render=render) == []
     # B2 was created after the watch.
     assert await store.completion_audience(B2) == 1
-    [alert] = await store.record_completion(B2, owner="p", status="completed", render=render)
-    assert (alert.channel_id, alert.kind) == ("C1", CAMPAIGN_COMPLETION)
+    queued = await store.record_completion(B2, owner="p", status="completed", render=render)
+    assert queued is not None, "p holds the lease and B2 is not done yet"
+    [alert] = queued
+    assert (alert.channel_id, alert.kind) == ("C1", AlertKind.CAMPAIGN_COMPLETION)
     assert alert.message["text"] == f"campaign {CAMPAIGN} for C1"
     [watch] = await store.list_watches()
-    assert watch.state == "active", "a campaign watch outlives its batches"
+    assert watch.state == WatchState.ACTIVE, "a campaign watch outlives its batches"
 
 
 async def test_unwatch_queues_the_final_edit_once(store: Store) -> None:
-    await store.add_watch(channel_id="C1", kind="batch", target_id=B1, label=None, created_by="U")
+    await store.add_watch(
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, label=None, created_by="U"
+    )
     counts = CallCounts(total=10, completed=4, errored=1)
     await store.set_progress_message(channel_id="C1", batch_id=B1, ts="9.1", counts=counts)
     assert await store.remove_watch(
-        channel_id="C1", kind="batch", target_id=B1, render_progress=render
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, render_progress=render
     )
     [alert] = await store.list_alerts()
-    assert (alert.kind, alert.target_ts, alert.channel_id) == (PROGRESS_FINAL, "9.1", "C1")
+    assert (alert.kind, alert.target_ts, alert.channel_id) == (
+        AlertKind.PROGRESS_FINAL,
+        "9.1",
+        "C1",
+    )
     assert not await store.remove_watch(
-        channel_id="C1", kind="batch", target_id=B1, render_progress=render
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, render_progress=render
     )
     assert len(await store.list_alerts()) == 1

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.storage import Store, Watch
-from bot.storage.base import ACTIVE, DONE, DROPPED, PENDING, SENT, SUSPENDED, PollDone
+from bot.storage.base import AlertKind, AlertState, PollDone, WatchKind, WatchState
 
 B1, B2 = "AAcQq8zXxLB56LWg-gen-batch", "ZfowpkhOSVCZJ94i-gen-batch"
 LEASE = 30.0
@@ -21,27 +21,27 @@ def render(watch: Watch) -> dict[str, Any]:
 
 async def watch(store: Store, channel: str, batch: str = B1, user: str = "U1") -> Watch:
     found, _ = await store.add_watch(
-        channel_id=channel, kind="batch", target_id=batch, label="Survey", created_by=user
+        channel_id=channel, kind=WatchKind.BATCH, target_id=batch, label="Survey", created_by=user
     )
     return found
 
 
 async def test_add_list_remove(store: Store) -> None:
     first, created = await store.add_watch(
-        channel_id="C1", kind="batch", target_id=B1, label="Survey", created_by="U1"
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, label="Survey", created_by="U1"
     )
     assert created
-    assert (first.channel_id, first.kind, first.target_id) == ("C1", "batch", B1)
+    assert (first.channel_id, first.kind, first.target_id) == ("C1", WatchKind.BATCH, B1)
     assert (first.label, first.created_by, first.state, first.batch_status) == (
         "Survey",
         "U1",
-        ACTIVE,
+        WatchState.ACTIVE,
         None,
     )
     assert first.created_at.tzinfo is not None
 
     again, created = await store.add_watch(
-        channel_id="C1", kind="batch", target_id=B1, label=None, created_by="U2"
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, label=None, created_by="U2"
     )
     assert not created
     assert again == first
@@ -53,8 +53,8 @@ async def test_add_list_remove(store: Store) -> None:
     assert [w.channel_id for w in await store.list_watches(created_by="U1")] == ["C1"]
     assert await store.list_watches(channel_id="C2", created_by="U1") == []
 
-    assert await store.remove_watch(channel_id="C2", kind="batch", target_id=B1)
-    assert not await store.remove_watch(channel_id="C2", kind="batch", target_id=B1)
+    assert await store.remove_watch(channel_id="C2", kind=WatchKind.BATCH, target_id=B1)
+    assert not await store.remove_watch(channel_id="C2", kind=WatchKind.BATCH, target_id=B1)
     assert [(w.channel_id, w.target_id) for w in await store.list_watches()] == [
         ("C1", B1),
         ("C2", B2),
@@ -64,7 +64,7 @@ async def test_add_list_remove(store: Store) -> None:
 async def test_error_threshold_and_label_kept(store: Store) -> None:
     found, _ = await store.add_watch(
         channel_id="C1",
-        kind="batch",
+        kind=WatchKind.BATCH,
         target_id=B1,
         label="A & <b>",
         created_by="U1",
@@ -156,7 +156,7 @@ async def test_release_batch_makes_it_due_again(store: Store) -> None:
 
 async def test_unwatched_batches_are_not_polled(store: Store) -> None:
     await watch(store, "C1")
-    await store.remove_watch(channel_id="C1", kind="batch", target_id=B1)
+    await store.remove_watch(channel_id="C1", kind=WatchKind.BATCH, target_id=B1)
     assert await store.claim_due_batches(owner="p1", limit=10, lease_seconds=LEASE) == []
     await watch(store, "C2")
     await store.suspend_channel("C2", reason="channel_not_found")
@@ -173,8 +173,8 @@ async def test_completion_queues_one_alert_per_channel_once(store: Store) -> Non
     alerts = await store.record_completion(B1, owner="p1", status="completed", render=render)
     assert alerts is not None
     assert [(a.channel_id, a.state, a.attempts) for a in alerts] == [
-        ("C1", PENDING, 0),
-        ("C2", PENDING, 0),
+        ("C1", AlertState.PENDING, 0),
+        ("C2", AlertState.PENDING, 0),
     ]
     assert alerts[1].message == {"text": f"done {B1} for <@U2>", "blocks": []}
     assert await store.record_completion(B1, owner="p1", status="completed", render=render) is None
@@ -183,10 +183,10 @@ async def test_completion_queues_one_alert_per_channel_once(store: Store) -> Non
         (w.channel_id, w.target_id): (w.state, w.batch_status) for w in await store.list_watches()
     }
     assert states == {
-        ("C1", B1): (DONE, "completed"),
-        ("C2", B1): (DONE, "completed"),
-        ("C3", B1): (SUSPENDED, None),
-        ("C4", B2): (ACTIVE, None),
+        ("C1", B1): (WatchState.DONE, "completed"),
+        ("C2", B1): (WatchState.DONE, "completed"),
+        ("C3", B1): (WatchState.SUSPENDED, None),
+        ("C4", B2): (WatchState.ACTIVE, None),
     }
     assert await store.finish_poll(B2, owner="p1", status="in-progress", delay=0)
     due = await store.claim_due_batches(owner="p1", limit=10, lease_seconds=LEASE)
@@ -200,10 +200,10 @@ async def test_rewatching_a_finished_batch_polls_it_again(store: Store) -> None:
     await store.claim_due_batches(owner="p1", limit=1, lease_seconds=LEASE)
     await store.record_completion(B1, owner="p1", status="completed", render=render)
     again, created = await store.add_watch(
-        channel_id="C1", kind="batch", target_id=B1, label=None, created_by="U9"
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, label=None, created_by="U9"
     )
     assert created
-    assert (again.state, again.created_by, again.label) == (ACTIVE, "U9", "Survey")
+    assert (again.state, again.created_by, again.label) == (WatchState.ACTIVE, "U9", "Survey")
     [due] = await store.claim_due_batches(owner="p1", limit=1, lease_seconds=LEASE)
     assert due.batch_id == B1
     alerts = await store.record_completion(B1, owner="p1", status="completed", render=render)
@@ -215,12 +215,12 @@ async def test_suspended_watch_is_reactivated(store: Store) -> None:
     await watch(store, "C1")
     assert await store.suspend_channel("C1", reason="not_in_channel") == 1
     [w] = await store.list_watches()
-    assert w.state == SUSPENDED
+    assert w.state == WatchState.SUSPENDED
     again, created = await store.add_watch(
-        channel_id="C1", kind="batch", target_id=B1, label=None, created_by="U1"
+        channel_id="C1", kind=WatchKind.BATCH, target_id=B1, label=None, created_by="U1"
     )
     assert created
-    assert again.state == ACTIVE
+    assert again.state == WatchState.ACTIVE
 
 
 async def _completed(store: Store, channels: tuple[str, ...] = ("C1",)) -> None:
@@ -248,9 +248,12 @@ async def test_alert_lifecycle(store: Store) -> None:
 
     assert await store.drop_alert(three.id, reason="channel_not_found")
     by_id = {a.id: a for a in await store.list_alerts()}
-    assert (by_id[one.id].state, by_id[one.id].message_ts) == (SENT, "1700000000.000100")
-    assert by_id[two.id].state == PENDING
-    assert (by_id[three.id].state, by_id[three.id].last_error) == (DROPPED, "channel_not_found")
+    assert (by_id[one.id].state, by_id[one.id].message_ts) == (AlertState.SENT, "1700000000.000100")
+    assert by_id[two.id].state == AlertState.PENDING
+    assert (by_id[three.id].state, by_id[three.id].last_error) == (
+        AlertState.DROPPED,
+        "channel_not_found",
+    )
 
 
 async def test_released_alert_waits_for_its_delay(store: Store) -> None:
@@ -304,6 +307,14 @@ async def test_concurrent_claimers_never_share(connect: OpenStore) -> None:
     assert len(await stores[0].list_alerts()) == 2 * len(batches)
 
 
+async def test_rows_come_back_as_their_enums(store: Store) -> None:
+    await _completed(store)
+    [done] = await store.list_watches()
+    [alert] = await store.list_alerts()
+    assert type(done.kind) is WatchKind and type(done.state) is WatchState
+    assert type(alert.kind) is AlertKind and type(alert.state) is AlertState
+
+
 # --- Heartbeats: a dead owner's claims go at once, a live one's stay until the lease ---
 
 CAMPAIGN = "campaign-heartbeat-1"
@@ -320,7 +331,7 @@ async def _work_for_everyone(store: Store) -> None:
     await _completed(store)  # a pending alert, B1 done
     await watch(store, "C2", B2)
     await store.add_watch(
-        channel_id="C2", kind="campaign", target_id=CAMPAIGN, label=None, created_by="U1"
+        channel_id="C2", kind=WatchKind.CAMPAIGN, target_id=CAMPAIGN, label=None, created_by="U1"
     )
 
 

@@ -1,11 +1,8 @@
-"""Fixtures for the watcher: a store on each backend, a real-clock Slack stand-in, helpers."""
+"""Fixtures for the watcher: a store on each backend, a real-clock Slack stand-in, a runner."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,26 +10,14 @@ from typing import Any
 import pytest
 
 from bot.bland.client import Backoff, BlandClient
-from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store, open_store
 from bot.watcher import Watcher
-from tests.conftest import BLAND_KEY
-from tests.postgres_server import PostgresServer, postgres_server  # noqa: F401
-from tests.standins.slack import SlackStandIn
-
-POLL = 0.2
-
-
-class RealClockSlack(SlackStandIn):
-    """Message ts from the real clock, as Slack's are: the history check asks for
-    messages newer than the alert's creation time."""
-
-    _seq = itertools.count(1)
-
-    def _next_ts(self) -> str:
-        return f"{time.time():.4f}{next(self._seq) % 100:02d}"
+from tests.support.bland import BLAND_KEY
+from tests.support.postgres import PostgresServer
+from tests.support.slack_standin import RealClockSlack
+from tests.support.watcher import POLL, RunWatcher
 
 
 @pytest.fixture
@@ -74,13 +59,8 @@ async def bland_client(bland: BlandServer) -> AsyncIterator[BlandClient]:
     await client.aclose()
 
 
-RunWatcher = Callable[..., Any]
-
-
 @pytest.fixture
-def run_watcher(
-    bland_client: BlandClient, slack_api: RealClockSlack
-) -> Iterator[Callable[..., Any]]:
+def run_watcher(bland_client: BlandClient, slack_api: RealClockSlack) -> Iterator[RunWatcher]:
     """`async with run_watcher(store) as watcher:` a started Watcher, stopped after."""
 
     @asynccontextmanager
@@ -96,25 +76,3 @@ def run_watcher(
             await watcher.stop()
 
     yield _run
-
-
-def in_progress_batch(batch_id: str, *, calls: int = 20, errors: int = 2) -> dict[str, Any]:
-    return make_batch(
-        batch_id, calls=calls, status="in-progress", completed=calls // 2, errors=errors
-    )
-
-
-async def eventually(
-    check: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0, every: float = 0.05
-) -> None:
-    """Wait until `check()` is true; fail with a clear message after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(every)

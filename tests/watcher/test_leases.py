@@ -13,12 +13,27 @@ import pytest
 from bot.bland.client import BlandClient
 from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
+from bot.metrics import Exposition
 from bot.storage import Store
-from bot.storage.base import SENT
-from tests.watcher.conftest import RealClockSlack, RunWatcher, eventually, in_progress_batch
-from tests.watcher.test_watcher import BATCH, OTHER, alerts_in, polls, render_for, watch
+from bot.storage.base import AlertState, WatchKind
+from tests.support.metrics import parse
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import RunWatcher, alerts_in, in_progress_batch, polls, render_for
 
+BATCH = "LeaseTest0000001-gen-batch"
+OTHER = "LeaseTest0000002-gen-batch"
 CAMPAIGN = "campaign-takeover-1"
+
+
+async def watch(store: Store, channel: str, batch_id: str = BATCH) -> None:
+    await store.add_watch(
+        channel_id=channel,
+        kind=WatchKind.BATCH,
+        target_id=batch_id,
+        label=None,
+        created_by="U0ALICE",
+    )
 
 
 async def test_429s_longer_than_the_lease_never_double_an_alert(
@@ -40,7 +55,8 @@ async def test_429s_longer_than_the_lease_never_double_an_alert(
     # A 429 is never a post, so nobody looked in history for one.
     assert slack_api.calls_to("conversations.history") == []
     [alert] = await any_store.list_alerts()
-    assert (alert.state, alert.attempts) == (SENT, 1), "only the claim that posted counts"
+    # Only the claim that posted counts as an attempt.
+    assert (alert.state, alert.attempts) == (AlertState.SENT, 1)
 
 
 async def test_a_dead_owners_work_is_taken_over_within_seconds(
@@ -57,7 +73,11 @@ async def test_a_dead_owners_work_is_taken_over_within_seconds(
     bland.add_batch(make_batch("CampTakeover00001-gen-batch", calls=4, campaign_id=CAMPAIGN))
     await watch(any_store, "C01", OTHER)
     await any_store.add_watch(
-        channel_id="C02", kind="campaign", target_id=CAMPAIGN, label=None, created_by="U0BOB"
+        channel_id="C02",
+        kind=WatchKind.CAMPAIGN,
+        target_id=CAMPAIGN,
+        label=None,
+        created_by="U0BOB",
     )
     # A process that heartbeat, claimed a poll, a campaign scan and an alert for a
     # minute each, and was then killed.
@@ -71,6 +91,7 @@ async def test_a_dead_owners_work_is_taken_over_within_seconds(
     assert await any_store.claim_alerts(owner="dead", limit=5, lease_seconds=60)
     assert await any_store.claim_due_campaigns(owner="dead", limit=5, lease_seconds=60)
     bland.reset_requests()
+    before = _takeovers_counted()
 
     async with run_watcher(any_store, takeover_seconds=1.0) as watcher:
         # Well inside the dead owner's 60 s leases.
@@ -82,6 +103,8 @@ async def test_a_dead_owners_work_is_taken_over_within_seconds(
     assert len(alerts_in(slack_api, "C03")) == 1
     taken = [r.getMessage() for r in caplog.records if "taken over from dead" in r.getMessage()]
     assert len(taken) == 3, taken
+    # The counter /metrics shows (process-wide, so read as how far it moved).
+    assert _takeovers_counted() - before == 3
 
 
 async def test_a_stopped_watcher_leaves_no_heartbeat(
@@ -93,6 +116,11 @@ async def test_a_stopped_watcher_leaves_no_heartbeat(
         await eventually(lambda: len(polls(bland, BATCH)) >= 1)
         assert _heartbeats(tmp_path) == [watcher.owner]
     assert _heartbeats(tmp_path) == []
+
+
+def _takeovers_counted() -> float:
+    text, _ = Exposition().render(None)
+    return parse(text.decode()).value("watcher_takeovers_total")
 
 
 def _heartbeats(tmp_path: Path) -> list[str]:

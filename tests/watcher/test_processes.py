@@ -14,11 +14,12 @@ import asyncpg
 
 from bot.demo.server import BlandServer
 from bot.storage import open_store
-from bot.storage.base import SENT
-from tests.conftest import BLAND_KEY
-from tests.postgres_server import PostgresServer
-from tests.watcher.conftest import RealClockSlack, eventually, in_progress_batch
-from tests.watcher.test_watcher import alerts_in, polls
+from bot.storage.base import AlertState, WatchKind
+from tests.support.bland import BLAND_KEY
+from tests.support.postgres import PostgresServer
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import alerts_in, in_progress_batch, polls
 
 POLL = 0.3
 # The default lease: a killed process's work must not wait for it.
@@ -75,7 +76,7 @@ async def test_processes_share_polls_and_alert_exactly_once(
         for number, channel in enumerate(CHANNELS):
             await store.add_watch(
                 channel_id=channel,
-                kind="batch",
+                kind=WatchKind.BATCH,
                 target_id=batch,
                 label=None,
                 created_by=f"U0USER{number}",
@@ -159,7 +160,7 @@ async def test_processes_share_polls_and_alert_exactly_once(
     alerts = await store.list_alerts()
     await store.close()
     assert len(alerts) == len(expected)
-    assert {a.state for a in alerts} == {SENT}
+    assert {a.state for a in alerts} == {AlertState.SENT}
     for batch in BATCHES:
         summaries = [
             r

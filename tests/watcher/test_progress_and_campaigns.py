@@ -12,17 +12,11 @@ from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store
-from bot.storage.base import (
-    CAMPAIGN_COMPLETION,
-    COMPLETION,
-    DROPPED,
-    PROGRESS_FINAL,
-    SENT,
-    WARNING,
-)
-from bot.watcher.outbox import EVENT_TYPE
+from bot.storage.base import AlertKind, AlertState, WatchKind, WatchState
 from formatters.progress import progress_message
-from tests.watcher.conftest import POLL, RealClockSlack, RunWatcher, eventually
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import POLL, RunWatcher, posts_of, updates
 
 BATCH = "ProgressTest0001-gen-batch"
 CAMPAIGN = "campWatchTest01"
@@ -39,20 +33,6 @@ def fetches(bland: BlandServer, batch_id: str, *, with_calls: bool) -> int:
         for r in bland.requests_to(f"/v1/batches/{batch_id}")
         if r.query.get("include_calls") == flag
     )
-
-
-def posts_of(slack: RealClockSlack, channel: str, batch_id: str) -> list[dict[str, Any]]:
-    """Outbox posts (alerts and warnings) about `batch_id` in `channel`."""
-    return [
-        m
-        for m in slack.posted(channel)
-        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
-        and m["metadata"]["event_payload"]["batch_id"] == batch_id
-    ]
-
-
-def updates(slack: RealClockSlack) -> list[dict[str, Any]]:
-    return [c.params for c in slack.calls_to("chat.update")]
 
 
 async def post_progress(store: Store, slack: RealClockSlack, channel: str, batch: Any) -> str:
@@ -120,8 +100,8 @@ async def test_progress_is_edited_when_counts_change_and_finalised_once(
     after = fetches(bland, BATCH, with_calls=True) + fetches(bland, BATCH, with_calls=False)
     assert after == polled, "a finished batch is not fetched again"
     kinds = sorted(a.kind for a in await any_store.list_alerts(batch_id=BATCH))
-    assert kinds == [COMPLETION, PROGRESS_FINAL]
-    assert {a.state for a in await any_store.list_alerts()} == {SENT}
+    assert kinds == [AlertKind.COMPLETION, AlertKind.PROGRESS_FINAL]
+    assert {a.state for a in await any_store.list_alerts()} == {AlertState.SENT}
     [row] = await any_store.list_watches()
     assert (row.calls_total, row.calls_completed, row.calls_errored) == (20, 20, 2)
 
@@ -141,12 +121,15 @@ async def test_a_failing_edit_never_holds_up_the_alert(
         slack_api.fail("chat.update", "cant_update_message", times=None)
         bland.complete_batch(BATCH)
         await eventually(lambda: bool(posts_of(slack_api, "C01", BATCH)))
-        await eventually(lambda: _states(store, {SENT, DROPPED}))
+        await eventually(lambda: _states(store, {AlertState.SENT, AlertState.DROPPED}))
 
     assert len(posts_of(slack_api, "C01", BATCH)) == 1
     by_kind = {a.kind: a for a in await store.list_alerts(batch_id=BATCH)}
-    assert (by_kind[COMPLETION].state, by_kind[PROGRESS_FINAL].state) == (SENT, DROPPED)
-    assert by_kind[PROGRESS_FINAL].last_error == "cant_update_message"
+    assert (by_kind[AlertKind.COMPLETION].state, by_kind[AlertKind.PROGRESS_FINAL].state) == (
+        AlertState.SENT,
+        AlertState.DROPPED,
+    )
+    assert by_kind[AlertKind.PROGRESS_FINAL].last_error == "cant_update_message"
 
 
 async def test_a_progress_edit_never_waits_past_its_budget(
@@ -164,7 +147,7 @@ async def test_a_progress_edit_never_waits_past_its_budget(
         await eventually(lambda: len(updates(slack_api)) == 2)
         bland.complete_batch(BATCH)
         await eventually(lambda: bool(posts_of(slack_api, "C01", BATCH)))
-        await eventually(lambda: _states(store, {SENT}))
+        await eventually(lambda: _states(store, {AlertState.SENT}))
 
     assert len(posts_of(slack_api, "C01", BATCH)) == 1
     final = next(m for m in slack_api.posted("C01") if m["ts"] == ts)
@@ -214,7 +197,11 @@ async def test_early_warning_once_across_polls_and_processes(
     assert len(posts_of(slack_api, "C01", BATCH)) == 2
     assert len(posts_of(slack_api, "C02", BATCH)) == 1
     kinds = sorted((a.channel_id, a.kind) for a in await any_store.list_alerts(batch_id=BATCH))
-    assert kinds == [("C01", COMPLETION), ("C01", WARNING), ("C02", COMPLETION)]
+    assert kinds == [
+        ("C01", AlertKind.COMPLETION),
+        ("C01", AlertKind.WARNING),
+        ("C02", AlertKind.COMPLETION),
+    ]
 
 
 async def test_campaign_watch_alerts_running_and_new_batches_once(
@@ -224,7 +211,7 @@ async def test_campaign_watch_alerts_running_and_new_batches_once(
     bland.add_batch(
         make_batch(OLD_RUNNING, calls=10, status="in-progress", completed=4, campaign_id=CAMPAIGN)
     )
-    await watch(any_store, "C01", CAMPAIGN, kind="campaign")
+    await watch(any_store, "C01", CAMPAIGN, kind=WatchKind.CAMPAIGN)
 
     async with run_watcher(any_store, scan_every=2):
         await eventually(lambda: fetches(bland, OLD_DONE, with_calls=False) >= 1)
@@ -243,13 +230,26 @@ async def test_campaign_watch_alerts_running_and_new_batches_once(
         )
         bland.add_batch(make_batch(NEW_DONE, calls=10, campaign_id=CAMPAIGN, created_at=now))
         await eventually(lambda: fetches(bland, NEW_RUNNING, with_calls=False) >= 1)
-        [listed] = await any_store.list_watches(channel_id="C01")
-        assert (listed.batches_seen, listed.batches_running) == (4, 2)
+
+        # A poll's status is recorded at the watcher's next pass, after Bland saw it.
+        async def seen_and_running() -> tuple[int | None, int | None]:
+            [listed] = await any_store.list_watches(channel_id="C01")
+            return listed.batches_seen, listed.batches_running
+
+        async def counted() -> bool:
+            return await seen_and_running() == (4, 2)
+
+        await eventually(counted)
+        assert await seen_and_running() == (4, 2)
 
         bland.complete_batch(OLD_RUNNING)
         bland.complete_batch(NEW_RUNNING)
         for batch_id in (OLD_RUNNING, NEW_RUNNING, NEW_DONE):
-            await eventually(lambda b=batch_id: bool(posts_of(slack_api, "C01", b)))
+
+            def alerted(b: str = batch_id) -> bool:
+                return bool(posts_of(slack_api, "C01", b))
+
+            await eventually(alerted)
         await asyncio.sleep(POLL * 12)  # more scans and polls: nothing new to say
 
     for batch_id in (OLD_RUNNING, NEW_RUNNING, NEW_DONE):
@@ -259,9 +259,9 @@ async def test_campaign_watch_alerts_running_and_new_batches_once(
     assert fetches(bland, OLD_DONE, with_calls=True) == 0, "and its calls were never fetched"
     assert fetches(bland, OLD_DONE, with_calls=False) == 1
     kinds = {a.kind for a in await any_store.list_alerts()}
-    assert kinds == {CAMPAIGN_COMPLETION}
+    assert kinds == {AlertKind.CAMPAIGN_COMPLETION}
     [listed] = await any_store.list_watches(channel_id="C01")
-    assert (listed.state, listed.batches_seen, listed.batches_running) == ("active", 4, 0)
+    assert (listed.state, listed.batches_seen, listed.batches_running) == (WatchState.ACTIVE, 4, 0)
 
 
 async def test_unwatched_campaign_is_no_longer_scanned_or_polled(
@@ -270,10 +270,12 @@ async def test_unwatched_campaign_is_no_longer_scanned_or_polled(
     bland.add_batch(
         make_batch(OLD_RUNNING, calls=10, status="in-progress", completed=4, campaign_id=CAMPAIGN)
     )
-    await watch(store, "C01", CAMPAIGN, kind="campaign")
+    await watch(store, "C01", CAMPAIGN, kind=WatchKind.CAMPAIGN)
     async with run_watcher(store, scan_every=1):
         await eventually(lambda: fetches(bland, OLD_RUNNING, with_calls=False) >= 2)
-        assert await store.remove_watch(channel_id="C01", kind="campaign", target_id=CAMPAIGN)
+        assert await store.remove_watch(
+            channel_id="C01", kind=WatchKind.CAMPAIGN, target_id=CAMPAIGN
+        )
         await asyncio.sleep(POLL * 2)  # a poll or scan already under way may finish
         scans = len(bland.requests_to("/v1/batches"))
         polls = fetches(bland, OLD_RUNNING, with_calls=False)

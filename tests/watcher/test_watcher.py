@@ -5,54 +5,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 import pytest
 
 from bot.bland.client import BlandClient
-from bot.bland.models import BatchDetail
 from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
-from bot.storage import Store, Watch
-from bot.storage.base import DONE, DROPPED, SENT, SUSPENDED
+from bot.storage import Store
+from bot.storage.base import AlertState, WatchKind, WatchState
 from bot.watcher.outbox import EVENT_TYPE
-from formatters.alert import completion_alert
-from tests.conftest import BLAND_KEY
-from tests.watcher.conftest import POLL, RealClockSlack, RunWatcher, eventually, in_progress_batch
+from tests.support.bland import BLAND_KEY
+from tests.support.slack_standin import RealClockSlack
+from tests.support.waiting import eventually
+from tests.support.watcher import (
+    POLL,
+    RunWatcher,
+    alerts_in,
+    in_progress_batch,
+    polls,
+    render_for,
+    summaries,
+)
 
 BATCH = "WatchTest0000001-gen-batch"
 OTHER = "WatchTest0000002-gen-batch"
 CHANNELS = ("C01", "C02", "C03", "C04", "C05")
 
 
-def polls(bland: BlandServer, batch_id: str) -> list[dict[str, str]]:
-    return [
-        r.query
-        for r in bland.requests_to(f"/v1/batches/{batch_id}")
-        if r.query.get("include_calls") == "false"
-    ]
-
-
-def summaries(bland: BlandServer, batch_id: str) -> list[dict[str, str]]:
-    return [
-        r.query
-        for r in bland.requests_to(f"/v1/batches/{batch_id}")
-        if r.query.get("include_calls") == "true"
-    ]
-
-
-def alerts_in(slack: RealClockSlack, channel: str) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in slack.posted(channel)
-        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
-    ]
-
-
 async def watch(store: Store, channel: str, batch_id: str = BATCH, user: str = "U0ALICE") -> None:
     await store.add_watch(
-        channel_id=channel, kind="batch", target_id=batch_id, label=None, created_by=user
+        channel_id=channel, kind=WatchKind.BATCH, target_id=batch_id, label=None, created_by=user
     )
 
 
@@ -90,8 +73,8 @@ async def test_five_channels_one_poll_per_interval_one_alert_each(
     assert len(slack_api.calls_to("chat.postMessage")) == len(CHANNELS)
     alerts = await any_store.list_alerts(batch_id=BATCH)
     assert sorted(a.channel_id for a in alerts) == list(CHANNELS)
-    assert {a.state for a in alerts} == {SENT}
-    assert {w.state for w in await any_store.list_watches()} == {DONE}
+    assert {a.state for a in alerts} == {AlertState.SENT}
+    assert {w.state for w in await any_store.list_watches()} == {WatchState.DONE}
 
 
 async def test_failed_batch_alerts_too(
@@ -107,15 +90,7 @@ async def test_failed_batch_alerts_too(
     assert "failed" in message["text"]
     assert message["blocks"][0]["text"]["text"].startswith("⚠️")
     [watch_row] = await store.list_watches()
-    assert (watch_row.state, watch_row.batch_status) == (DONE, "failed")
-
-
-def render_for(detail: BatchDetail, batch_id: str) -> Any:
-    def render(watch: Watch) -> dict[str, Any]:
-        message = completion_alert(detail, batch_id=batch_id, mention_user_ids=[watch.created_by])
-        return message.as_kwargs()
-
-    return render
+    assert (watch_row.state, watch_row.batch_status) == (WatchState.DONE, "failed")
 
 
 async def pending_completion(
@@ -151,7 +126,7 @@ async def test_restart_sends_a_pending_alert_once(
     assert len(alerts_in(slack_api, "C01")) == len(alerts_in(slack_api, "C02")) == 1
     assert len(slack_api.calls_to("chat.postMessage")) == 2
     assert bland.requests == [], "the stored message is sent; Bland is not asked again"
-    assert {a.state for a in await store.list_alerts()} == {SENT}
+    assert {a.state for a in await store.list_alerts()} == {AlertState.SENT}
 
 
 async def test_alert_posted_by_a_killed_process_is_not_posted_again(
@@ -189,7 +164,7 @@ async def test_alert_posted_by_a_killed_process_is_not_posted_again(
 
 
 async def _all_sent(store: Store) -> bool:
-    return {a.state for a in await store.list_alerts()} == {SENT}
+    return {a.state for a in await store.list_alerts()} == {AlertState.SENT}
 
 
 async def test_slack_5xx_on_post_is_retried_after_checking_history(
@@ -248,7 +223,7 @@ async def test_deleted_channel_suspends_its_watch_without_retrying(
         await eventually(lambda: len(polls(bland, OTHER)) >= 1)
         bland.complete_batch(BATCH)
         await eventually(lambda: bool(alerts_in(slack_api, "C01")))
-        await eventually(lambda: _alert_state(store, "CGONE", DROPPED))
+        await eventually(lambda: _alert_state(store, "CGONE", AlertState.DROPPED))
         tries = len(slack_api.calls_to("chat.postMessage"))
         other_polls = len(polls(bland, OTHER))
         await asyncio.sleep(POLL * 6)
@@ -257,7 +232,11 @@ async def test_deleted_channel_suspends_its_watch_without_retrying(
     # Its only watcher is suspended, so the other batch is no longer polled either.
     assert len(polls(bland, OTHER)) <= other_polls + 1
     states = {(w.channel_id, w.target_id): w.state for w in await store.list_watches()}
-    assert states == {("CGONE", BATCH): DONE, ("CGONE", OTHER): SUSPENDED, ("C01", BATCH): DONE}
+    assert states == {
+        ("CGONE", BATCH): WatchState.DONE,
+        ("CGONE", OTHER): WatchState.SUSPENDED,
+        ("C01", BATCH): WatchState.DONE,
+    }
 
 
 async def _alert_state(store: Store, channel: str, state: str) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.bland.models import BatchDetail
 from formatters.alert import completion_alert
-from tests.blockkit import check_message
-from tests.formatters.examples import BATCH_ID, detail
+from tests.support.blockkit import check_message
+from tests.support.examples import BATCH_ID, detail
 
 
 def test_completed_batch() -> None:

@@ -29,6 +29,7 @@ _CHANNEL_METHODS = frozenset(
     {
         "chat.postMessage",
         "chat.update",
+        "chat.delete",
         "chat.postEphemeral",
         "conversations.history",
         "files.completeUploadExternal",
@@ -67,6 +68,9 @@ class _Failure:
     times: int | None = 1
     channel: str | None = None
     retry_after: int | None = None
+    # When set, the answer is this raw body (not Slack's JSON) with `content_type`.
+    body: str | None = None
+    content_type: str = "text/plain"
     used: int = 0
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
@@ -77,6 +81,14 @@ class _Failure:
         if self.channel is not None:
             return method in _CHANNEL_METHODS and _channel_of(params) == self.channel
         return True
+
+
+@dataclass
+class _Overtake:
+    method: str
+    times: int
+    at_most: float
+    used: int = 0
 
 
 @dataclass
@@ -100,6 +112,9 @@ class SlackStandIn:
     Recorded: `calls` (every Web API request, in order), `messages` (per channel, oldest
     first, as chat.postMessage/chat.update left them), `ephemerals`, `views`, `uploads`,
     `responses` (JSON bodies posted to each response_url token) and `socket_received`.
+
+    `ignore_close = True` makes the Socket Mode endpoint behave like a peer that never
+    answers the client's close frame: the connection stays open, silent, until `stop()`.
     """
 
     def __init__(
@@ -124,18 +139,25 @@ class SlackStandIn:
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.url = ""
+        self.ignore_close = False
         self._failures: list[_Failure] = []
+        self._holds: dict[str, asyncio.Event] = {}
+        self._overtakes: list[_Overtake] = []
+        # Calls being held, by method: each waits for its event (a later call answered).
+        self._held: dict[str, list[asyncio.Event]] = {}
         self._ts = itertools.count(100)
         self._file_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self._sockets: list[_Socket] = []
+        self._stopping = asyncio.Event()
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._handlers: dict[str, Handler] = {
             "api.test": lambda p: {"ok": True, "args": p},
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
             "views.publish": self._views_publish,
@@ -178,6 +200,12 @@ class SlackStandIn:
         self.url = f"http://{HOST}:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
+        for waiting in self._held.values():
+            for released in waiting:
+                released.set()
+        for gate in self._holds.values():
+            gate.set()
+        self._stopping.set()
         for socket in self._sockets:
             with contextlib.suppress(Exception):
                 await socket.ws.close()
@@ -257,6 +285,21 @@ class SlackStandIn:
         """Answer `{"ok": false, "error": error}`; `times=None` keeps failing."""
         self._failures.append(_Failure(method, error, status, times, channel))
 
+    def answer_raw(
+        self,
+        method: str | None,
+        body: str,
+        *,
+        status: int = 200,
+        content_type: str = "text/plain",
+        times: int | None = 1,
+    ) -> None:
+        """Answer with `body` as it is, not Slack's JSON: what a proxy's HTML 502 page, a
+        truncated answer or a plain-text 200 looks like to the client."""
+        self._failures.append(
+            _Failure(method, "", status, times, body=body, content_type=content_type)
+        )
+
     def fail_channel(self, channel: str, error: str = "channel_not_found") -> None:
         """Every channel method for `channel` fails, e.g. `is_archived`, `not_in_channel`."""
         self.fail(None, error, times=None, channel=channel)
@@ -265,8 +308,24 @@ class SlackStandIn:
         """The next `times` calls answer HTTP 500."""
         self.fail(method, "internal_error", times=times, status=500)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to `method` are recorded, then wait until the returned event is set:
+        a way to keep work in flight while a test sends more."""
+        gate = self._holds[method] = asyncio.Event()
+        return gate
+
     def clear_failures(self) -> None:
         self._failures.clear()
+
+    def hold_until_overtaken(self, method: str, *, times: int = 1, at_most: float = 3.0) -> None:
+        """A slow Slack: the next `times` calls to `method` take effect (and are answered)
+        only once a later call to the same method has been answered, or after `at_most`
+        seconds. So a later call can land first, as it may on a congested network."""
+        self._overtakes.append(_Overtake(method, times, at_most))
+
+    def holding(self, method: str) -> int:
+        """How many calls to `method` `hold_until_overtaken` is holding right now."""
+        return len(self._held.get(method, []))
 
     # -- reading what was recorded ----------------------------------------------------
 
@@ -325,10 +384,19 @@ class SlackStandIn:
                 at=time.monotonic(),
             )
         )
+        held = await self._wait_to_be_overtaken(method)
         try:
+            gate = self._holds.get(method)
+            if gate is not None:
+                await self._notify()
+                await gate.wait()
             failure = next((f for f in self._failures if f.matches(method, params)), None)
             if failure is not None:
                 failure.used += 1
+                if failure.body is not None:
+                    return web.Response(
+                        text=failure.body, status=failure.status, content_type=failure.content_type
+                    )
                 headers = {}
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
@@ -342,7 +410,26 @@ class SlackStandIn:
                 return web.json_response({"ok": False, "error": "unknown_method"})
             return web.json_response(handler(params))
         finally:
+            if not held:
+                for released in self._held.pop(method, []):
+                    released.set()
             await self._notify()
+
+    async def _wait_to_be_overtaken(self, method: str) -> bool:
+        """Wait here if `hold_until_overtaken` applies to this call; True if it was held."""
+        hold = next((h for h in self._overtakes if h.method == method and h.used < h.times), None)
+        if hold is None:
+            return False
+        hold.used += 1
+        released = asyncio.Event()
+        self._held.setdefault(method, []).append(released)
+        await self._notify()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(released.wait(), hold.at_most)
+        waiting = self._held.get(method, [])
+        if released in waiting:
+            waiting.remove(released)
+        return True
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -421,6 +508,14 @@ class SlackStandIn:
                     "message": updated,
                 }
         return {"ok": False, "error": "message_not_found"}
+
+    def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = _channel_of(params) or "", params.get("ts")
+        kept = [m for m in self.messages.get(channel, []) if m["ts"] != ts]
+        if len(kept) == len(self.messages.get(channel, [])):
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[channel] = kept
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user"):
@@ -555,7 +650,8 @@ class SlackStandIn:
     # -- Socket Mode ------------------------------------------------------------------
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True)
+        ignore_close = self.ignore_close
+        ws = web.WebSocketResponse(autoping=True, autoclose=not ignore_close)
         await ws.prepare(request)
         socket = _Socket(ws)
         self._sockets.append(socket)
@@ -584,6 +680,10 @@ class SlackStandIn:
             if future is not None and not future.done():
                 future.set_result(data)
             await self._notify()
+        if ignore_close:
+            # The client's close frame arrived (that ended the loop): never answer it, and
+            # keep the TCP connection open, as a Slack edge that has gone quiet would.
+            await self._stopping.wait()
         with contextlib.suppress(ValueError):
             self._sockets.remove(socket)
         await self._notify()
@@ -689,3 +789,13 @@ class SlackStandIn:
         for socket in list(self._sockets):
             if not socket.ws.closed:
                 await socket.ws.send_json({"type": "disconnect", "reason": reason})
+
+
+class RealClockSlack(SlackStandIn):
+    """Message ts from the real clock, as Slack's are: the history check asks for
+    messages newer than the alert's creation time."""
+
+    _seq = itertools.count(1)
+
+    def _next_ts(self) -> str:
+        return f"{time.time():.4f}{next(self._seq) % 100:02d}"

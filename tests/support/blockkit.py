@@ -83,4 +83,5 @@ def _check_texts(block: dict[str, Any]) -> None:
 
 
 def _same_modulo_defaults(parsed: dict[str, Any], raw: dict[str, Any]) -> bool:
-    return json.loads(json.dumps(raw)).keys() <= parsed.keys() | raw.keys()
+    round_trip: dict[str, Any] = json.loads(json.dumps(raw))
+    return round_trip.keys() <= parsed.keys() | raw.keys()

@@ -1,4 +1,4 @@
-"""A real, throwaway PostgreSQL server for the tests: started once per session.
+"""A real, throwaway PostgreSQL server for the tests; the `postgres_server` fixture starts one.
 
 It uses the machine's `initdb` and `pg_ctl` (on PATH or under /usr/lib/postgresql/*/bin).
 As root it runs them as the `postgres` user, which PostgreSQL requires. Without the
@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -25,6 +24,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.support.ports import free_port
+
 SERVICE_USER = "postgres"
 
 
@@ -34,6 +35,39 @@ class PostgresServer:
     port: int
     user: str
     data_dir: Path
+    # How it was started, so a test can stop it and start it again on the same port.
+    options: str = ""
+    log_file: Path | None = None
+
+    def stop(self) -> None:
+        """Stop the server, cutting every connection, as an outage would. A fast stop,
+        not an immediate one: with synchronous_commit off an immediate one loses recent
+        commits, which a real outage of a durable server would not."""
+        subprocess.run(
+            _as_service_user(
+                [find_binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+            ),
+            capture_output=True,
+            check=False,
+        )
+
+    def start(self) -> None:
+        """Start it again after `stop()`, on the same port with the same data."""
+        _run(
+            [
+                find_binary("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-o",
+                self.options,
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
@@ -70,13 +104,6 @@ def find_binary(name: str) -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _as_service_user(argv: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return argv
@@ -96,6 +123,7 @@ def _run(argv: list[str]) -> None:
 
 @contextmanager
 def running_postgres() -> Iterator[PostgresServer]:
+    """A fresh server in a temporary directory, stopped and deleted on exit."""
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     root = Path(tempfile.mkdtemp(prefix="pg-tests-"))
     data, log_file = root / "data", root / "server.log"
@@ -109,7 +137,7 @@ def running_postgres() -> Iterator[PostgresServer]:
                 pytrace=False,
             )
         os.chown(root, entry.pw_uid, entry.pw_gid)
-    port = _free_port()
+    port = free_port()
     try:
         _run([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
         options = (
@@ -120,7 +148,7 @@ def running_postgres() -> Iterator[PostgresServer]:
             [pg_ctl, "-D", str(data), "-o", options, "-l", str(log_file), "-w", "-t", "60", "start"]
         )
         try:
-            yield PostgresServer("127.0.0.1", port, "postgres", data)
+            yield PostgresServer("127.0.0.1", port, "postgres", data, options, log_file)
         finally:
             subprocess.run(
                 _as_service_user([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
@@ -129,27 +157,3 @@ def running_postgres() -> Iterator[PostgresServer]:
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-class _Shared:
-    """One server however many conftests ask for it, stopped when the last lets go."""
-
-    server: PostgresServer | None = None
-    users = 0
-    context: object = None
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    if _Shared.server is None:
-        context = running_postgres()
-        _Shared.server = context.__enter__()
-        _Shared.context = context
-    _Shared.users += 1
-    try:
-        yield _Shared.server
-    finally:
-        _Shared.users -= 1
-        if _Shared.users == 0 and _Shared.context is not None:
-            context, _Shared.context, _Shared.server = _Shared.context, None, None
-            context.__exit__(None, None, None)  # type: ignore[attr-defined]

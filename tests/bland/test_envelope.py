@@ -1,0 +1,82 @@
+"""Unwrapping v2's `{"data", "errors"}` envelope, whatever shape its errors take."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.bland.envelope import envelope_errors, many, one, unwrap
+from bot.bland.errors import (
+    BlandAuthError,
+    BlandNotFoundError,
+    BlandResponseError,
+    BlandStatusError,
+)
+from bot.bland.models_v2 import BatchV2, EnvelopeError, LogEntry
+
+
+def body(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+def test_data_is_returned_when_there_are_no_errors() -> None:
+    nothing: tuple[Any, ...] = (None, [], {}, "")
+    for errors in nothing:
+        assert unwrap(body({"data": [1], "errors": errors})) == [1]
+    assert unwrap(body({"data": None})) is None
+
+
+@pytest.mark.parametrize(
+    ("errors", "expected"),
+    [
+        (
+            [{"error": "NOT_FOUND", "message": "gone"}],
+            [EnvelopeError(error="NOT_FOUND", message="gone")],
+        ),
+        ({"error": "NOT_FOUND"}, [EnvelopeError(error="NOT_FOUND")]),
+        ("Batch not found", [EnvelopeError(message="Batch not found")]),
+        (["a", 7, None], [EnvelopeError(message="a"), EnvelopeError(), EnvelopeError()]),
+        ([{"error": 404, "message": ["odd"]}], [EnvelopeError(error="404")]),
+    ],
+)
+def test_errors_of_any_shape_are_read(errors: Any, expected: list[EnvelopeError]) -> None:
+    assert envelope_errors(errors) == expected
+
+
+@pytest.mark.parametrize(
+    ("errors", "error"),
+    [
+        ([{"error": "NOT_FOUND", "message": "No batch with that id"}], BlandNotFoundError),
+        ("Batch does not exist", BlandNotFoundError),
+        ({"error": "INVALID_API_KEY"}, BlandAuthError),
+        ([{"error": "SOMETHING", "message": "went wrong"}], BlandStatusError),
+        ([None], BlandStatusError),
+    ],
+)
+def test_errors_raise_even_beside_data(errors: Any, error: type[BlandStatusError]) -> None:
+    with pytest.raises(BlandStatusError) as caught:
+        unwrap(body({"data": {"id": "x"}, "errors": errors}))
+    assert type(caught.value) is error
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"not json", b"[1, 2]", b'"data"', body({"errors": None}), b"[" * 100_000],
+)
+def test_what_is_no_envelope_is_a_response_error(raw: bytes) -> None:
+    with pytest.raises(BlandResponseError):
+        unwrap(raw)
+
+
+def test_one_and_many_want_the_right_shape() -> None:
+    assert one(BatchV2, {"id": "x", "surprise": 1}, what="batch").id == "x"
+    with pytest.raises(BlandResponseError):
+        one(BatchV2, "a batch", what="batch")
+    with pytest.raises(BlandResponseError):
+        many(LogEntry, {"id": "x"}, what="log entries")
+    assert many(LogEntry, None, what="log entries") == []
+    entries = many(LogEntry, [{"id": "a"}, "junk", None, {"id": "b", "payload": "odd"}], what="")
+    assert [entry.id for entry in entries] == ["a", "b"]
+    assert entries[1].payload.state_change is None
