@@ -23,7 +23,7 @@ from aiohttp import web
 from benchmarks.processes import announce
 from bot.demo.dataset import DemoDataset, benchmark_dataset
 from bot.demo.server import BlandServer
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import RealClockSlack
 
 BLAND_KEY = "bench-key"
 HOST = "127.0.0.1"
@@ -146,7 +146,10 @@ class _Discard(list[Any]):
 
 
 async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
-    async with SlackStandIn() as slack:
+    # Message ts from the real clock, as Slack's: a process taking over a dead one's
+    # alerts looks for its posts in history from the alert's creation time, and would
+    # miss a post stamped with the stand-in's fixed 2023 clock and post it again.
+    async with RealClockSlack() as slack:
         control = web.Application()
 
         async def push(request: web.Request) -> web.Response:
