@@ -31,6 +31,8 @@ class Plan:
     process_batches: int
     process_interval: float
     process_intervals: int
+    # WATCH_TAKEOVER_SECONDS of the SIGKILL run (15 is the default; shorter in --smoke).
+    process_takeover: float
     export_calls: int
     ack_modes: list[str] = field(default_factory=lambda: ["http", "socket"])
 
@@ -47,6 +49,7 @@ PLANS = {
         process_batches=1_000,
         process_interval=10.0,
         process_intervals=2,
+        process_takeover=15.0,
         export_calls=10_000,
     ),
     "quick": Plan(
@@ -60,6 +63,7 @@ PLANS = {
         process_batches=300,
         process_interval=4.0,
         process_intervals=2,
+        process_takeover=15.0,
         export_calls=2_000,
     ),
     "smoke": Plan(
@@ -73,6 +77,7 @@ PLANS = {
         process_batches=50,
         process_interval=2.0,
         process_intervals=1,
+        process_takeover=3.0,
         export_calls=1_000,
     ),
 }
@@ -84,7 +89,11 @@ STEPS: dict[str, Measure] = {
     "batch": lambda p: batch_view.measure(p.batch_sizes, p.batch_runs),
     "watcher": lambda p: watcher_load.measure(p.watch_sizes, p.watch_interval, p.watch_intervals),
     "multiprocess": lambda p: multiprocess.measure(
-        p.process_counts, p.process_batches, p.process_interval, p.process_intervals
+        p.process_counts,
+        p.process_batches,
+        p.process_interval,
+        p.process_intervals,
+        p.process_takeover,
     ),
     "exports": lambda p: (exports.measure(p.export_calls), []),
 }

@@ -5,6 +5,7 @@ start; then every batch is set due at its phase slot in the coming interval (the
 steady-state schedule, as in `watcher_load`) and a window of whole intervals is
 measured: total polls (the store's per-batch counters) and each process's CPU, from
 the OS. The floor is the number of distinct batches: ideally one poll each per interval.
+Then `benchmarks.takeover` SIGKILLs one of three processes while alerts are pending.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from typing import Any
 
+from benchmarks import takeover
 from benchmarks.processes import announce, clean_env, started
 from benchmarks.report import Growth, Row, judged
 from benchmarks.standins import BLAND_KEY
@@ -90,7 +92,7 @@ async def _one_config(
 
 
 def measure(
-    counts: list[int], batches: int, interval: float, intervals: int
+    counts: list[int], batches: int, interval: float, intervals: int, takeover_seconds: float
 ) -> tuple[list[Row], list[Growth]]:
     try:
         from tests.support.postgres import running_postgres
@@ -113,6 +115,7 @@ def measure(
             url = pg.new_database_sync()
             result = asyncio.run(_one_config(url, count, ids, interval, intervals, bland, slack))
             rows += _rows(count, len(ids), interval, result)
+        rows += takeover.measure(pg, bland, slack, ids, interval, takeover_seconds)
     return rows, []
 
 

@@ -3,8 +3,8 @@
 `python -m benchmarks.standins bland --sizes 1000,10000 --watch 100` serves one completed
 batch per size plus `--watch` in-progress batches; `... slack` serves the Slack stand-in.
 Each prints one JSON line (URLs, ids) and runs until SIGTERM. The controls under
-`/_bench/` count what the bot fetched and push Socket Mode commands; the bot never
-calls them while it is being measured.
+`/_bench/` count what the bot fetched, push Socket Mode commands, finish or stall
+batches and list alert posts; the bot never calls them while it is being measured.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from aiohttp import web
 from benchmarks.processes import announce
 from bot.demo.dataset import DemoDataset, benchmark_dataset
 from bot.demo.server import BlandServer
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import RealClockSlack
 
 BLAND_KEY = "bench-key"
 HOST = "127.0.0.1"
@@ -31,6 +31,8 @@ HOST = "127.0.0.1"
 SIZE_SEED_BASE = 1_000
 WATCH_SEED = 7
 WATCH_CALLS = 2
+# How often a control that waits for something looks again.
+POLL_CONTROL_SECONDS = 0.05
 
 
 def bland_dataset(sizes: list[int], watch: int) -> tuple[DemoDataset, dict[str, str], list[str]]:
@@ -98,6 +100,25 @@ async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
     server.app.middlewares.append(served.middleware)
     server.app.router.add_get("/_bench/served", served.report)
     server.app.router.add_post("/_bench/reset", served.reset)
+
+    async def complete(request: web.Request) -> web.Response:
+        """Finish the batches `ids` now."""
+        for batch_id in (await request.json())["ids"]:
+            server.complete_batch(batch_id)
+        return web.json_response({"ok": True})
+
+    async def hang(request: web.Request) -> web.Response:
+        """Stall the next request to `path` for `seconds`; answers once it is stalled."""
+        spec = await request.json()
+        fault = server.hang_next(1, seconds=float(spec["seconds"]), path=str(spec["path"]))
+        for _ in range(int(float(spec.get("within", 30)) / POLL_CONTROL_SECONDS)):
+            if fault.used:
+                break
+            await asyncio.sleep(POLL_CONTROL_SECONDS)
+        return web.json_response({"hung": fault.used > 0})
+
+    server.app.router.add_post("/_bench/complete", complete)
+    server.app.router.add_post("/_bench/hang", hang)
     url = await server.start(0)
     announce({"url": url, "key": BLAND_KEY, "by_size": by_size, "watched": watched})
     try:
@@ -125,7 +146,10 @@ class _Discard(list[Any]):
 
 
 async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
-    async with SlackStandIn() as slack:
+    # Message ts from the real clock, as Slack's: a process taking over a dead one's
+    # alerts looks for its posts in history from the alert's creation time, and would
+    # miss a post stamped with the stand-in's fixed 2023 clock and post it again.
+    async with RealClockSlack() as slack:
         control = web.Application()
 
         async def push(request: web.Request) -> web.Response:
@@ -150,7 +174,23 @@ async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
             await slack.wait_connected(within=float(request.query.get("within", "20")))
             return web.json_response({"ok": True})
 
+        async def posts(request: web.Request) -> web.Response:
+            """Every alert post so far: its channel, batch and arrival (monotonic clock)."""
+            found = []
+            for call in slack.calls_to("chat.postMessage"):
+                payload = (call.params.get("metadata") or {}).get("event_payload") or {}
+                if "batch_id" in payload:
+                    found.append(
+                        {
+                            "channel": call.params.get("channel"),
+                            "batch_id": payload["batch_id"],
+                            "at": call.at,
+                        }
+                    )
+            return web.json_response({"posts": found})
+
         control.router.add_post("/_bench/push", push)
+        control.router.add_get("/_bench/posts", posts)
         control.router.add_get("/_bench/responses", responses)
         control.router.add_get("/_bench/connected", connected)
         runner = web.AppRunner(control, access_log=None)

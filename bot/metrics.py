@@ -91,7 +91,8 @@ WATCHER_POLLS = Counter(
 )
 WATCHER_TAKEOVERS = Counter(
     "watcher_takeovers",
-    "Polls, scans and alerts this process took over from a process that had died.",
+    "Polls, scans and alerts this process took over from another whose claim had lapsed "
+    "(it died, or hung past its lease).",
     registry=None,
 )
 ALERTS_QUEUED = Counter(

@@ -107,6 +107,7 @@ class Bot:
             poll_seconds=settings.watch_poll_seconds,
             concurrency=settings.watch_concurrency,
             lease_seconds=settings.watch_lease_seconds,
+            takeover_seconds=settings.watch_takeover_seconds,
             gone_after=settings.watch_gone_after,
         )
         token = settings.metrics_token

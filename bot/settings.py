@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.bland.limits import EXPORT_LIMITS
+from bot.slack.clients import TIMEOUT_SECONDS
 from bot.storage.urls import check_database_url
 
 # The keys and tokens, each sent as a header or used as an HMAC key.
@@ -21,6 +22,8 @@ _SECRETS = (
     "metrics_token",
 )
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
+# A claim must outlast a post made under it: Slack's timeout, with room to spare.
+MIN_LEASE_SECONDS = TIMEOUT_SECONDS + 15.0
 
 
 class SettingsError(Exception):
@@ -46,7 +49,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///bland_batches.db"
     watch_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     watch_concurrency: int = Field(default=16, ge=1, le=512)
-    watch_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    watch_lease_seconds: float = Field(default=60.0, le=3600)
+    watch_takeover_seconds: float = Field(default=15.0, ge=1, le=600)
     # How long a watched batch may answer 404 before its watches end (a week at most).
     watch_gone_after: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
@@ -119,6 +123,17 @@ class Settings(BaseSettings):
     @classmethod
     def _database(cls, value: str) -> str:
         check_database_url(value)
+        return value
+
+    @field_validator("watch_lease_seconds")
+    @classmethod
+    def _lease_outlasts_a_post(cls, value: float) -> float:
+        if value < MIN_LEASE_SECONDS:
+            raise ValueError(
+                f"must be at least {MIN_LEASE_SECONDS:g} (Slack's {TIMEOUT_SECONDS}s timeout "
+                "plus 15 s): a claim that ends while its post is in flight lets another "
+                "process post the same alert"
+            )
         return value
 
     @field_validator("slack_bot_token")

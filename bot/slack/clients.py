@@ -1,8 +1,9 @@
-"""The Slack Web API clients: the shared one, and the posting one that retries only 429s."""
+"""The Slack Web API clients: the shared one, and those used while holding a claim."""
 
 from __future__ import annotations
 
 import aiohttp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -46,13 +47,38 @@ def posting_client(slack: AsyncWebClient) -> AsyncWebClient:
     """The same connection settings, retrying only rate limits: a 5xx or a dropped
     connection may hide an accepted post, so those are not retried blindly (the outbox
     checks history before posting again; see `bot.watcher.outbox`)."""
+    return _with_retries(
+        slack, [AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+    )
+
+
+def leased_posting_client(slack: AsyncWebClient) -> AsyncWebClient:
+    """For posts and edits made while holding a claim: retries nothing.
+
+    Not a 5xx or a dropped connection, as `posting_client`; and not a 429 either: its
+    Retry-After can outlast the claim, and another process would then post too. The
+    caller gives the work back, due after the wait."""
+    return _with_retries(slack, [])
+
+
+def leased_reading_client(slack: AsyncWebClient) -> AsyncWebClient:
+    """For reads made while holding a claim: a read is safe to repeat, so 5xx and dropped
+    connections are retried, but a 429 is not waited out (see `leased_posting_client`)."""
+    return _with_retries(
+        slack,
+        [
+            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        ],
+    )
+
+
+def _with_retries(slack: AsyncWebClient, handlers: list[AsyncRetryHandler]) -> AsyncWebClient:
     return AsyncWebClient(
         token=slack.token,
         base_url=slack.base_url,
         timeout=slack.timeout,
         session=slack.session,
-        retry_handlers=[
-            CallCounter(slack.base_url),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
+        # The counter first, so that it sees every attempt (see `CallCounter`).
+        retry_handlers=[CallCounter(slack.base_url), *handlers],
     )

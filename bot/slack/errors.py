@@ -44,6 +44,8 @@ SETUP_REFUSED = frozenset(
         "team_access_not_granted",
     }
 )
+# HTTP 429: nothing was done; try again after `retry_after(exc)`.
+RATE_LIMITED = "ratelimited"
 UNKNOWN_ERROR = "unknown_error"
 # Codes are short snake_case words; anything longer is not one and is not echoed.
 MAX_CODE_LENGTH = 60

@@ -100,6 +100,8 @@ class DueBatch:
     polls: int = 0
     # Some active watch wants counts: a progress message to keep, or a threshold to check.
     wants_progress: bool = False
+    # The owner whose unfinished claim this one took over (dead, or hung past its lease).
+    taken_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class DueCampaign:
 
     campaign_id: str
     failures: int
+    taken_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,8 @@ class Alert:
     kind: AlertKind = AlertKind.COMPLETION
     # PROGRESS_FINAL: the message `message` replaces (chat.update), not a new post.
     target_ts: str | None = None
+    # The owner whose unfinished claim this claim took over (see `DueBatch.taken_from`).
+    taken_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,8 +172,9 @@ class Store(Protocol):
 
     Every method is one transaction. Leases are taken with conditional updates (and
     `FOR UPDATE SKIP LOCKED` on PostgreSQL), so several processes can share one
-    database: each due batch and each pending alert is held by one owner at a time,
-    and a dead owner's work becomes claimable again once its lease expires.
+    database: each due batch and each pending alert is held by one owner at a time.
+    An owner's claims last until its lease expires or, sooner, until its heartbeat
+    lapses (a dead process), whichever comes first; then another owner may take them.
     """
 
     async def open(self) -> None:
@@ -375,9 +381,16 @@ class Store(Protocol):
         """Slack accepted the alert; True unless it was already sent or dropped."""
 
     async def release_alert(
-        self, alert_id: str, *, owner: str, delay: float, error: str | None = None
+        self,
+        alert_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str | None = None,
+        unposted: bool = False,
     ) -> bool:
-        """Give the alert back, to be retried after `delay` seconds."""
+        """Give the alert back, to be retried after `delay` seconds. `unposted`: this
+        claim certainly posted nothing (a 429), so it is not counted in `attempts`."""
 
     async def drop_alert(self, alert_id: str, *, reason: str) -> bool:
         """Give up on an alert that can never be delivered."""
@@ -387,6 +400,15 @@ class Store(Protocol):
 
     async def list_alerts(self, *, batch_id: str | None = None) -> list[Alert]:
         """Alerts in any state, oldest first (operations and tests)."""
+
+    # --- Liveness (the watcher) ---
+
+    async def heartbeat(self, owner: str, *, takeover_seconds: float) -> None:
+        """`owner` is alive: its claims stand for `takeover_seconds` more (within their
+        leases). Past that without another heartbeat, others may take them over."""
+
+    async def forget(self, owner: str) -> None:
+        """`owner` is stopping: delete its heartbeat and give back anything it holds."""
 
     # --- Operations ---
 

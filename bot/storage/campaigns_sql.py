@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.storage.base import DueCampaign, SeenBatch, WatchKind, WatchState
-from bot.storage.sql_base import SqlBase
+from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, SqlBase
 
 
 class CampaignsSql(SqlBase):
@@ -19,22 +19,22 @@ class CampaignsSql(SqlBase):
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 self._q(
-                    "UPDATE campaigns SET lease_owner = ?, "
+                    f"UPDATE campaigns SET {TAKE_OVER}, lease_owner = ?, "
                     "lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
                     "WHERE campaign_id IN ("
                     " SELECT t.campaign_id FROM campaigns t"
                     " WHERE t.next_scan_at <= {now}"
-                    " AND (t.lease_until IS NULL OR t.lease_until < {now})"
+                    f" AND {CLAIMABLE}"
                     f" AND EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
                     f"  AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}')"
                     " ORDER BY t.next_scan_at LIMIT ? {skip}) "
-                    "RETURNING campaign_id, failures"
+                    "RETURNING campaign_id, failures, taken_from"
                 ),
                 owner,
                 lease_seconds,
                 limit,
             )
-        return [DueCampaign(r["campaign_id"], r["failures"]) for r in rows]
+        return [DueCampaign(r["campaign_id"], r["failures"], r["taken_from"]) for r in rows]
 
     async def finish_scan(
         self,

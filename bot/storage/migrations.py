@@ -162,4 +162,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE batches ADD COLUMN not_found_since DOUBLE PRECISION",
         ),
     ),
+    Migration(
+        5,
+        "process heartbeats; whose claim a claim took over",
+        (
+            # One row per running watcher: a claim is void once its owner's heartbeat
+            # is past `alive_until`, so a dead process's work goes in seconds, not at
+            # the end of its lease.
+            """
+            CREATE TABLE processes (
+                owner TEXT PRIMARY KEY,
+                started_at DOUBLE PRECISION NOT NULL,
+                heartbeat_at DOUBLE PRECISION NOT NULL,
+                alive_until DOUBLE PRECISION NOT NULL
+            )
+            """,
+            # The owner whose unfinished claim the latest claim took over (NULL: the
+            # row was free), for counting and logging takeovers.
+            "ALTER TABLE batches ADD COLUMN taken_from TEXT",
+            "ALTER TABLE campaigns ADD COLUMN taken_from TEXT",
+            "ALTER TABLE alerts ADD COLUMN taken_from TEXT",
+        ),
+    ),
 )

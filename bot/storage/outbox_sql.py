@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from bot.storage.base import Alert, AlertKind, AlertState, Watch, WatchState
-from bot.storage.sql_base import SqlBase, Tx
+from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, SqlBase, Tx
 from bot.storage.sql_rows import ALERT_COLUMNS, read_alert
 
 
@@ -55,13 +55,13 @@ class OutboxSql(SqlBase):
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 self._q(
-                    "UPDATE alerts SET lease_owner = ?, "
+                    f"UPDATE alerts SET {TAKE_OVER}, lease_owner = ?, "
                     "lease_until = {now} + CAST(? AS DOUBLE PRECISION), "
                     "attempts = attempts + 1 "
                     "WHERE id IN ("
                     " SELECT t.id FROM alerts t"
                     f" WHERE t.state = '{AlertState.PENDING}' AND t.next_attempt_at <= {{now}}"
-                    " AND (t.lease_until IS NULL OR t.lease_until < {now})"
+                    f" AND {CLAIMABLE}"
                     " ORDER BY t.next_attempt_at LIMIT ? {skip}) "
                     f"RETURNING {ALERT_COLUMNS}"
                 ),
@@ -89,7 +89,13 @@ class OutboxSql(SqlBase):
             )
 
     async def release_alert(
-        self, alert_id: str, *, owner: str, delay: float, error: str | None = None
+        self,
+        alert_id: str,
+        *,
+        owner: str,
+        delay: float,
+        error: str | None = None,
+        unposted: bool = False,
     ) -> bool:
         async with self.transaction() as tx:
             return (
@@ -97,11 +103,13 @@ class OutboxSql(SqlBase):
                     self._q(
                         "UPDATE alerts SET lease_owner = NULL, lease_until = NULL, "
                         "next_attempt_at = {now} + CAST(? AS DOUBLE PRECISION), "
-                        "last_error = COALESCE(CAST(? AS TEXT), last_error) "
+                        "last_error = COALESCE(CAST(? AS TEXT), last_error), "
+                        "attempts = attempts - ? "
                         f"WHERE id = ? AND lease_owner = ? AND state = '{AlertState.PENDING}'"
                     ),
                     delay,
                     error,
+                    1 if unposted else 0,
                     alert_id,
                     owner,
                 )

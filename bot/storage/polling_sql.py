@@ -19,7 +19,7 @@ from bot.storage.base import (
     WatchState,
 )
 from bot.storage.outbox_sql import OutboxSql
-from bot.storage.sql_base import Tx
+from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, Tx
 from bot.storage.sql_rows import W_COLUMNS, WATCH_COLUMNS, WATCH_SELECT, Row, read_watch
 
 # A watch `w` of batch `b` whose channel has not been warned about it yet.
@@ -40,18 +40,18 @@ class PollingSql(OutboxSql):
         async with self.transaction() as tx:
             rows = await tx.fetch(
                 self._q(
-                    "UPDATE batches SET lease_owner = ?, "
+                    f"UPDATE batches SET {TAKE_OVER}, lease_owner = ?, "
                     "lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
                     "WHERE batch_id IN ("
                     " SELECT t.batch_id FROM batches t"
                     " WHERE t.state = 'watching' AND t.next_poll_at <= {now}"
-                    " AND (t.lease_until IS NULL OR t.lease_until < {now})"
+                    f" AND {CLAIMABLE}"
                     f" AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
                     f"  AND w.target_id = t.batch_id AND w.state = '{WatchState.ACTIVE}')"
                     f"  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
                     f"  AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}'))"
                     " ORDER BY t.next_poll_at LIMIT ? {skip}) "
-                    "RETURNING batch_id, failures, status, polls"
+                    "RETURNING batch_id, failures, status, polls, taken_from"
                 ),
                 owner,
                 lease_seconds,
@@ -81,6 +81,7 @@ class PollingSql(OutboxSql):
                 r["status"],
                 polls=int(r["polls"]),
                 wants_progress=r["batch_id"] in wanting,
+                taken_from=r["taken_from"],
             )
             for r in rows
         ]

@@ -1,8 +1,8 @@
 """The store's logic and SQL, shared by both backends; each supplies transactions.
 
 The parts live in their own modules (`watches_sql`, `polling_sql`, `gone_sql`,
-`campaigns_sql`, `outbox_sql`, `gauges_sql`, on `sql_base`); this one puts them
-together and migrates the schema.
+`campaigns_sql`, `outbox_sql`, `gauges_sql`, `processes_sql`, on `sql_base`); this one
+puts them together and migrates the schema.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from bot.storage.gauges_sql import GaugesSql
 from bot.storage.gone_sql import GoneSql
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS
 from bot.storage.outbox_sql import OutboxSql
+from bot.storage.processes_sql import ProcessesSql
 from bot.storage.sql_base import Tx
 from bot.storage.sql_rows import Row
 from bot.storage.watches_sql import WatchesSql
@@ -21,7 +22,7 @@ from bot.storage.watches_sql import WatchesSql
 log = logging.getLogger(__name__)
 
 
-class SqlStore(WatchesSql, GoneSql, CampaignsSql, OutboxSql, GaugesSql):
+class SqlStore(WatchesSql, GoneSql, CampaignsSql, OutboxSql, GaugesSql, ProcessesSql):
     """Everything but the connection: see `sqlite.SqliteStore` and `postgres.PostgresStore`."""
 
     async def _migrate(self) -> None:

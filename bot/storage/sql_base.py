@@ -18,6 +18,16 @@ from bot.bland.stats import CallCounts
 from bot.bland.values import clamp_count
 from bot.storage.sql_rows import Row
 
+# A claimed row (aliased `t`) another owner may take: free, its lease over, or its
+# owner's heartbeat lapsed (a dead process). An owner with no heartbeat row is held to
+# its lease alone, and a live one's lease stays the upper bound of a hung claim.
+CLAIMABLE = (
+    "(t.lease_until IS NULL OR t.lease_until < {now} OR EXISTS (SELECT 1 FROM processes p"
+    " WHERE p.owner = t.lease_owner AND p.alive_until < {now}))"
+)
+# Set beside `lease_owner` in a claim: SET sees the old owner, RETURNING the new values.
+TAKE_OVER = "taken_from = lease_owner"
+
 
 class Tx(Protocol):
     """One open transaction."""

@@ -17,7 +17,7 @@ WATCH_COLUMNS = (
 )
 ALERT_COLUMNS = (
     "id, batch_id, channel_id, message, state, attempts, created_at, message_ts, last_error, "
-    "kind, target_ts"
+    "kind, target_ts, taken_from"
 )
 # Watches as the handlers and App Home read them: with the batch's latest counts, and
 # for a campaign how many batches it has found and how many of those are running.
@@ -84,4 +84,5 @@ def read_alert(row: Row, *, claimed: bool = False) -> Alert:
         last_error=row["last_error"],
         kind=AlertKind(row["kind"]),
         target_ts=row["target_ts"],
+        taken_from=row["taken_from"],
     )

@@ -22,10 +22,14 @@ watched one. See `bot.storage.polling_sql` for which campaign watches a completi
 
 Several processes can run it against one PostgreSQL database. Each poll and each alert
 is claimed with a lease in the store, so the processes share the work (about one poll
-per distinct batch per interval in total) and a dead process's claims are picked up
-once its leases expire. Each batch is polled at its own phase of the interval (a hash
-of its id), so polls spread evenly instead of arriving together, and every process
-agrees on the schedule. See `bot.watcher.outbox` for how each alert is delivered once.
+per distinct batch per interval in total). Each process renews a heartbeat every third
+of `takeover_seconds`; a dead process's claims are taken over once its heartbeat is
+that old, without waiting for their leases (which still bound a live process that
+hangs); see `bot.watcher.heartbeat`. Takeovers are counted in `Watcher.takeovers` and
+in `watcher_takeovers_total`.
+Each batch is polled at its own phase of the interval (a hash of its id), so polls
+spread evenly instead of arriving together, and every process agrees on the schedule.
+See `bot.watcher.outbox` for how each alert is delivered once.
 """
 
 from __future__ import annotations
@@ -47,11 +51,12 @@ from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.logs import bind
-from bot.metrics import WATCHER_POLLS, count_queued
+from bot.metrics import WATCHER_POLLS, count_queued, count_takeovers
 from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
 from bot.watcher.campaigns import CampaignScanner
 from bot.watcher.failures import describe_failure
 from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
+from bot.watcher.heartbeat import Heartbeat
 from bot.watcher.outbox import AlertSender
 from bot.watcher.progress import (
     ProgressEditor,
@@ -63,6 +68,7 @@ from formatters.progress import FINISHED, progress_message
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 60.0
+DEFAULT_TAKEOVER_SECONDS = 15.0
 MAX_ALERT_SENDERS = 8
 # `stop()` returns within this, whatever Bland, Slack or the store are doing.
 STOP_WITHIN_SECONDS = 3.5
@@ -94,6 +100,7 @@ class Watcher:
         concurrency: int,
         owner: str | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        takeover_seconds: float = DEFAULT_TAKEOVER_SECONDS,
         progress_every: int = PROGRESS_EVERY_POLLS,
         scan_every: int = CAMPAIGN_SCAN_POLLS,
         gone_after: float = DEFAULT_GONE_AFTER_SECONDS,
@@ -106,7 +113,11 @@ class Watcher:
         self._alert_senders = max(1, min(self._concurrency, MAX_ALERT_SENDERS))
         self.owner = owner or default_owner()
         self._lease = lease_seconds
-        self._sender = AlertSender(store, slack, owner=self.owner)
+        self._takeover = takeover_seconds
+        # Claims this process took from an owner that died or hung past its lease.
+        self.takeovers = 0
+        self._heartbeat = Heartbeat(store, owner=self.owner, takeover_seconds=takeover_seconds)
+        self._sender = AlertSender(store, slack, owner=self.owner, alive=self._heartbeat.alive)
         # Ticks bound how late a due poll is noticed; no tick is longer than a second.
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
@@ -147,18 +158,21 @@ class Watcher:
         if self._loop is not None:
             return
         self._stopping.clear()
+        await self._heartbeat.start()
         self._loop = asyncio.create_task(self._run(), name="watcher")
         log.info(
-            "watcher %s started: every %.1fs, %d at a time",
+            "watcher %s started: every %.1fs, %d at a time, taken over %.0fs after it dies",
             self.owner,
             self._poll_seconds,
             self._concurrency,
+            self._takeover,
         )
 
     async def stop(self, *, within: float = STOP_WITHIN_SECONDS) -> None:
         """Stop claiming; let in-flight work finish while there is time, then cancel it,
-        which gives back its leases so another process takes it up at once. Returns
-        within `within` seconds, whatever Bland, Slack or the store are doing."""
+        which gives back its leases so another process takes it up at once; then forget
+        the heartbeat. Returns within `within` seconds, whatever Bland, Slack or the
+        store are doing."""
         if self._loop is None:
             return
         clock = asyncio.get_running_loop()
@@ -179,9 +193,26 @@ class Watcher:
                 cancelled,
             )
         await _wind_down(
-            {asyncio.ensure_future(self._flush())}, finish_by=deadline, give_up_at=deadline
+            {asyncio.ensure_future(self._sign_off())}, finish_by=deadline, give_up_at=deadline
         )
+        # Whatever became of the sign-off, no heartbeat outlives the watcher: one that
+        # was not deleted lapses, and others take over what is left within the window.
+        self._heartbeat.halt()
         log.info("watcher %s stopped", self.owner)
+
+    async def _sign_off(self) -> None:
+        """Record the polls that finished, then delete the heartbeat: in that order, so
+        that the polls just recorded are not given back as unpolled. Both are one short
+        transaction each, so they share the flush's time."""
+        await self._flush()
+        await self._heartbeat.stop()
+
+    def _took_over(self, what: str, item_id: str, taken_from: str | None) -> None:
+        if taken_from is None:
+            return
+        self.takeovers += 1
+        count_takeovers(1)
+        log.info("%s %s taken over from %s, whose claim had lapsed", what, item_id, taken_from)
 
     def wake(self) -> None:
         """Look for work now rather than at the next tick (a new watch, say)."""
@@ -230,6 +261,7 @@ class Watcher:
                 for alert in await self._store.claim_alerts(
                     owner=self.owner, limit=free, lease_seconds=self._lease
                 ):
+                    self._took_over("alert", alert.id, alert.taken_from)
                     self._spawn(self._sends, self._sender.deliver(alert))
             if self._stopping.is_set():
                 return
@@ -238,6 +270,7 @@ class Watcher:
                 for campaign in await self._store.claim_due_campaigns(
                     owner=self.owner, limit=free, lease_seconds=self._lease
                 ):
+                    self._took_over("campaign", campaign.campaign_id, campaign.taken_from)
                     self._spawn(self._polls, self._scan(campaign))
         if self._stopping.is_set():
             return
@@ -246,6 +279,7 @@ class Watcher:
             for due in await self._store.claim_due_batches(
                 owner=self.owner, limit=2 * self._concurrency - backlog, lease_seconds=self._lease
             ):
+                self._took_over("batch", due.batch_id, due.taken_from)
                 self._spawn(self._polls, self._poll(due))
 
     async def _flush(self) -> None:

@@ -5,20 +5,27 @@ Exactly once, and the window that remains
 The watcher records a completion and its alerts in one transaction, so an alert exists
 exactly once per watching channel. Delivering it is: claim (a lease), post, mark sent.
 A process that dies between Slack accepting the post and the mark being written leaves
-an alert that looks unsent; after its lease expires another process claims it again.
+an alert that looks unsent; once its claim is void another process claims it again.
 To narrow that window every post carries message `metadata` (event type
 `bland_batch_alert`, payload `{alert_id, batch_id}`), and an alert claimed with
 `attempts > 0` is first looked for in `conversations.history` (from its creation time,
 `include_all_metadata=true`); if found, it is marked sent without posting again.
 
-What remains: (1) a post still in flight when its lease expires, or accepted by Slack
-but not yet visible in history when the next owner looks, can be posted twice; leases
-are long next to Slack's timeout, so this needs a stall of a minute or more. (2) Where
-history cannot be read (missing `channels:history`/`groups:history`, or the bot posts
-with `chat:write.public` without being a member), we post again rather than risk
-losing the alert, and log that we could not check. Posts go through a client that
-retries only 429s (a 429 is never a post); a 5xx or a dropped connection may hide an
-accepted post, so those come back through the outbox and its history check instead.
+What remains: (1) a post accepted by Slack but not yet visible in history when the
+next owner looks can be posted twice. The next owner looks only once the claim is
+void: its lease over (a minute by default, never less than Slack's timeout plus 15 s,
+so a post made soon after the claim ends inside it), or the owner's heartbeat lapsed
+(`WATCH_TAKEOVER_SECONDS`: a dead process). A live process whose heartbeat lapsed (its
+event loop stalled, its database unreachable) starts no new post, but one already on
+the wire can land after the next owner looked. (2) Where history cannot be read
+(missing `channels:history`/`groups:history`, or the bot posts with `chat:write.public`
+without being a member), we post again rather than risk losing the alert, and log that
+we could not check.
+
+Nothing waits while holding a claim: posts and edits retry nothing. A 429 puts the
+alert back, due after its Retry-After, and does not count as an attempt (a 429 is never
+a post, so the next owner need not search history). A 5xx or a dropped connection may
+hide an accepted post, so those come back through the outbox and its history check.
 
 Kinds: completions and campaign completions and early warnings are posts as above.
 `AlertKind.PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
@@ -31,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -38,12 +46,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import bind
 from bot.metrics import alert_sent
-from bot.slack.clients import posting_client
+from bot.slack.clients import leased_posting_client, leased_reading_client
 from bot.slack.errors import (
     CHANNEL_GONE,
     EDIT_REFUSED,
     HISTORY_UNREADABLE,
     MESSAGE_REFUSED,
+    RATE_LIMITED,
     error_code,
     retry_after,
 )
@@ -55,6 +64,8 @@ EVENT_TYPE = "bland_batch_alert"
 HISTORY_PAGES = 5
 HISTORY_MARGIN_SECONDS = 60.0
 RETRY_CAP_SECONDS = 300.0
+# An alert put back because this process's heartbeat lapsed: soon, not in a busy loop.
+LAPSED_RETRY_SECONDS = 1.0
 
 
 def retry_delay(attempts: int, wait: float | None = None) -> float:
@@ -68,11 +79,20 @@ def retry_delay(attempts: int, wait: float | None = None) -> float:
 class AlertSender:
     """Delivers claimed alerts: finds an earlier post, or posts, then records the outcome."""
 
-    def __init__(self, store: Store, slack: AsyncWebClient, *, owner: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        slack: AsyncWebClient,
+        *,
+        owner: str,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._store = store
-        self._reader = slack
-        self._poster = posting_client(slack)
+        self._reader = leased_reading_client(slack)
+        self._poster = leased_posting_client(slack)
         self._owner = owner
+        # False once this process's heartbeat has lapsed: others may hold its claims now.
+        self._alive = alive
 
     async def deliver(self, alert: Alert) -> None:
         """Handle one claimed alert to the end; on cancellation, give the lease back."""
@@ -109,6 +129,10 @@ class AlertSender:
                 alert_sent(alert.kind, alert.created_at.timestamp(), _seconds(found))
                 await self._store.mark_alert_sent(alert.id, message_ts=found)
                 return
+        if not self._alive():
+            log.warning("alert %s: this process's heartbeat lapsed; not posting now", alert.id)
+            await self._release(alert, LAPSED_RETRY_SECONDS, "heartbeat lapsed", unposted=True)
+            return
         response = await self._poster.chat_postMessage(
             channel=alert.channel_id,
             text=alert.message.get("text", ""),
@@ -211,12 +235,16 @@ class AlertSender:
                 delay,
                 extra={"event": "alert_retry"},
             )
-            await self._release(alert, delay, error)
+            await self._release(alert, delay, error, unposted=error == RATE_LIMITED)
 
-    async def _release(self, alert: Alert, delay: float, error: str) -> None:
+    async def _release(
+        self, alert: Alert, delay: float, error: str, *, unposted: bool = False
+    ) -> None:
         try:
             await asyncio.wait_for(
-                self._store.release_alert(alert.id, owner=self._owner, delay=delay, error=error),
+                self._store.release_alert(
+                    alert.id, owner=self._owner, delay=delay, error=error, unposted=unposted
+                ),
                 timeout=3.0,
             )
         except Exception as exc:

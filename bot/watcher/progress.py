@@ -13,15 +13,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bland.models import AnyBatch
 from bot.bland.stats import CallCounts, batch_stats
 from bot.metrics import count_queued
-from bot.slack.clients import posting_client
-from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, error_code
+from bot.slack.clients import leased_posting_client
+from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, RATE_LIMITED, error_code, retry_after
 from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind
 from formatters.progress import RUNNING, progress_message
 from formatters.warning import error_warning
 
 log = logging.getLogger(__name__)
 
-# Longest a poll spends editing progress messages (429s wait out Retry-After inside it).
+# Longest a poll spends editing progress messages, holding its lease. A 429 waits out
+# its Retry-After only if that fits in what is left; otherwise the next fetch edits.
 EDIT_BUDGET_SECONDS = 20.0
 # No warning until this many calls have finished (or all of them, in a smaller batch):
 # two errors in the first three calls say little about the batch.
@@ -44,8 +45,8 @@ class ProgressEditor:
         on_alerts: Callable[[], None],
     ) -> None:
         self._store = store
-        # Edits retry only 429s, as posts do; anything else waits for the next fetch.
-        self._editor = posting_client(slack)
+        # Edits retry nothing themselves: a failed one waits for the next fetch.
+        self._editor = leased_posting_client(slack)
         self._owner = owner
         self._edit_budget = min(EDIT_BUDGET_SECONDS, lease_seconds / 3)
         # Every edit ends (answered, or cancelled by the budget) before its lease does.
@@ -86,11 +87,22 @@ class ProgressEditor:
         return True
 
     async def _edit_progress(self, batch_id: str, counts: CallCounts, label: str | None) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._edit_budget
         try:
             stale = await self._store.progress_to_update(batch_id, shown=counts.key())
-            async with asyncio.timeout(self._edit_budget):
+            async with asyncio.timeout_at(deadline):
                 for watch in stale:
-                    await self._edit(watch, batch_id, counts, label)
+                    while (wait := await self._edit(watch, batch_id, counts, label)) is not None:
+                        if loop.time() + wait > deadline:
+                            log.info(
+                                "batch %s: Slack asks to wait %.0fs before editing; "
+                                "the next fetch edits",
+                                batch_id,
+                                wait,
+                            )
+                            return
+                        await asyncio.sleep(wait)
         except TimeoutError:
             log.warning("batch %s: progress edits ran out of time; next fetch retries", batch_id)
         except Exception as exc:
@@ -98,7 +110,8 @@ class ProgressEditor:
 
     async def _edit(
         self, watch: Watch, batch_id: str, counts: CallCounts, label: str | None
-    ) -> None:
+    ) -> float | None:
+        """Edit one progress message; the seconds Slack asks to wait first, on a 429."""
         ts = watch.progress_ts or ""
         message = progress_message(
             batch_id=batch_id,
@@ -116,13 +129,19 @@ class ProgressEditor:
             owner=self._owner,
             lease_seconds=self._edit_lease,
         ):
-            return
+            return None
         shown: str | None = counts.key()
+        wait: float | None = None
         try:
             await self._editor.chat_update(channel=watch.channel_id, ts=ts, **message.as_kwargs())
         except SlackApiError as exc:
             error = error_code(exc)
-            if error not in CHANNEL_GONE and error not in EDIT_REFUSED:
+            if error == RATE_LIMITED:
+                # Nothing was edited: the edit lease goes back at once, and is taken
+                # again if the caller waits and retries.
+                wait = retry_after(exc) or 1.0
+                shown = None
+            elif error not in CHANNEL_GONE and error not in EDIT_REFUSED:
                 log.warning("progress edit in %s refused (%s)", watch.channel_id, error)
                 shown = None
             else:
@@ -133,6 +152,7 @@ class ProgressEditor:
         await self._store.end_progress_edit(
             channel_id=watch.channel_id, batch_id=batch_id, ts=ts, owner=self._owner, shown=shown
         )
+        return wait
 
 
 def _enough_finished(counts: CallCounts) -> bool:

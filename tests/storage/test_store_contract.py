@@ -313,3 +313,95 @@ async def test_rows_come_back_as_their_enums(store: Store) -> None:
     [alert] = await store.list_alerts()
     assert type(done.kind) is WatchKind and type(done.state) is WatchState
     assert type(alert.kind) is AlertKind and type(alert.state) is AlertState
+
+
+# --- Heartbeats: a dead owner's claims go at once, a live one's stay until the lease ---
+
+CAMPAIGN = "campaign-heartbeat-1"
+
+
+async def _claim_everything(store: Store, owner: str) -> tuple[int, int, int]:
+    batches = await store.claim_due_batches(owner=owner, limit=10, lease_seconds=LEASE)
+    campaigns = await store.claim_due_campaigns(owner=owner, limit=10, lease_seconds=LEASE)
+    alerts = await store.claim_alerts(owner=owner, limit=10, lease_seconds=LEASE)
+    return len(batches), len(campaigns), len(alerts)
+
+
+async def _work_for_everyone(store: Store) -> None:
+    await _completed(store)  # a pending alert, B1 done
+    await watch(store, "C2", B2)
+    await store.add_watch(
+        channel_id="C2", kind=WatchKind.CAMPAIGN, target_id=CAMPAIGN, label=None, created_by="U1"
+    )
+
+
+async def test_a_dead_owners_claims_are_taken_over_once_its_heartbeat_lapses(
+    connect: OpenStore,
+) -> None:
+    dead, alive = await connect(), await connect()
+    await _work_for_everyone(dead)
+    await dead.heartbeat("dead", takeover_seconds=0.3)
+    assert await _claim_everything(dead, "dead") == (1, 1, 1)
+    await alive.heartbeat("alive", takeover_seconds=LEASE)
+    assert await _claim_everything(alive, "alive") == (0, 0, 0)
+
+    await asyncio.sleep(0.5)  # no heartbeat from "dead" since: its 30 s leases are void
+    [batch] = await alive.claim_due_batches(owner="alive", limit=10, lease_seconds=LEASE)
+    [campaign] = await alive.claim_due_campaigns(owner="alive", limit=10, lease_seconds=LEASE)
+    [alert] = await alive.claim_alerts(owner="alive", limit=10, lease_seconds=LEASE)
+    assert (batch.batch_id, batch.taken_from) == (B2, "dead")
+    assert (campaign.campaign_id, campaign.taken_from) == (CAMPAIGN, "dead")
+    # The dead owner may have posted it: the new owner looks before posting.
+    assert (alert.attempts, alert.taken_from) == (1, "dead")
+    # Waking up late, the dead owner can record nothing.
+    assert not await dead.finish_poll(B2, owner="dead", status="in-progress", delay=0)
+    assert await dead.finish_scan(CAMPAIGN, owner="dead", batches=[], delay=0) is None
+    assert not await dead.release_alert(alert.id, owner="dead", delay=0)
+
+
+async def test_a_live_owner_keeps_its_claims_until_the_lease_ends(store: Store) -> None:
+    await _work_for_everyone(store)
+    await store.heartbeat("slow", takeover_seconds=LEASE)
+    await store.claim_due_batches(owner="slow", limit=10, lease_seconds=0.2)
+    await store.claim_alerts(owner="slow", limit=10, lease_seconds=0.2)
+    assert await _claim_everything(store, "other") == (0, 1, 0)
+    await store.heartbeat("slow", takeover_seconds=LEASE)
+    # Alive but hung past its lease: the lease is the upper bound.
+    await asyncio.sleep(0.3)
+    [batch] = await store.claim_due_batches(owner="other", limit=10, lease_seconds=LEASE)
+    [alert] = await store.claim_alerts(owner="other", limit=10, lease_seconds=LEASE)
+    assert (batch.taken_from, alert.taken_from) == ("slow", "slow")
+
+
+async def test_free_and_released_work_is_not_counted_as_taken_over(store: Store) -> None:
+    await _work_for_everyone(store)
+    [batch] = await store.claim_due_batches(owner="p1", limit=10, lease_seconds=LEASE)
+    [alert] = await store.claim_alerts(owner="p1", limit=10, lease_seconds=LEASE)
+    assert (batch.taken_from, alert.taken_from) == (None, None)
+    await store.release_batch(B2, owner="p1")
+    await store.release_alert(alert.id, owner="p1", delay=0)
+    [batch] = await store.claim_due_batches(owner="p2", limit=10, lease_seconds=LEASE)
+    [alert] = await store.claim_alerts(owner="p2", limit=10, lease_seconds=LEASE)
+    assert (batch.taken_from, alert.taken_from) == (None, None)
+
+
+async def test_forget_gives_back_what_a_stopping_owner_still_holds(connect: OpenStore) -> None:
+    leaving, staying = await connect(), await connect()
+    await _work_for_everyone(leaving)
+    await leaving.heartbeat("leaving", takeover_seconds=LEASE)
+    assert await _claim_everything(leaving, "leaving") == (1, 1, 1)
+    await leaving.forget("leaving")
+    assert await _claim_everything(staying, "staying") == (1, 1, 1)
+    await leaving.forget("leaving")  # harmless to repeat
+
+
+async def test_a_rate_limited_claim_does_not_count_as_an_attempt(store: Store) -> None:
+    await _completed(store)
+    [alert] = await store.claim_alerts(owner="s1", limit=1, lease_seconds=LEASE)
+    # Slack answered 429: nothing was posted, so the next owner need not look for it.
+    assert await store.release_alert(alert.id, owner="s1", delay=0, unposted=True)
+    [again] = await store.claim_alerts(owner="s2", limit=1, lease_seconds=LEASE)
+    assert again.attempts == 0
+    await store.release_alert(again.id, owner="s2", delay=0)
+    [third] = await store.claim_alerts(owner="s1", limit=1, lease_seconds=LEASE)
+    assert third.attempts == 1

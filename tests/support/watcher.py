@@ -6,10 +6,13 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from bot.bland.models import BatchDetail
 from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
+from bot.storage import Watch
 from bot.watcher import Watcher
 from bot.watcher.outbox import EVENT_TYPE
+from formatters.alert import completion_alert
 from tests.support.slack_standin import SlackStandIn
 
 # The watcher's poll interval in these tests: short, so a test sees several polls.
@@ -23,6 +26,16 @@ def in_progress_batch(batch_id: str, *, calls: int = 20, errors: int = 2) -> dic
     return make_batch(
         batch_id, calls=calls, status="in-progress", completed=calls // 2, errors=errors
     )
+
+
+def render_for(detail: BatchDetail, batch_id: str) -> Callable[[Watch], dict[str, Any]]:
+    """The completion alert a watcher would render for `detail`, per watch."""
+
+    def render(watch: Watch) -> dict[str, Any]:
+        message = completion_alert(detail, batch_id=batch_id, mention_user_ids=[watch.created_by])
+        return message.as_kwargs()
+
+    return render
 
 
 def polls(bland: BlandServer, batch_id: str) -> list[dict[str, str]]:

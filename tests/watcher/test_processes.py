@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import asyncpg
+
 from bot.demo.server import BlandServer
 from bot.storage import open_store
 from bot.storage.base import AlertState, WatchKind
@@ -20,7 +22,9 @@ from tests.support.waiting import eventually
 from tests.support.watcher import alerts_in, in_progress_batch, polls
 
 POLL = 0.3
-LEASE = 2.0
+# The default lease: a killed process's work must not wait for it.
+LEASE = 60.0
+TAKEOVER = 2.0
 BATCHES = [f"Proc{i:04d}SharedTest-gen-batch" for i in range(8)]
 CHANNELS = ("C01", "C02", "C03")
 
@@ -92,12 +96,14 @@ async def test_processes_share_polls_and_alert_exactly_once(
         WATCH_POLL_SECONDS=str(POLL),
         WATCH_CONCURRENCY="4",
         WATCH_LEASE_SECONDS=str(LEASE),
+        WATCH_TAKEOVER_SECONDS=str(TAKEOVER),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )
     processes = Processes(env, tmp_path)
     try:
-        first = (await processes.start(), await processes.start(), await processes.start())[0]
+        for _ in range(3):
+            await processes.start()
         await eventually(lambda: all(len(polls(bland, b)) >= 2 for b in BATCHES), within=30)
         await eventually(
             lambda: all("bot process ready" in log.read_text() for log in processes.logs),
@@ -112,21 +118,33 @@ async def test_processes_share_polls_and_alert_exactly_once(
         shared = sum(len(polls(bland, b)) for b in BATCHES) - before
         assert shared <= len(BATCHES) * (elapsed / POLL + 2), processes.output()
 
-        # Half finish; the first alert lands; one process is killed outright.
+        # One process is stuck in a poll of the first batch, holding its 60 s lease.
+        stuck = bland.hang_next(1, seconds=120, path=f"/v1/batches/{BATCHES[0]}")
+        await eventually(lambda: stuck.used == 1, within=30)
+        victim = await _holder(url, BATCHES[0], processes.running)
+        # Half finish (the stuck one among them); the first alert lands; the process
+        # holding the stuck poll is killed outright.
+        completed_at = {}
         for batch in BATCHES[:4]:
             bland.complete_batch(batch)
+            completed_at[batch] = time.monotonic()
         await slack_api.wait_for("chat.postMessage", 1, within=30)
-        first.kill()
-        await first.wait()
+        victim.kill()
+        await victim.wait()
         # A restart, then the rest finish.
         await processes.start()
         for batch in BATCHES[4:]:
             bland.complete_batch(batch)
+            completed_at[batch] = time.monotonic()
 
         expected = {(c, b) for c in CHANNELS for b in BATCHES}
         await eventually(lambda: len(_delivered(slack_api)) == len(expected), within=60)
-        # Long enough for any lease the killed process held to expire and be retaken.
-        await asyncio.sleep(LEASE * 2)
+        # Each alert within a poll interval plus 15 s of its batch finishing, the stuck
+        # one too: taken over once the killed process's heartbeat lapsed, not its lease.
+        late = _lateness(slack_api, completed_at)
+        assert max(late.values()) <= POLL + 15, (late, processes.output())
+        # Long enough for anything else the killed process held to be taken over.
+        await asyncio.sleep(TAKEOVER * 2)
 
         survivors = [p for p in processes.running if p.returncode is None]
         for process in survivors:
@@ -150,6 +168,29 @@ async def test_processes_share_polls_and_alert_exactly_once(
             if r.query["include_calls"] == "true"
         ]
         assert 1 <= len(summaries) <= 2, "the final summary is fetched once (twice if killed)"
+
+
+async def _holder(
+    url: str, batch_id: str, running: list[asyncio.subprocess.Process]
+) -> asyncio.subprocess.Process:
+    """The process whose watcher holds the batch's lease (owners are `host:pid:tag`)."""
+    db = await asyncpg.connect(url)
+    try:
+        owner = await db.fetchval("SELECT lease_owner FROM batches WHERE batch_id = $1", batch_id)
+    finally:
+        await db.close()
+    pid = int(str(owner).split(":")[1])
+    return next(p for p in running if p.pid == pid)
+
+
+def _lateness(slack: RealClockSlack, completed_at: dict[str, float]) -> dict[str, float]:
+    """Seconds from each batch finishing to its last alert being posted."""
+    late: dict[str, float] = {}
+    for call in slack.calls_to("chat.postMessage"):
+        batch = ((call.params.get("metadata") or {}).get("event_payload") or {}).get("batch_id")
+        if batch in completed_at:
+            late[batch] = max(late.get(batch, 0.0), call.at - completed_at[batch])
+    return late
 
 
 def _delivered(slack: RealClockSlack) -> Counter[tuple[str, str]]:

@@ -132,6 +132,28 @@ async def test_a_failing_edit_never_holds_up_the_alert(
     assert by_kind[AlertKind.PROGRESS_FINAL].last_error == "cant_update_message"
 
 
+async def test_a_progress_edit_never_waits_past_its_budget(
+    store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
+) -> None:
+    bland.add_batch(make_batch(BATCH, calls=20, status="in-progress", completed=10, errors=0))
+    await watch(store, "C01", BATCH)
+    ts = await post_progress(store, slack_api, "C01", await _detail(bland, BATCH))
+    # Longer than the whole test: waiting it out would hold the poll and its lease.
+    slack_api.rate_limit("chat.update", times=1, retry_after=600)
+
+    async with asyncio.timeout(30), run_watcher(store, progress_every=1):
+        bland.advance(BATCH, 4)
+        # The rate-limited edit is left for the next fetch, which makes it.
+        await eventually(lambda: len(updates(slack_api)) == 2)
+        bland.complete_batch(BATCH)
+        await eventually(lambda: bool(posts_of(slack_api, "C01", BATCH)))
+        await eventually(lambda: _states(store, {AlertState.SENT}))
+
+    assert len(posts_of(slack_api, "C01", BATCH)) == 1
+    final = next(m for m in slack_api.posted("C01") if m["ts"] == ts)
+    assert "finished" in final["text"]
+
+
 async def test_early_warning_once_across_polls_and_processes(
     any_store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
 ) -> None:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 import pytest
 
 from bot.bland.client import BlandClient
-from bot.bland.models import BatchDetail
 from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
-from bot.storage import Store, Watch
+from bot.storage import Store
 from bot.storage.base import AlertState, WatchKind, WatchState
 from bot.watcher.outbox import EVENT_TYPE
-from formatters.alert import completion_alert
 from tests.support.bland import BLAND_KEY
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
@@ -27,6 +24,7 @@ from tests.support.watcher import (
     alerts_in,
     in_progress_batch,
     polls,
+    render_for,
     summaries,
 )
 
@@ -93,14 +91,6 @@ async def test_failed_batch_alerts_too(
     assert message["blocks"][0]["text"]["text"].startswith("⚠️")
     [watch_row] = await store.list_watches()
     assert (watch_row.state, watch_row.batch_status) == (WatchState.DONE, "failed")
-
-
-def render_for(detail: BatchDetail, batch_id: str) -> Any:
-    def render(watch: Watch) -> dict[str, Any]:
-        message = completion_alert(detail, batch_id=batch_id, mention_user_ids=[watch.created_by])
-        return message.as_kwargs()
-
-    return render
 
 
 async def pending_completion(
