@@ -10,11 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import ack_latency, batch_view, exports, multiprocess, watcher_load
+from benchmarks import (
+    ack_latency,
+    batch_view,
+    exports,
+    multiprocess,
+    watcher_load,
+    webhook_latency,
+)
 from benchmarks.report import Growth, Row, table, write_results
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
-FIGURES = ("ack", "batch", "watcher", "multiprocess", "exports")
+FIGURES = ("ack", "batch", "watcher", "multiprocess", "exports", "webhook")
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,9 @@ class Plan:
     process_interval: float
     process_intervals: int
     export_calls: int
+    # Ends of each kind (webhook, polling, bare relay), and WATCH_POLL_SECONDS meanwhile.
+    latency_ends: int
+    latency_interval: float
     ack_modes: list[str] = field(default_factory=lambda: ["http", "socket"])
 
 
@@ -48,6 +58,8 @@ PLANS = {
         process_interval=10.0,
         process_intervals=2,
         export_calls=10_000,
+        latency_ends=20,
+        latency_interval=30.0,
     ),
     "quick": Plan(
         ack_rounds={10: 5, 100: 2},
@@ -61,6 +73,8 @@ PLANS = {
         process_interval=4.0,
         process_intervals=2,
         export_calls=2_000,
+        latency_ends=10,
+        latency_interval=5.0,
     ),
     "smoke": Plan(
         ack_rounds={10: 1},
@@ -74,6 +88,8 @@ PLANS = {
         process_interval=2.0,
         process_intervals=1,
         export_calls=1_000,
+        latency_ends=3,
+        latency_interval=2.0,
     ),
 }
 
@@ -87,6 +103,7 @@ STEPS: dict[str, Measure] = {
         p.process_counts, p.process_batches, p.process_interval, p.process_intervals
     ),
     "exports": lambda p: (exports.measure(p.export_calls), []),
+    "webhook": lambda p: (webhook_latency.measure(p.latency_ends, p.latency_interval), []),
 }
 
 
