@@ -10,11 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import ack_latency, batch_view, exports, multiprocess, watcher_load
+from benchmarks import (
+    ack_latency,
+    batch_view,
+    exports,
+    multiprocess,
+    watcher_load,
+    webhook_latency,
+)
 from benchmarks.report import Growth, Row, table, write_results
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
-FIGURES = ("ack", "batch", "watcher", "multiprocess", "exports")
+FIGURES = ("ack", "batch", "watcher", "multiprocess", "exports", "webhook")
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class Plan:
     # WATCH_TAKEOVER_SECONDS of the SIGKILL run (15 is the default; shorter in --smoke).
     process_takeover: float
     export_calls: int
+    # Ends of each kind (webhook, polling, bare relay), and WATCH_POLL_SECONDS meanwhile.
+    latency_ends: int
+    latency_interval: float
     ack_modes: list[str] = field(default_factory=lambda: ["http", "socket"])
 
 
@@ -51,6 +61,8 @@ PLANS = {
         process_intervals=2,
         process_takeover=15.0,
         export_calls=10_000,
+        latency_ends=20,
+        latency_interval=30.0,
     ),
     "quick": Plan(
         ack_rounds={10: 5, 100: 2},
@@ -65,6 +77,8 @@ PLANS = {
         process_intervals=2,
         process_takeover=15.0,
         export_calls=2_000,
+        latency_ends=10,
+        latency_interval=5.0,
     ),
     "smoke": Plan(
         ack_rounds={10: 1},
@@ -79,6 +93,8 @@ PLANS = {
         process_intervals=1,
         process_takeover=3.0,
         export_calls=1_000,
+        latency_ends=3,
+        latency_interval=2.0,
     ),
 }
 
@@ -96,6 +112,7 @@ STEPS: dict[str, Measure] = {
         p.process_takeover,
     ),
     "exports": lambda p: (exports.measure(p.export_calls), []),
+    "webhook": lambda p: (webhook_latency.measure(p.latency_ends, p.latency_interval), []),
 }
 
 

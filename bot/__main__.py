@@ -74,7 +74,11 @@ def _run(*, listen: bool) -> int:
             settings.bland_api_key.get_secret_value(),
             *(
                 s.get_secret_value()
-                for s in (settings.slack_signing_secret, settings.metrics_token)
+                for s in (
+                    settings.slack_signing_secret,
+                    settings.metrics_token,
+                    settings.bland_webhook_secret,
+                )
                 if s
             ),
             database_password(settings.database_url) or "",

@@ -114,6 +114,22 @@ ALERT_LATENCY = Histogram(
     registry=None,
 )
 
+# -- Bland's status webhook ---------------------------------------------------------------
+
+# What became of one POST to /bland/status: `accepted` (it recorded a watched batch's
+# completion), `ignored` (signed and well formed, nothing to record: a phase before the
+# end, a batch nobody watches, a completion already recorded, or no room to queue it),
+# `unauthorized` (no or a wrong signature), `too_large` (over 64 KB), `bad_request`
+# (not JSON, or no v2 batch id).
+WEBHOOK_OUTCOMES = ("accepted", "ignored", "unauthorized", "too_large", "bad_request")
+STATUS_WEBHOOKS = Counter(
+    "bland_status_webhooks",
+    "POSTs from Bland's status webhook, by outcome: accepted (recorded a completion), "
+    "ignored, unauthorized, too_large, bad_request.",
+    ["outcome"],
+    registry=None,
+)
+
 # -- Slack -------------------------------------------------------------------------------
 
 SLACK_CALLS = Counter(
@@ -147,6 +163,7 @@ PROCESS_METRICS: tuple[Collector, ...] = (
     ALERTS_QUEUED,
     ALERTS_SENT,
     ALERT_LATENCY,
+    STATUS_WEBHOOKS,
     SLACK_CALLS,
     SLACK_COMMANDS,
     SLACK_ACTIONS,
@@ -201,6 +218,11 @@ def alert_sent(kind: str, queued_at: float | None, posted_at: float | None = Non
     if queued_at is not None:
         posted = time.time() if posted_at is None else posted_at
         ALERT_LATENCY.observe(max(0.0, posted - queued_at))
+
+
+def count_webhook(outcome: str) -> None:
+    """Count one status webhook POST by what became of it (one of WEBHOOK_OUTCOMES)."""
+    STATUS_WEBHOOKS.labels(outcome if outcome in WEBHOOK_OUTCOMES else OTHER).inc()
 
 
 def count_takeovers(count: int) -> None:

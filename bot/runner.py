@@ -2,6 +2,7 @@
 
 `Bot(settings)` runs the listener (Socket Mode or HTTP) and the watcher;
 `Bot(settings, listen=False)` runs the watcher alone, for a separate watcher dyno.
+With BLAND_WEBHOOK_SECRET, a listening bot also receives Bland's status webhook.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from bot.shutdown import CANCEL_GRACE, Step, exit_after, run_steps
 from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.watcher import Watcher
+from bot.watcher.status_webhooks import StatusWebhooks
+from bot.webhook import ROUTE as WEBHOOK_ROUTE
+from bot.webhook import StatusWebhookRoute
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +114,21 @@ class Bot:
             takeover_seconds=settings.watch_takeover_seconds,
             gone_after=settings.watch_gone_after,
         )
+        # Bland's status webhook, when a secret is set: the route queues, the watcher's
+        # completion path records (bot.webhook, bot.watcher.status_webhooks).
+        self.status_webhooks: StatusWebhooks | None = None
+        self._webhook_route: StatusWebhookRoute | None = None
+        webhook_secret = settings.bland_webhook_secret
+        if listen and webhook_secret is not None:
+            self.status_webhooks = StatusWebhooks(
+                self.store,
+                self.watcher.completion_v2,
+                owner=self.watcher.owner,
+                lease_seconds=settings.watch_lease_seconds,
+            )
+            self._webhook_route = StatusWebhookRoute(
+                webhook_secret.get_secret_value(), self.status_webhooks.submit
+            )
         token = settings.metrics_token
         self.ops = OpsEndpoints(
             store=self.store,
@@ -126,6 +145,8 @@ class Bot:
     async def start(self) -> None:
         await self.store.open()
         await self._start_ops()
+        if self.status_webhooks is not None:
+            await self.status_webhooks.start()
         if not self.listen:
             log.info("watcher only: no Slack listener in this process")
         elif self.settings.socket_mode:
@@ -134,9 +155,12 @@ class Bot:
             self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack in Socket Mode")
+            await self._start_webhook_listener()
         else:
             web_app = self.app.web_app(path="/slack/events", port=self.settings.port)
             self.ops.add_routes(web_app)
+            if self._webhook_route is not None:
+                self._webhook_route.add_to(web_app)
             self._http = web.AppRunner(
                 web_app, access_log=None, shutdown_timeout=HTTP_DRAIN_SECONDS
             )
@@ -144,7 +168,12 @@ class Bot:
             site = web.TCPSite(self._http, self.host, self.settings.port)
             await site.start()
             self.port = _bound_port(self._http)
-            log.info("HTTP mode: listening on %s:%s, POST /slack/events", self.host, self.port)
+            log.info(
+                "HTTP mode: listening on %s:%s, POST /slack/events%s",
+                self.host,
+                self.port,
+                f" and POST {WEBHOOK_ROUTE}" if self._webhook_route else "",
+            )
         await self.watcher.start()
         log.info("bot process ready (owner %s)", self.watcher.owner)
 
@@ -163,11 +192,33 @@ class Bot:
             Step("store", STORE_STOP_SECONDS, self.store.close),
         ]
 
+    async def _start_webhook_listener(self) -> None:
+        """Socket Mode has no HTTP listener of its own: with a webhook secret, PORT is
+        opened for POST /bland/status (and the operator's endpoints, if METRICS_PORT is
+        the same port)."""
+        if self._webhook_route is None:
+            return
+        web_app = web.Application()
+        self._webhook_route.add_to(web_app)
+        if self.settings.metrics_port == self.settings.port:
+            self.ops.add_routes(web_app)
+        self._http = web.AppRunner(web_app, access_log=None, shutdown_timeout=HTTP_DRAIN_SECONDS)
+        await self._http.setup()
+        await web.TCPSite(self._http, self.host, self.settings.port).start()
+        self.port = _bound_port(self._http)
+        log.info(
+            "Socket Mode, BLAND_WEBHOOK_SECRET set: listening on %s:%s for POST %s",
+            self.host,
+            self.port,
+            WEBHOOK_ROUTE,
+        )
+
     async def _start_ops(self) -> None:
         """/metrics, /readyz and /healthz on METRICS_PORT, unless PORT already serves them."""
         port = self.settings.metrics_port
         http_mode = self.listen and not self.settings.socket_mode
-        if port is None or (http_mode and port == self.settings.port):
+        serves_port = http_mode or self._webhook_route is not None
+        if port is None or (serves_port and port == self.settings.port):
             return
         self._ops_http = await self.ops.serve(self.host, port)
         self.metrics_port = _bound_port(self._ops_http)
@@ -178,10 +229,17 @@ class Bot:
             await self._ops_http.cleanup()
 
     async def _stop_work(self) -> None:
-        """The watcher's polls and posts, and the requests being answered, side by side:
-        while Slack is still connected, so a request cut off can still say so."""
-        _, cut_off = await asyncio.gather(
+        """The watcher's polls and posts, the status webhooks' queued work, and the
+        requests being answered, side by side: while Slack is still connected, so a
+        request cut off can still say so. The first two give back the leases they hold."""
+        webhooks = (
+            self.status_webhooks.stop(within=WATCHER_PLAN_SECONDS)
+            if self.status_webhooks is not None
+            else asyncio.sleep(0)
+        )
+        _, _, cut_off = await asyncio.gather(
             self.watcher.stop(within=WATCHER_PLAN_SECONDS),
+            webhooks,
             self.services.requests.stop(
                 finish_within=REQUESTS_FINISH_SECONDS, cancel_within=REQUESTS_CANCEL_SECONDS
             ),

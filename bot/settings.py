@@ -20,6 +20,7 @@ _SECRETS = (
     "slack_signing_secret",
     "bland_api_key",
     "metrics_token",
+    "bland_webhook_secret",
 )
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 # A claim must outlast a post made under it: Slack's timeout, with room to spare.
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     watch_takeover_seconds: float = Field(default=15.0, ge=1, le=600)
     # How long a watched batch may answer 404 before its watches end (a week at most).
     watch_gone_after: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
+    # Signs Bland's status webhook (Bland's dev portal, Keys tab): set, POST /bland/status
+    # is served (in Socket Mode, on PORT), and a watched v2 batch alerts as it ends.
+    bland_webhook_secret: SecretStr | None = None
     bland_admin_users: Annotated[frozenset[str], NoDecode] = frozenset()
     # Socket Mode and watcher-only processes have no listener: /metrics, /readyz and
     # /healthz are served on this port when it is set (HTTP mode serves them on PORT too).
@@ -67,7 +71,13 @@ class Settings(BaseSettings):
         # (where it makes the request raise) or every signature check (which then fails).
         return value.strip() if isinstance(value, str) else value
 
-    @field_validator("slack_signing_secret", "slack_app_token", "metrics_token", mode="before")
+    @field_validator(
+        "slack_signing_secret",
+        "slack_app_token",
+        "metrics_token",
+        "bland_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

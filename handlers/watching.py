@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bland.batch_ids import is_v2_batch_id
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
@@ -18,6 +19,7 @@ from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, progress_message
+from formatters.progress_v2 import stopped_progress
 from formatters.watches import (
     already_finished,
     cannot_post,
@@ -28,6 +30,7 @@ from formatters.watches import (
 from handlers.commands_parser import UnwatchBatch, WatchBatch
 from handlers.replies import Reply, Who
 from handlers.summary import summary
+from handlers.watching_v2 import WatchProbe, probe_v2
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +58,21 @@ async def watch(
         return await _watch_campaign(services, store, request, who, slack)
     batch_id = request.target_id
     # Checked before anything is stored: an unknown id raises BlandNotFoundError here.
-    # With a channel to post in, the calls come too (never transcripts): the counts the
-    # progress message starts from.
-    posting = slack is not None and who.channel_id is not None
-    probe: AnyBatch = (
-        await services.bland.get_batch_overview(batch_id)
-        if posting
-        else await services.bland.get_batch(batch_id, include_calls=False)
+    probe = (
+        await probe_v2(services, request)
+        if is_v2_batch_id(batch_id)
+        else await _probe_v1(
+            services, request, who, posting=slack is not None and who.channel_id is not None
+        )
     )
-    if not probe.in_progress and probe.status is not None:
-        return Reply(already_finished(await summary(services, batch_id, Who(who.user_id, None))))
+    if isinstance(probe, Message):
+        return Reply(probe)
     channel = _channel(who)
     found, created = await store.add_watch(
         channel_id=channel,
         kind=WatchKind.BATCH,
         target_id=batch_id,
-        label=probe.batch_params.label,
+        label=probe.label,
         created_by=who.user_id,
         error_threshold=request.error_threshold,
     )
@@ -107,6 +109,34 @@ async def watch(
         _watching(found, who, created=created or posted, posted=posted),
         public=created and not posted,
     )
+
+
+async def _probe_v1(
+    services: Services, request: WatchBatch, who: Who, *, posting: bool
+) -> WatchProbe | Message:
+    """The v1 batch as a watch starts from it; a finished one's summary instead."""
+    batch_id = request.target_id
+    # With a channel to post in, the calls come too (never transcripts): the counts the
+    # progress message starts from.
+    detail: AnyBatch = (
+        await services.bland.get_batch_overview(batch_id)
+        if posting
+        else await services.bland.get_batch(batch_id, include_calls=False)
+    )
+    if not detail.in_progress and detail.status is not None:
+        return already_finished(await summary(services, batch_id, Who(who.user_id, None)))
+    counts = batch_stats(detail).counts()
+
+    def render(found: Watch) -> Message:
+        return progress_message(
+            batch_id=found.target_id,
+            label=found.label,
+            counts=counts,
+            state=RUNNING,
+            error_threshold=found.error_threshold,
+        )
+
+    return WatchProbe(label=detail.batch_params.label, counts=counts, render=render)
 
 
 def _watching(found: Watch, who: Who, *, created: bool, posted: bool) -> Message:
@@ -178,7 +208,7 @@ async def _channel_refuses_posts(slack: AsyncWebClient, channel: str) -> str | N
 
 
 async def _post_progress(
-    store: Store, slack: AsyncWebClient, found: Watch, detail: AnyBatch
+    store: Store, slack: AsyncWebClient, found: Watch, probe: WatchProbe
 ) -> str | None:
     """Post the channel's live progress message and remember its ts for the watcher.
     None when posted and kept; otherwise Slack's error code, MAYBE_POSTED or NOT_KEPT.
@@ -186,15 +216,8 @@ async def _post_progress(
     chat.postMessage rather than the response_url: the watcher edits the message later,
     and only a Web API post says which message it is.
     """
-    stats = batch_stats(detail)
-    counts = stats.counts()
-    message = progress_message(
-        batch_id=found.target_id,
-        label=found.label,
-        counts=counts,
-        state=RUNNING,
-        error_threshold=found.error_threshold,
-    )
+    counts = probe.counts
+    message = probe.render(found)
     poster = posting_client(slack)
     try:
         # Retrying a 5xx could post a second progress message; only 429s are retried.
@@ -255,6 +278,8 @@ async def unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
 
 
 def _unwatched_progress(found: Watch) -> dict[str, Any]:
+    if is_v2_batch_id(found.target_id):
+        return stopped_progress(found, UNWATCHED).as_kwargs()
     return progress_message(
         batch_id=found.target_id, label=found.label, counts=found.counts(), state=UNWATCHED
     ).as_kwargs()

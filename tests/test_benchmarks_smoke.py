@@ -33,6 +33,7 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     figures = {row["figure"] for row in rows}
     assert {"ack latency (http)", "ack latency (socket)", "/batch <id>", "watcher"} <= figures
     assert "exports" in figures and "watchers on PostgreSQL" in figures
+    assert "alert latency (v2)" in figures
     for row in rows:
         assert row["status"] in STATUSES, row
         assert isinstance(row["metric"], str) and row["metric"]

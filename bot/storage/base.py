@@ -264,6 +264,13 @@ class Store(Protocol):
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a leased batch back unpolled (on shutdown); it is due again at once."""
 
+    async def claim_batch(
+        self, batch_id: str, *, owner: str, lease_seconds: float
+    ) -> DueBatch | None:
+        """Lease this one batch, due or not (a status webhook said it ended), on the terms
+        `claim_due_batches` leases a due one: while it is watched by an active watch, not
+        done, and no one else holds an unexpired lease. None otherwise."""
+
     async def record_progress(
         self,
         batch_id: str,

@@ -1,8 +1,8 @@
 """The store's logic and SQL, shared by both backends; each supplies transactions.
 
 The parts live in their own modules (`watches_sql`, `polling_sql`, `gone_sql`,
-`campaigns_sql`, `outbox_sql`, `gauges_sql`, `processes_sql`, on `sql_base`); this one
-puts them together and migrates the schema.
+`webhook_sql`, `campaigns_sql`, `outbox_sql`, `gauges_sql`, `processes_sql`, on `sql_base`);
+this one puts them together and migrates the schema.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from bot.storage.processes_sql import ProcessesSql
 from bot.storage.sql_base import Tx
 from bot.storage.sql_rows import Row
 from bot.storage.watches_sql import WatchesSql
+from bot.storage.webhook_sql import WebhookSql
 
 log = logging.getLogger(__name__)
 
 
-class SqlStore(WatchesSql, GoneSql, CampaignsSql, OutboxSql, GaugesSql, ProcessesSql):
+class SqlStore(WatchesSql, GoneSql, WebhookSql, CampaignsSql, OutboxSql, GaugesSql, ProcessesSql):
     """Everything but the connection: see `sqlite.SqliteStore` and `postgres.PostgresStore`."""
 
     async def _migrate(self) -> None:

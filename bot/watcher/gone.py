@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.bland.batch_ids import is_v2_batch_id
 from bot.bland.errors import BlandNotFoundError
 from bot.metrics import WATCHER_POLLS, count_queued
 from bot.storage.base import DueBatch, Store, Watch, WatchKind
 from bot.watcher.failures import describe_failure
 from bot.watcher.schedule import backoff_delay
 from formatters.progress import GONE, progress_message
+from formatters.progress_v2 import stopped_progress
 from formatters.watches import batch_gone
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class GoneBatches:
             ).as_kwargs()
 
         def render_progress(watch: Watch) -> dict[str, Any]:
+            if is_v2_batch_id(batch_id):
+                return stopped_progress(watch, GONE).as_kwargs()
             return progress_message(
                 batch_id=batch_id, label=watch.label, counts=watch.counts(), state=GONE
             ).as_kwargs()

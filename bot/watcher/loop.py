@@ -3,7 +3,9 @@
 It also keeps live progress messages up to date, posts early warnings when a batch's
 errors pass a watch's threshold, and discovers the batches of watched campaigns.
 
-Polls ask Bland for the status only (`include_calls=false`). A batch that some watch
+A v2 batch (its id a UUID) is polled by its newest log entries instead, and its end
+may also come from Bland's status webhook: see `bot.watcher.poll_v2`. For v1, polls
+ask Bland for the status only (`include_calls=false`). A batch that some watch
 wants counts for (a progress message, or a threshold not yet crossed) gets a progress
 fetch instead on every `progress_every`-th poll: calls without transcripts, with
 analysis, which is also the final summary if the batch turns out to have finished.
@@ -46,6 +48,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bland.batch_ids import is_v2_batch_id
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
@@ -58,6 +61,7 @@ from bot.watcher.failures import describe_failure
 from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
 from bot.watcher.heartbeat import Heartbeat
 from bot.watcher.outbox import AlertSender
+from bot.watcher.poll_v2 import LifecycleCompletion, LifecyclePoller
 from bot.watcher.progress import (
     ProgressEditor,
 )
@@ -146,6 +150,9 @@ class Watcher:
             gone_after=gone_after,
             on_alerts=self.wake,
         )
+        # v2 batches are polled by their log (bot.watcher.poll_v2); the rest is shared.
+        self.completion_v2 = LifecycleCompletion(store, owner=self.owner, on_alerts=self.wake)
+        self._poll_v2 = LifecyclePoller(bland, self._progress_edits, self.completion_v2)
         self._scanner = CampaignScanner(
             store,
             bland,
@@ -335,6 +342,9 @@ class Watcher:
 
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
+        if is_v2_batch_id(batch_id):
+            await self._poll_once_v2(due)
+            return
         counting = due.wants_progress and due.polls % self._progress_every == 0
         try:
             detail: AnyBatch = (
@@ -410,6 +420,18 @@ class Watcher:
         )
         self._alerts_wanted = True
         self._wake.set()
+
+    async def _poll_once_v2(self, due: DueBatch) -> None:
+        try:
+            status = await self._poll_v2.poll(due)
+        except BlandNotFoundError as exc:
+            await self._gone.not_found(due, exc)
+            return
+        except BlandError as exc:
+            await self._poll_failed(due, exc)
+            return
+        if status is not None:
+            self._finished(due, status)
 
     async def _scan(self, due: DueCampaign) -> None:
         bind(campaign_id=due.campaign_id)

@@ -10,13 +10,16 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bland.lifecycle import LifecycleCounts
 from bot.bland.models import AnyBatch
 from bot.bland.stats import CallCounts, batch_stats
 from bot.metrics import count_queued
 from bot.slack.clients import leased_posting_client
 from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, RATE_LIMITED, error_code, retry_after
 from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind
+from formatters.blocks import Message
 from formatters.progress import RUNNING, progress_message
+from formatters.progress_v2 import lifecycle_progress
 from formatters.warning import error_warning
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,16 @@ class ProgressEditor:
         await self._edit_progress(batch_id, counts, detail.batch_params.label)
         return True
 
+    async def update_lifecycle(self, due: DueBatch, counts: LifecycleCounts) -> bool:
+        """A v2 batch's poll: store what its log says and edit stale progress messages.
+        No warnings: v2 has no counts to weigh until the batch ends. False if the lease
+        was lost meanwhile."""
+        stored = await self._store.record_progress(due.batch_id, owner=self._owner, counts=counts)
+        if stored is None:
+            return False
+        await self._edit_progress(due.batch_id, counts, None)
+        return True
+
     async def _edit_progress(self, batch_id: str, counts: CallCounts, label: str | None) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._edit_budget
@@ -113,13 +126,7 @@ class ProgressEditor:
     ) -> float | None:
         """Edit one progress message; the seconds Slack asks to wait first, on a 429."""
         ts = watch.progress_ts or ""
-        message = progress_message(
-            batch_id=batch_id,
-            label=watch.label or label,
-            counts=counts,
-            state=RUNNING,
-            error_threshold=watch.error_threshold,
-        )
+        message = running_message(watch, batch_id, counts, label)
         # Checked in the store as the edit starts, not when the watch was listed: an
         # unwatch in between must not be undone by this edit landing after its own.
         if not await self._store.begin_progress_edit(
@@ -153,6 +160,19 @@ class ProgressEditor:
             channel_id=watch.channel_id, batch_id=batch_id, ts=ts, owner=self._owner, shown=shown
         )
         return wait
+
+
+def running_message(watch: Watch, batch_id: str, counts: CallCounts, label: str | None) -> Message:
+    """A running batch's progress message: v2's phase and lifecycle message, or v1's bar."""
+    if isinstance(counts, LifecycleCounts):
+        return lifecycle_progress(batch_id=batch_id, label=watch.label or label, counts=counts)
+    return progress_message(
+        batch_id=batch_id,
+        label=watch.label or label,
+        counts=counts,
+        state=RUNNING,
+        error_threshold=watch.error_threshold,
+    )
 
 
 def _enough_finished(counts: CallCounts) -> bool:
