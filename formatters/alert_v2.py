@@ -24,7 +24,6 @@ from formatters.blocks import (
     message,
     section,
 )
-from formatters.progress_v2 import success_rate
 from formatters.text import (
     BLAND_MESSAGE_WIDTH,
     LABEL_WIDTH,
@@ -38,6 +37,7 @@ from formatters.text import (
     mentions,
     plain,
     slack_date,
+    success_rate,
 )
 
 FAILURE_CODE_WIDTH = 60

@@ -12,7 +12,15 @@ import re
 
 from bot.bland.view import BatchView
 from formatters.blocks import Block, fields, section
-from formatters.text import BLAND_MESSAGE_WIDTH, clip, code, code_block, count, slack_date
+from formatters.text import (
+    BLAND_MESSAGE_WIDTH,
+    clip,
+    code,
+    code_block,
+    count,
+    slack_date,
+    success_rate,
+)
 
 TASK_LIMIT = 600
 PATHWAY_WIDTH = 80
@@ -66,11 +74,3 @@ def task_blocks(view: BatchView) -> list[Block]:
     if not view.task:
         return []
     return [section("*Task*\n" + code_block(view.task, TASK_LIMIT))]
-
-
-def success_rate(successful: int | None, total: int | None) -> str:
-    """`83.3%`; `-` when it cannot be said (no total, or no calls at all)."""
-    if successful is None or not total or total < 0:
-        return "-"
-    rate = 100.0 * min(max(successful, 0), total) / total
-    return f"{rate:.1f}".removesuffix(".0") + "%"

@@ -22,6 +22,7 @@ from formatters.text import (
     batch_name_text,
     clip,
     count,
+    success_rate,
 )
 
 __all__ = [
@@ -89,14 +90,6 @@ def stopped_progress(watch: Watch, state: str) -> Message:
     return lifecycle_progress(
         batch_id=watch.target_id, label=watch.label, counts=counts, state=state
     )
-
-
-def success_rate(successful: int | None, total: int | None) -> str:
-    """`83.3%`; `-` when it cannot be said (no total, or no calls at all)."""
-    if successful is None or not total or total < 0:
-        return "-"
-    rate = 100.0 * min(max(successful, 0), total) / total
-    return f"{rate:.1f}".removesuffix(".0") + "%"
 
 
 def _figures(counts: LifecycleCounts) -> str | None:

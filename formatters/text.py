@@ -159,3 +159,11 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def mentions(user_ids: Iterable[str]) -> str:
     """`<@U…>` for each id that is a Slack user id; anything else is left out."""
     return " ".join(f"<@{user}>" for user in user_ids if _USER_ID.fullmatch(user))
+
+
+def success_rate(successful: int | None, total: int | None) -> str:
+    """`83.3%`; `-` when it cannot be said (no total, or no calls at all)."""
+    if successful is None or not total or total < 0:
+        return "-"
+    rate = 100.0 * min(max(successful, 0), total) / total
+    return f"{rate:.1f}".removesuffix(".0") + "%"

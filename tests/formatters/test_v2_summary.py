@@ -11,8 +11,9 @@ from bot.bland.models_v2 import BatchV2, LogEntry
 from bot.bland.view import BatchView, view_of_v2
 from formatters.batch_list import batch_list
 from formatters.batch_summary import batch_summary
-from formatters.lifecycle import number_of_calls, success_rate
+from formatters.lifecycle import number_of_calls
 from formatters.status import batch_status
+from formatters.text import success_rate
 from tests.support.bland import V2_FIXTURE_BATCH_ID, read_fixture
 from tests.support.blockkit import check_message
 
