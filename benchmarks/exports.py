@@ -54,13 +54,7 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
     if args.what == "transcripts":
         blocks = 0
         for call in detail.call_data:
-            facts = CallFacts(
-                call_id=call.call_id or "",
-                to=call.to,
-                started_at=call.created_at,
-                answered_by=call.answered,
-                duration_seconds=call.duration_seconds,
-            )
+            facts = CallFacts.of(call, call.call_id or "")
             message = transcript(call.transcripts, batch_id=args.batch_id, call=facts, page=1)
             blocks += len(message.blocks)
         out["produced"] = blocks

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.bland.models import TranscriptLine
+from bot.bland.models import Call, TranscriptLine
 from bot.bland.times import parse_time
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
@@ -41,6 +41,17 @@ class CallFacts:
     started_at: str | None = None
     answered_by: str | None = None
     duration_seconds: float | None = None
+
+    @classmethod
+    def of(cls, call: Call, call_id: str) -> CallFacts:
+        """The header facts of `call`, shown under `call_id` (its own may be missing)."""
+        return cls(
+            call_id=call_id,
+            to=call.to,
+            started_at=call.created_at,
+            answered_by=call.answered,
+            duration_seconds=call.duration_seconds,
+        )
 
 
 def transcript_pages(lines: Sequence[TranscriptLine]) -> list[list[str]]:

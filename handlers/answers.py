@@ -105,13 +105,7 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
     if isinstance(found, Message):
         return found
     call_id = found.call_id or call_ref
-    facts = CallFacts(
-        call_id=call_id,
-        to=found.to,
-        started_at=found.created_at,
-        answered_by=found.answered,
-        duration_seconds=found.duration_seconds,
-    )
+    facts = CallFacts.of(found, call_id)
     try:
         lines = (await services.bland.get_call(call_id)).transcripts
     except BlandNotFoundError:

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 from bot.demo.dataset_v2 import V2_FINISHED_BATCH_ID
-from tests.support.processes import ROOT
+from tests.support.processes import outside_env, start_bot
 
 
-async def test_the_tour_includes_a_v2_batch(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BLAND_"))}
+async def test_the_tour_includes_a_v2_batch(
+    tmp_path: Path, spawn: list[asyncio.subprocess.Process]
+) -> None:
     # In an empty directory: no .env with Slack keys turns the tour into the real bot.
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--demo",
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await start_bot(outside_env(), tmp_path, spawn, "--demo")
     output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     text = output.decode()
     assert process.returncode == 0, text[-2000:]

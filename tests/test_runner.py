@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +12,14 @@ import pytest
 from bot.demo.server import BlandServer
 from tests.support.bland import BLAND_KEY
 from tests.support.ports import free_port
-from tests.support.processes import ROOT, bot_env, start_bot, stop_and_read
+from tests.support.processes import (
+    assert_clean_exit,
+    bot_env,
+    outside_env,
+    start_bot,
+    stop_and_read,
+    wait_healthy,
+)
 from tests.support.slack_standin import SlackStandIn
 
 
@@ -25,22 +30,11 @@ async def test_http_mode_serves_health_and_commands_then_stops_cleanly(
     env = bot_env(tmp_path, bland, slack, SLACK_SIGNING_SECRET="process-secret", PORT=str(port))
     process = await start_bot(env, tmp_path, spawn)
     async with aiohttp.ClientSession() as session:
-        for _ in range(100):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    assert response.status == 200
-                    break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-        else:
-            pytest.fail("the bot never listened on $PORT")
+        await wait_healthy(session, port, tries=100)
         async with session.post(f"http://127.0.0.1:{port}/slack/events", data=b"x=1") as response:
             assert response.status == 401
     code, output = await stop_and_read(process)
-    assert code == 0, output
-    for secret in ("xoxb-process-test", "process-secret", BLAND_KEY):
-        assert secret not in output
-    assert "Traceback" not in output
+    assert_clean_exit(code, output, "xoxb-process-test", "process-secret", BLAND_KEY)
 
 
 async def test_socket_mode_answers_a_command_then_stops_cleanly(
@@ -54,28 +48,15 @@ async def test_socket_mode_answers_a_command_then_stops_cleanly(
     reply = (await slack.wait_for_response("sock", within=20))[0]
     assert reply["text"].startswith("Batch Subscription Renewal Reminders")
     code, output = await stop_and_read(process)
-    assert code == 0, output
-    for secret in ("xoxb-process-test", "xapp-process-test", BLAND_KEY):
-        assert secret not in output
+    assert_clean_exit(code, output, "xoxb-process-test", "xapp-process-test", BLAND_KEY)
 
 
-async def test_bad_configuration_names_every_problem(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BLAND_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        SLACK_BOT_TOKEN="xoxp-wrong-kind",
-        PORT="eighty",
-        BLAND_EXPORT_TIMEOUT_SECONDS="0",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+async def test_bad_configuration_names_every_problem(
+    tmp_path: Path, spawn: list[asyncio.subprocess.Process]
+) -> None:
+    env = outside_env()
+    env.update(SLACK_BOT_TOKEN="xoxp-wrong-kind", PORT="eighty", BLAND_EXPORT_TIMEOUT_SECONDS="0")
+    process = await start_bot(env, tmp_path, spawn)
     output = (await asyncio.wait_for(process.communicate(), timeout=30))[0].decode()
     assert process.returncode == 2
     assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in output

@@ -10,7 +10,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -218,16 +218,7 @@ class BlandClient:
             found[batch_id] = self._parse(BatchDetail, body).status
 
         valid = [b for b in batch_ids if is_batch_id(b)]
-        tasks = [asyncio.create_task(one(batch_id)) for batch_id in valid]
-        if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=within)
-            for task in pending:
-                task.cancel()
-            for task in done:
-                if task.exception() is not None:
-                    log.info(
-                        "a batch status was not available: %s", type(task.exception()).__name__
-                    )
+        await _each_within(one, valid, within=within, what="a batch status")
         return found
 
     async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchDetail:
@@ -316,14 +307,7 @@ class BlandClient:
             found[batch_id] = many(LogEntry, self._unwrap(body), what="log entries")
 
         valid = [b for b in dict.fromkeys(batch_ids) if is_v2_batch_id(b)]
-        tasks = [asyncio.create_task(one_batch(batch_id)) for batch_id in valid]
-        if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=within)
-            for task in pending:
-                task.cancel()
-            for task in done:
-                if task.exception() is not None:
-                    log.info("a batch log was not available: %s", type(task.exception()).__name__)
+        await _each_within(one_batch, valid, within=within, what="a batch log")
         return found
 
     async def stop_batch_v2(self, batch_id: str) -> StopResultV2:
@@ -596,3 +580,23 @@ def _retry_after(value: str | None) -> float | None:
         # A "-0000" zone parses as naive; it means UTC with no zone information.
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+async def _each_within(
+    fetch: Callable[[str], Coroutine[Any, Any, None]],
+    ids: Sequence[str],
+    *,
+    within: float,
+    what: str,
+) -> None:
+    """`fetch` each id at once, giving up on those not done `within` seconds, so a list view
+    shows what arrived instead of waiting; a failure is logged by its type alone."""
+    tasks = [asyncio.create_task(fetch(item)) for item in ids]
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=within)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        if task.exception() is not None:
+            log.info("%s was not available: %s", what, type(task.exception()).__name__)

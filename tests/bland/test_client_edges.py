@@ -24,6 +24,7 @@ from bot.bland.errors import (
 from bot.bland.limits import Limits
 from bot.demo.server import BlandServer
 from tests.support.bland import BLAND_KEY
+from tests.support.local_http import serving
 from tests.support.ports import free_port
 
 QUICK = Backoff(initial=0.01, cap=0.02, max_retry_after=0.5)
@@ -203,12 +204,8 @@ async def gzip_liar() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/v1/batches", lie)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -261,12 +258,8 @@ async def nested() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/v1/batches/{batch_id}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with serving(app) as url:
+        yield url
 
 
 async def test_json_nested_too_deep_is_an_answer_we_cannot_read(nested: str) -> None:

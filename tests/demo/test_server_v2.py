@@ -22,6 +22,7 @@ from bot.demo.dataset_v2 import (
 from bot.demo.scenarios import SMALL_BATCH_ID
 from bot.demo.server import BlandServer, serve_bland
 from tests.support.bland import BLAND_KEY, V2_FIXTURE_BATCH_ID, V2_LIST_KEYS, get_json, read_fixture
+from tests.support.local_http import serving
 
 SECRET = "whsec-demo-0123456789"
 UNKNOWN_V2_ID = "00000000-0000-4000-8000-000000000000"
@@ -160,15 +161,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     stand_in = Receiver()
     app = web.Application()
     app.router.add_post("/bland/status", stand_in.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    stand_in.url = f"http://127.0.0.1:{runner.addresses[0][1]}/bland/status"
-    try:
+    async with serving(app) as url:
+        stand_in.url = f"{url}/bland/status"
         yield stand_in
-    finally:
-        await runner.cleanup()
 
 
 def signed(raw: bytes, secret: str = SECRET) -> str:

@@ -342,13 +342,7 @@ def test_odd_values_never_raise_and_never_reach_slack_or_csv(
         transcript_picker(detail.call_data, batch_id="b1", label=detail.batch_params.label),
     ]
     for call in detail.call_data[:2]:
-        facts = CallFacts(
-            call_id=call.call_id or "c1",
-            to=call.to,
-            started_at=call.created_at,
-            answered_by=call.answered,
-            duration_seconds=call.duration_seconds,
-        )
+        facts = CallFacts.of(call, call.call_id or "c1")
         messages.append(transcript(call.transcripts, batch_id="b1", call=facts, page=1))
     for message in messages:
         check_message(message)

@@ -10,45 +10,29 @@ from typing import Any
 
 import pytest
 
-from bot.bland.client import Backoff, BlandClient
 from bot.demo.details import make_batch
 from bot.demo.scenarios import SMALL_BATCH_ID
-from bot.slack.clients import make_slack_client
 from bot.watcher import Watcher
-from bot.watcher.outbox import EVENT_TYPE
-from tests.support.bland import BLAND_KEY
 from tests.support.blockkit import check_message
 from tests.support.slack_app import SlackApp
 from tests.support.waiting import eventually
+from tests.support.watcher import POLL, alerts_in, running_watcher, watcher_bland_client
 
 BATCH = "WatchFeature0001-gen-batch"
 CAMPAIGN = "campFeature01"
 NEW_BATCH = "WatchFeature0002-gen-batch"
-POLL = 0.2
 
 
 @pytest.fixture
 async def watcher(app: SlackApp) -> AsyncIterator[Watcher]:
     """The watcher a deployment runs beside the app, on the same store and stand-ins."""
-    bland = BlandClient(
-        api_key=BLAND_KEY,
-        base_url=app.bland.url,
-        max_retries=1,
-        backoff=Backoff(initial=0.05, cap=0.1, max_retry_after=1.0),
-    )
-    running = Watcher(
-        app.store,
-        bland,
-        make_slack_client("xoxb-test-token", app.slack.api_url),
-        poll_seconds=POLL,
-        concurrency=4,
-        progress_every=1,
-        scan_every=2,
-    )
-    await running.start()
-    yield running
-    await running.stop()
-    await bland.aclose()
+    async with (
+        watcher_bland_client(app.bland.url) as bland,
+        running_watcher(
+            app.store, bland, app.slack.api_url, progress_every=1, scan_every=2
+        ) as running,
+    ):
+        yield running
 
 
 def channel_posts(app: SlackApp, channel: str = "C0CHANNEL") -> list[dict[str, Any]]:
@@ -56,11 +40,7 @@ def channel_posts(app: SlackApp, channel: str = "C0CHANNEL") -> list[dict[str, A
 
 
 def outbox_posts(app: SlackApp, channel: str = "C0CHANNEL") -> list[dict[str, Any]]:
-    return [
-        m
-        for m in app.slack.posted(channel)
-        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
-    ]
+    return alerts_in(app.slack, channel)
 
 
 def updates(app: SlackApp) -> int:

@@ -10,60 +10,37 @@ from pathlib import Path
 
 import pytest
 
-from bot.bland.client import Backoff, BlandClient
 from bot.demo.details import make_batch
-from bot.slack.clients import make_slack_client
-from bot.storage import Store, open_store
+from bot.storage import Store
 from bot.storage.base import AlertKind, AlertState
 from bot.watcher import Watcher
 from formatters import action_ids
-from tests.support.bland import BLAND_KEY
 from tests.support.blockkit import check_message
-from tests.support.postgres import PostgresServer
 from tests.support.slack_app import SlackApp
+from tests.support.stores import backend_url, opened
 from tests.support.waiting import eventually
+from tests.support.watcher import POLL, running_watcher, watcher_bland_client
 
 BATCH = "Lifecycle0000001-gen-batch"
 CAMPAIGN = "campLifecycle01"
 CHANNEL = "C0CHANNEL"
-POLL = 0.2
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """The app's store, on each backend (the `app` fixture takes it from here)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bot.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = await server.new_database()
-    db = open_store(url)
-    await db.open()
-    yield db
-    await db.close()
+    async with opened(await backend_url(request, tmp_path, "bot.db")) as db:
+        yield db
 
 
 @pytest.fixture
 async def watcher(app: SlackApp) -> AsyncIterator[Watcher]:
     """The watcher a deployment runs beside the app, on the same store and stand-ins."""
-    bland = BlandClient(
-        api_key=BLAND_KEY,
-        base_url=app.bland.url,
-        max_retries=1,
-        backoff=Backoff(initial=0.05, cap=0.1, max_retry_after=1.0),
-    )
-    running = Watcher(
-        app.store,
-        bland,
-        make_slack_client("xoxb-test-token", app.slack.api_url),
-        poll_seconds=POLL,
-        concurrency=4,
-        progress_every=1,
-    )
-    await running.start()
-    yield running
-    await running.stop()
-    await bland.aclose()
+    async with (
+        watcher_bland_client(app.bland.url) as bland,
+        running_watcher(app.store, bland, app.slack.api_url, progress_every=1) as running,
+    ):
+        yield running
 
 
 def running_batch(app: SlackApp) -> None:

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack.errors import MAX_CODE_LENGTH, UNKNOWN_ERROR, error_code, retry_after
+from tests.support.local_http import serving
 from tests.support.slack_standin import SlackStandIn
 
 
@@ -129,15 +130,9 @@ async def test_a_proxy_error_page_from_a_real_call_is_unknown(content_type: str,
 
     app = web.Application()
     app.router.add_post("/api/chat.postMessage", bad_gateway)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        port = runner.addresses[0][1]
-        web_client = AsyncWebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{port}/api/")
+    async with serving(app) as url:
+        web_client = AsyncWebClient(token="xoxb-test", base_url=f"{url}/api/")
         with pytest.raises(SlackApiError) as caught:
             await web_client.chat_postMessage(channel="C1", text="hi")
-    finally:
-        await runner.cleanup()
     assert error_code(caught.value) == UNKNOWN_ERROR
     assert retry_after(caught.value) is None

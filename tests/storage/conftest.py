@@ -8,16 +8,12 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Store, open_store
-from tests.support.postgres import PostgresServer
-from tests.support.stores import OpenStore
+from tests.support.stores import OpenStore, backend_url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/bland.db"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return await server.new_database()
+    return await backend_url(request, tmp_path, "bland.db")
 
 
 @pytest.fixture

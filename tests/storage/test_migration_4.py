@@ -58,12 +58,18 @@ def _unwatched(watch: Watch) -> dict[str, Any]:
     return {"text": f"no longer watched: {watch.target_id}", "blocks": []}
 
 
-async def test_an_unwatch_waits_for_the_progress_edit_in_flight(store: Store) -> None:
+async def _editing(store: Store) -> dict[str, Any]:
+    """A watch with a progress message that worker w1 has begun to edit: the edit's key."""
     await _watch(store)
     counts = CallCounts(total=10, completed=1, errored=0)
     assert await store.set_progress_message(channel_id="C1", batch_id=B1, ts="9.1", counts=counts)
     edit = {"channel_id": "C1", "batch_id": B1, "ts": "9.1"}
     assert await store.begin_progress_edit(**edit, owner="w1", lease_seconds=LEASE)
+    return edit
+
+
+async def test_an_unwatch_waits_for_the_progress_edit_in_flight(store: Store) -> None:
+    edit = await _editing(store)
     assert not await store.begin_progress_edit(**edit, owner="w2", lease_seconds=LEASE)
 
     assert await store.remove_watch(
@@ -79,11 +85,7 @@ async def test_an_unwatch_waits_for_the_progress_edit_in_flight(store: Store) ->
 
 
 async def test_an_edit_lease_ends_with_the_edit_or_runs_out(store: Store) -> None:
-    await _watch(store)
-    counts = CallCounts(total=10, completed=1, errored=0)
-    assert await store.set_progress_message(channel_id="C1", batch_id=B1, ts="9.1", counts=counts)
-    edit = {"channel_id": "C1", "batch_id": B1, "ts": "9.1"}
-    assert await store.begin_progress_edit(**edit, owner="w1", lease_seconds=LEASE)
+    edit = await _editing(store)
     # A failed edit gives the lease back and leaves what the message shows alone.
     await store.end_progress_edit(**edit, owner="w1", shown=None)
     stale = await store.progress_to_update(B1, shown="2/10")

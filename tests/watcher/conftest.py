@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 
-from bot.bland.client import Backoff, BlandClient
+from bot.bland.client import BlandClient
 from bot.demo.server import BlandServer
-from bot.slack.clients import make_slack_client
-from bot.storage import Store, open_store
+from bot.storage import Store
 from bot.watcher import Watcher
-from tests.support.bland import BLAND_KEY
-from tests.support.postgres import PostgresServer
 from tests.support.slack_standin import RealClockSlack
-from tests.support.watcher import POLL, RunWatcher
+from tests.support.stores import backend_url, opened
+from tests.support.watcher import RunWatcher, running_watcher, watcher_bland_client
 
 
 @pytest.fixture
@@ -28,35 +26,20 @@ async def slack_api() -> AsyncIterator[RealClockSlack]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/bland.db"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = await server.new_database()
-    store = open_store(url)
-    await store.open()
-    yield store
-    await store.close()
+    async with opened(await backend_url(request, tmp_path, "bland.db")) as store:
+        yield store
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = open_store(f"sqlite:///{tmp_path}/bland.db")
-    await store.open()
-    yield store
-    await store.close()
+    async with opened(f"sqlite:///{tmp_path / 'bland.db'}") as store:
+        yield store
 
 
 @pytest.fixture
 async def bland_client(bland: BlandServer) -> AsyncIterator[BlandClient]:
-    client = BlandClient(
-        api_key=BLAND_KEY,
-        base_url=bland.url,
-        max_retries=1,
-        backoff=Backoff(initial=0.05, cap=0.1, max_retry_after=1.0),
-    )
-    yield client
-    await client.aclose()
+    async with watcher_bland_client(bland.url) as client:
+        yield client
 
 
 @pytest.fixture
@@ -65,14 +48,7 @@ def run_watcher(bland_client: BlandClient, slack_api: RealClockSlack) -> Iterato
 
     @asynccontextmanager
     async def _run(store: Store, **options: Any) -> AsyncIterator[Watcher]:
-        options.setdefault("poll_seconds", POLL)
-        options.setdefault("concurrency", 4)
-        slack = make_slack_client("xoxb-test-token", slack_api.api_url)
-        watcher = Watcher(store, bland_client, slack, **options)
-        await watcher.start()
-        try:
+        async with running_watcher(store, bland_client, slack_api.api_url, **options) as watcher:
             yield watcher
-        finally:
-            await watcher.stop()
 
     yield _run

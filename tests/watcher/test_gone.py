@@ -17,7 +17,7 @@ from bot.storage.base import AlertKind, AlertState, WatchKind, WatchState
 from formatters.progress import progress_message
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
-from tests.support.watcher import POLL, RunWatcher, alerts_in, in_progress_batch
+from tests.support.watcher import POLL, RunWatcher, alerts_in, in_progress_batch, watch
 
 BATCH = "GoneTest00000001-gen-batch"
 CAMPAIGN = "campGoneTest01"
@@ -28,12 +28,6 @@ GONE_AFTER = 0.5
 
 def requests_for(bland: BlandServer, batch_id: str) -> int:
     return len(bland.requests_to(f"/v1/batches/{batch_id}"))
-
-
-async def watch(store: Store, channel: str, target: str, kind: WatchKind = WatchKind.BATCH) -> None:
-    await store.add_watch(
-        channel_id=channel, kind=kind, target_id=target, label=None, created_by="U0ALICE"
-    )
 
 
 async def test_a_batch_bland_no_longer_knows_ends_its_watches_with_one_message(

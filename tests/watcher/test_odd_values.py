@@ -12,12 +12,12 @@ from bot.bland.stats import CallCounts
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store
-from bot.storage.base import AlertKind, AlertState, WatchKind, WatchState
+from bot.storage.base import AlertKind, AlertState, WatchState
 from formatters.progress import progress_message
 from tests.support.odd_batch import OVER_INT4, assert_clean, odd_batch
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
-from tests.support.watcher import POLL, RunWatcher, posts_of, updates
+from tests.support.watcher import POLL, RunWatcher, posts_of, updates, watch
 
 ODD = "OddValues0000001-gen-batch"
 BIGINT_MAX = 2**63 - 1
@@ -32,17 +32,8 @@ async def test_odd_values_complete_and_alert_exactly_once(
 ) -> None:
     caplog.set_level(logging.WARNING)
     bland.add_batch(odd_batch(ODD, status="in-progress"))
-    await any_store.add_watch(
-        channel_id="C01",
-        kind=WatchKind.BATCH,
-        target_id=ODD,
-        label=None,
-        created_by="U0ALICE",
-        error_threshold=1.0,
-    )
-    await any_store.add_watch(
-        channel_id="C02", kind=WatchKind.BATCH, target_id=ODD, label=None, created_by="U0BOB"
-    )
+    await watch(any_store, "C01", ODD, error_threshold=1.0)
+    await watch(any_store, "C02", ODD, user="U0BOB")
     # A live progress message in C02, as `/batch watch` would have posted it.
     client = make_slack_client("xoxb-test-token", slack_api.api_url)
     counts = CallCounts(total=6, completed=3, errored=1)
@@ -78,9 +69,7 @@ async def test_odd_values_complete_and_alert_exactly_once(
 
 
 async def test_counts_past_bigint_are_stored_clamped(any_store: Store) -> None:
-    await any_store.add_watch(
-        channel_id="C01", kind=WatchKind.BATCH, target_id=ODD, label=None, created_by="U0ALICE"
-    )
+    await watch(any_store, "C01", ODD)
     huge = CallCounts(total=10**30, completed=-(10**30), errored=OVER_INT4)
     assert await any_store.set_progress_message(
         channel_id="C01", batch_id=ODD, ts="1.1", counts=huge

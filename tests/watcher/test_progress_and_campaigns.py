@@ -16,7 +16,7 @@ from bot.storage.base import AlertKind, AlertState, WatchKind, WatchState
 from formatters.progress import progress_message
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
-from tests.support.watcher import POLL, RunWatcher, posts_of, updates
+from tests.support.watcher import POLL, RunWatcher, posts_of, updates, watch
 
 BATCH = "ProgressTest0001-gen-batch"
 CAMPAIGN = "campWatchTest01"
@@ -47,17 +47,6 @@ async def post_progress(store: Store, slack: RealClockSlack, channel: str, batch
         channel_id=channel, batch_id=BATCH, ts=ts, counts=counts
     )
     return ts
-
-
-async def watch(store: Store, channel: str, target: str, **options: Any) -> None:
-    await store.add_watch(
-        channel_id=channel,
-        kind=options.pop("kind", "batch"),
-        target_id=target,
-        label=options.pop("label", None),
-        created_by="U0ALICE",
-        **options,
-    )
 
 
 async def test_progress_is_edited_when_counts_change_and_finalised_once(

@@ -16,7 +16,7 @@ from bot.storage import Store
 from bot.storage.base import AlertState, WatchKind
 from tests.support.slack_standin import RealClockSlack
 from tests.support.waiting import eventually
-from tests.support.watcher import RunWatcher, posts_of
+from tests.support.watcher import RunWatcher, posts_of, watch
 
 BATCH = "UnexpectedError1-gen-batch"
 CAMPAIGN = "campUnexpected01"
@@ -61,9 +61,7 @@ async def test_an_unexpected_error_in_a_poll_is_a_failed_poll(
 ) -> None:
     caplog.set_level(logging.WARNING)
     bland.add_batch(make_batch(BATCH, calls=10))
-    await any_store.add_watch(
-        channel_id="C01", kind=WatchKind.BATCH, target_id=BATCH, label=None, created_by="U0ALICE"
-    )
+    await watch(any_store, "C01", BATCH)
     store = failing(any_store, record_completion=2)
     async with run_watcher(store, lease_seconds=LEASE):
         await eventually(lambda: bool(posts_of(slack_api, "C01", BATCH)), within=15)
@@ -80,13 +78,7 @@ async def test_an_unexpected_error_in_a_scan_is_a_failed_scan(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    await any_store.add_watch(
-        channel_id="C01",
-        kind=WatchKind.CAMPAIGN,
-        target_id=CAMPAIGN,
-        label=None,
-        created_by="U0ALICE",
-    )
+    await watch(any_store, "C01", CAMPAIGN, kind=WatchKind.CAMPAIGN)
     bland.add_batch(make_batch(BATCH, calls=10, campaign_id=CAMPAIGN, created_at=datetime.now(UTC)))
     store = failing(any_store, finish_scan=1)
     async with run_watcher(store, lease_seconds=LEASE, scan_every=1):
@@ -104,9 +96,7 @@ async def test_an_unexpected_error_recording_a_refusal_is_retried(
 ) -> None:
     caplog.set_level(logging.WARNING)
     bland.add_batch(make_batch(BATCH, calls=10))
-    await any_store.add_watch(
-        channel_id="CGONE", kind=WatchKind.BATCH, target_id=BATCH, label=None, created_by="U0ALICE"
-    )
+    await watch(any_store, "CGONE", BATCH)
     slack_api.fail_channel("CGONE", "channel_not_found")
     store = failing(any_store, suspend_channel=1)
     async with run_watcher(store, lease_seconds=LEASE):

@@ -13,7 +13,7 @@ from bot.demo.details import make_batch
 from bot.demo.server import BlandServer
 from bot.slack.clients import make_slack_client
 from bot.storage import Store
-from bot.storage.base import AlertState, WatchKind, WatchState
+from bot.storage.base import AlertState, WatchState
 from bot.watcher.outbox import EVENT_TYPE
 from tests.support.bland import BLAND_KEY
 from tests.support.slack_standin import RealClockSlack
@@ -26,6 +26,7 @@ from tests.support.watcher import (
     polls,
     render_for,
     summaries,
+    watch,
 )
 
 BATCH = "WatchTest0000001-gen-batch"
@@ -33,18 +34,12 @@ OTHER = "WatchTest0000002-gen-batch"
 CHANNELS = ("C01", "C02", "C03", "C04", "C05")
 
 
-async def watch(store: Store, channel: str, batch_id: str = BATCH, user: str = "U0ALICE") -> None:
-    await store.add_watch(
-        channel_id=channel, kind=WatchKind.BATCH, target_id=batch_id, label=None, created_by=user
-    )
-
-
 async def test_five_channels_one_poll_per_interval_one_alert_each(
     any_store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
 ) -> None:
     bland.add_batch(in_progress_batch(BATCH))
     for number, channel in enumerate(CHANNELS):
-        await watch(any_store, channel, user=f"U0USER{number}")
+        await watch(any_store, channel, BATCH, user=f"U0USER{number}")
 
     async with run_watcher(any_store):
         started = time.monotonic()
@@ -81,7 +76,7 @@ async def test_failed_batch_alerts_too(
     store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
 ) -> None:
     bland.add_batch(in_progress_batch(BATCH))
-    await watch(store, "C01")
+    await watch(store, "C01", BATCH)
     async with run_watcher(store):
         await eventually(lambda: len(polls(bland, BATCH)) >= 1)
         bland.add_batch(make_batch(BATCH, calls=20, status="failed", errors=5))
@@ -98,7 +93,7 @@ async def pending_completion(
 ) -> None:
     """What a process that died right after recording a completion leaves behind."""
     for channel in channels:
-        await watch(store, channel)
+        await watch(store, channel, BATCH)
     await store.claim_due_batches(owner="dead", limit=1, lease_seconds=60)
     detail = await bland_client.get_batch(BATCH, include_transcripts=False)
     await store.record_completion(
@@ -171,7 +166,7 @@ async def test_slack_5xx_on_post_is_retried_after_checking_history(
     store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
 ) -> None:
     bland.add_batch(make_batch(BATCH, calls=10))
-    await watch(store, "C01")
+    await watch(store, "C01", BATCH)
     slack_api.server_error("chat.postMessage", times=1)
     async with run_watcher(store):
         await eventually(lambda: bool(alerts_in(slack_api, "C01")), within=15)
@@ -189,8 +184,8 @@ async def test_slack_429_and_bland_5xx_are_ridden_out(
 ) -> None:
     caplog.set_level(logging.WARNING)
     bland.add_batch(in_progress_batch(BATCH))
-    await watch(store, "C01")
-    await watch(store, "C02")
+    await watch(store, "C01", BATCH)
+    await watch(store, "C02", BATCH)
     bland.fail_next(6, status=503, path=f"/v1/batches/{BATCH}")
     slack_api.rate_limit("chat.postMessage", times=2, retry_after=1)
 
@@ -214,9 +209,9 @@ async def test_deleted_channel_suspends_its_watch_without_retrying(
 ) -> None:
     bland.add_batch(in_progress_batch(BATCH))
     bland.add_batch(in_progress_batch(OTHER))
-    await watch(store, "CGONE")
+    await watch(store, "CGONE", BATCH)
     await watch(store, "CGONE", OTHER)
-    await watch(store, "C01")
+    await watch(store, "C01", BATCH)
     slack_api.fail_channel("CGONE", "channel_not_found")
 
     async with run_watcher(store):
@@ -247,7 +242,7 @@ async def test_stop_releases_in_flight_polls_promptly(
     store: Store, bland: BlandServer, run_watcher: RunWatcher
 ) -> None:
     bland.add_batch(in_progress_batch(BATCH))
-    await watch(store, "C01")
+    await watch(store, "C01", BATCH)
     bland.hang_next(1, seconds=30, path=f"/v1/batches/{BATCH}")
     async with asyncio.timeout(9):
         async with run_watcher(store, lease_seconds=120):
@@ -261,7 +256,7 @@ async def test_no_alert_without_a_status(
     store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
 ) -> None:
     bland.add_batch(in_progress_batch(BATCH))
-    await watch(store, "C01")
+    await watch(store, "C01", BATCH)
     bland.garble_next(3, path=f"/v1/batches/{BATCH}")
     async with run_watcher(store):
         await eventually(lambda: len(polls(bland, BATCH)) >= 5, within=15)
