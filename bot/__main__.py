@@ -9,13 +9,17 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from bot.bland.client import BlandClient
 from bot.logs import configure_logging
 from bot.preview import PreviewError, preview, render
 from bot.services import Services
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.urls import database_password
+
+if TYPE_CHECKING:
+    from bot.demo.server import BlandServer
 
 log = logging.getLogger("bot")
 
@@ -68,6 +72,14 @@ def _run(*, listen: bool) -> int:
         print(exc, file=sys.stderr)
         print("See README.md: Settings. `python -m bot --demo` runs without keys.", file=sys.stderr)
         return 2
+    _configure_logging(settings)
+    from bot.runner import run
+
+    return asyncio.run(run(settings, listen=listen))
+
+
+def _configure_logging(settings: Settings) -> None:
+    """Logging that never prints one of the settings' secrets, whatever a message holds."""
     configure_logging(
         settings.log_level,
         secrets=[
@@ -85,24 +97,21 @@ def _run(*, listen: bool) -> int:
         ],
         log_format=settings.log_format,
     )
-    from bot.runner import run
-
-    return asyncio.run(run(settings, listen=listen))
 
 
 @asynccontextmanager
-async def _demo_bland() -> AsyncIterator[str]:
+async def _demo_bland() -> AsyncIterator[BlandServer]:
     from bot.demo.server import serve_bland
 
     async with serve_bland(api_key=DEMO_KEY, progress=True) as server:
-        yield server.url
+        yield server
 
 
 async def _preview(command: str, *, demo: bool) -> int:
     logging.basicConfig(level=logging.WARNING)
     if demo:
-        async with _demo_bland() as url:
-            return await _print_preview(command, BlandClient(api_key=DEMO_KEY, base_url=url))
+        async with _demo_bland() as server:
+            return await _print_preview(command, BlandClient(api_key=DEMO_KEY, base_url=server.url))
     key = os.environ.get("BLAND_API_KEY")
     if not key:
         print(
@@ -126,7 +135,8 @@ async def _print_preview(command: str, bland: BlandClient) -> int:
 
 async def _demo() -> int:
     """With Slack keys: the real bot against the sample API. Without: a printed tour."""
-    async with _demo_bland() as url:
+    async with _demo_bland() as server:
+        url = server.url
         os.environ["BLAND_API_URL"] = url
         os.environ["BLAND_API_KEY"] = DEMO_KEY
         has_slack = os.environ.get("SLACK_BOT_TOKEN") or _dotenv_has("SLACK_BOT_TOKEN")
@@ -136,12 +146,30 @@ async def _demo() -> int:
             except SettingsError as exc:
                 print(exc, file=sys.stderr)
                 return 2
-            configure_logging(settings.log_level, log_format=settings.log_format)
+            _configure_logging(settings)
             from bot.runner import run
 
             print(f"Demo: the bot is using the sample Bland API at {url}", file=sys.stderr)
+            if hook := demo_status_webhook(server, settings):
+                print(f"Demo: the live v2 batch posts its webhook to {hook}", file=sys.stderr)
             return await run(settings)
         return await _tour(url)
+
+
+def demo_status_webhook(server: BlandServer, settings: Settings) -> str | None:
+    """With a webhook secret, make the sample API's live v2 batch POST its signed status
+    webhook to this bot, as Bland does for a batch created with `status_webhook`: so
+    `/batch watch` on it alerts the moment it ends. The URL, or None without a secret."""
+    from bot.demo.dataset_v2 import V2_LIVE_BATCH_ID
+    from bot.webhook import ROUTE
+
+    if settings.bland_webhook_secret is None:
+        return None
+    url = f"http://127.0.0.1:{settings.port}{ROUTE}"
+    server.set_status_webhook(
+        V2_LIVE_BATCH_ID, url, settings.bland_webhook_secret.get_secret_value()
+    )
+    return url
 
 
 async def _tour(url: str) -> int:

@@ -12,14 +12,16 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.__main__ import demo_status_webhook
 from bot.bland.signatures import SIGNATURE_HEADER, webhook_signature
-from bot.demo.dataset_v2 import v2_batch
+from bot.demo.dataset_v2 import V2_LIVE_BATCH_ID, v2_batch
 from bot.demo.server import BlandServer
 from bot.runner import Bot
 from bot.storage.base import AlertKind, WatchKind, WatchState
 from bot.webhook import MAX_BODY_BYTES, ROUTE
 from tests.support.bot import base_url, running_bot
 from tests.support.metrics import Scrape, scrape
+from tests.support.ports import free_port
 from tests.support.slack_standin import SlackStandIn
 from tests.support.waiting import eventually
 from tests.support.watcher import posts_of
@@ -226,3 +228,47 @@ async def test_without_a_secret_there_is_no_webhook_route(
         slack_signing_secret="",
     ) as socket_bot:
         assert socket_bot.port is None
+
+
+async def test_the_demo_live_v2_batch_posts_its_webhook_to_the_demo_bot(
+    bland: BlandServer, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    """`python -m bot --demo` with a webhook secret points the sample API's live v2 batch
+    at the bot's own route, so watching it shows the instant alert end to end."""
+    port = free_port()
+    async with running_bot(
+        bland,
+        slack,
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        bland_webhook_secret=SECRET,
+        watch_poll_seconds=SLOW_POLL,
+        port=port,
+    ) as bot:
+        assert demo_status_webhook(bland, bot.settings) == f"http://127.0.0.1:{port}{ROUTE}"
+        await bot.store.add_watch(
+            channel_id=CHANNEL,
+            kind=WatchKind.BATCH,
+            target_id=V2_LIVE_BATCH_ID,
+            label="Live",
+            created_by="U0WATCHER",
+        )
+
+        async def polled() -> bool:
+            [watch] = await bot.store.list_watches(channel_id=CHANNEL)
+            return watch.batch_status is not None
+
+        await eventually(polled)
+        await bland.finish_v2(V2_LIVE_BATCH_ID)
+        await eventually(lambda: len(posts_of(slack, CHANNEL, V2_LIVE_BATCH_ID)) == 1)
+        # The end came by the webhook: no second poll of the log.
+        assert len(bland.requests_to(f"/v2/batches/{V2_LIVE_BATCH_ID}/logs")) == 1
+        assert all(d.status == 200 for d in bland.webhook_deliveries)
+
+
+async def test_the_demo_posts_no_webhook_without_a_secret(
+    bland: BlandServer, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    async with running_bot(bland, slack, f"sqlite:///{tmp_path / 'bot.db'}") as bot:
+        assert demo_status_webhook(bland, bot.settings) is None
+        await bland.finish_v2(V2_LIVE_BATCH_ID)
+        assert bland.webhook_deliveries == []
