@@ -27,6 +27,9 @@ _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 MIN_LEASE_SECONDS = TIMEOUT_SECONDS + 15.0
 
 
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
 class SettingsError(Exception):
     """Start-up configuration is missing or wrong; the message names every problem."""
 
@@ -102,6 +105,15 @@ class Settings(BaseSettings):
             return frozenset(
                 part.strip() for part in value.replace(" ", ",").split(",") if part.strip()
             )
+        return value
+
+    @field_validator("bland_admin_users")
+    @classmethod
+    def _user_ids(cls, value: frozenset[str]) -> frozenset[str]:
+        # Compared with the clicking user's id: a name or a mention would never match,
+        # and the person it meant could not stop a batch with nothing saying why.
+        if any(not SLACK_USER_ID.fullmatch(user) for user in value):
+            raise ValueError("must be Slack user ids like U012AB3CD, comma-separated")
         return value
 
     @field_validator("metrics_port", mode="before")

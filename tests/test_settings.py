@@ -118,3 +118,18 @@ def test_takeover_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings(**HTTP_MODE)
     monkeypatch.setenv("WATCH_TAKEOVER_SECONDS", "4")
     assert load_settings(**HTTP_MODE).watch_takeover_seconds == 4.0
+
+
+@pytest.mark.parametrize("users", ["U0ADMIN1,@alice", "alice", "u0admin1", "U0ADMIN1 <@U0ADMIN2>"])
+def test_admin_users_that_are_not_user_ids_are_refused(users: str) -> None:
+    """A name or a mention in BLAND_ADMIN_USERS never matches a clicking user's id: the
+    person it meant could not stop a batch, with nothing saying why."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(bland_admin_users=users, **REQUIRED)
+    assert "BLAND_ADMIN_USERS" in str(caught.value)
+    assert "user id" in str(caught.value)
+
+
+def test_admin_users_are_read_from_commas_or_spaces() -> None:
+    settings = load_settings(bland_admin_users=" U0ADMIN1, W0ADMIN2  U0ADMIN3 ", **REQUIRED)
+    assert settings.bland_admin_users == frozenset({"U0ADMIN1", "W0ADMIN2", "U0ADMIN3"})

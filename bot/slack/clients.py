@@ -6,18 +6,23 @@ import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.call_metrics import CallCounter
+from bot.slack.rate_limits import BoundedRateLimitRetryHandler
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 TIMEOUT_SECONDS = 15
 RATE_LIMIT_RETRIES = 3
 SERVER_ERROR_RETRIES = 2
 CONNECTION_RETRIES = 2
+# The longest Retry-After waited out: by the shared client (nobody holds a claim; a late
+# answer beats none), and by the posting client, whose callers hold a claim (a progress
+# post's lasts 120 s: three waits must fit well inside it) or have a person waiting.
+SHARED_MAX_WAIT = 60.0
+POSTING_MAX_WAIT = 10.0
 
 
 def make_slack_client(
@@ -37,18 +42,26 @@ def make_slack_client(
         retry_handlers=[
             CallCounter(base_url),
             AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            BoundedRateLimitRetryHandler(
+                max_retry_count=RATE_LIMIT_RETRIES, max_wait=SHARED_MAX_WAIT
+            ),
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],
     )
 
 
 def posting_client(slack: AsyncWebClient) -> AsyncWebClient:
-    """The same connection settings, retrying only rate limits: a 5xx or a dropped
-    connection may hide an accepted post, so those are not retried blindly (the outbox
-    checks history before posting again; see `bot.watcher.outbox`)."""
+    """The same connection settings, retrying only rate limits, and only those whose
+    Retry-After is at most POSTING_MAX_WAIT: a 5xx or a dropped connection may hide an
+    accepted post, so those are not retried blindly (the outbox checks history before
+    posting again; see `bot.watcher.outbox`)."""
     return _with_retries(
-        slack, [AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+        slack,
+        [
+            BoundedRateLimitRetryHandler(
+                max_retry_count=RATE_LIMIT_RETRIES, max_wait=POSTING_MAX_WAIT
+            )
+        ],
     )
 
 

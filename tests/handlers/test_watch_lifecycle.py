@@ -156,6 +156,31 @@ async def test_a_failed_progress_post_gives_the_claim_back(app: SlackApp) -> Non
     assert len(app.slack.posted(CHANNEL)) == 1
 
 
+async def test_a_long_rate_limit_on_the_progress_post_is_not_waited_out(app: SlackApp) -> None:
+    """A Retry-After longer than the claim on the progress post: waiting it out would let
+    the claim lapse and a second request post too, while the person who asked waits
+    minutes. The watch stands at once, without its message, and the claim is given back."""
+    running_batch(app)
+    app.slack.rate_limit("chat.postMessage", times=1, retry_after=600)
+    first = await app.reply(f"watch {BATCH}")
+    assert "is watching" in first["text"]
+    [watch] = await app.store.list_watches()
+    assert watch.progress_ts is None
+    again = await app.reply(f"watch {BATCH}")
+    assert "The message above shows its progress" in again["text"]
+    assert len(app.slack.posted(CHANNEL)) == 1
+
+
+async def test_a_short_rate_limit_on_the_progress_post_is_waited_out(app: SlackApp) -> None:
+    running_batch(app)
+    app.slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    first = await app.reply(f"watch {BATCH}")
+    assert "The message above shows its progress" in first["text"]
+    # The 429, then the post that landed.
+    assert len(progress_posts(app)) == 2
+    assert len(app.slack.posted(CHANNEL)) == 1
+
+
 @pytest.mark.parametrize(
     ("error", "says"),
     [("channel_not_found", "/invite <@U0BOT>"), ("is_archived", "archived")],
