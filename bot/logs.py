@@ -18,6 +18,16 @@ from pythonjsonlogger.json import JsonFormatter
 
 _BOLT_CLIENT_NOTICE = "As you gave `client` as well, `token` will be unused"
 _TOKEN = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
+# A response_url or incoming-webhook URL lets whoever holds it post as the app: Bolt and
+# slack_sdk log them at DEBUG ("url: ...", request bodies), as a field or percent-encoded.
+_WEBHOOK_URL = re.compile(
+    r"(?i)(response_url[\"']?\s*(?:[:=]|%3A|%3D)\s*[\"']?|Sending a request - url: )"
+    r"[^\s\"'&,]+"
+)
+_SLACK_HOOK = re.compile(r"(?i)(hooks\.slack\.com(?:/|%2F))[^\s\"'&,]+")
+# Phone numbers (E.164, as Bland gives them; raw or percent-encoded): the calls page and
+# replies logged at DEBUG carry the numbers called, which no log needs in full.
+_PHONE = re.compile(r"(\+|%2B)\d{7,15}\b")
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators: whatever a
 # terminal or a log viewer may take as the end of a line or as a command.
 _BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -89,6 +99,9 @@ class RedactingFilter(logging.Filter):
 
     def _redact(self, text: str) -> str:
         clean = _TOKEN.sub(r"\1[redacted]", text)
+        clean = _WEBHOOK_URL.sub(r"\1[redacted]", clean)
+        clean = _SLACK_HOOK.sub(r"\1[redacted]", clean)
+        clean = _PHONE.sub(r"\1[phone]", clean)
         for secret in self._secrets:
             clean = clean.replace(secret, "[redacted]")
         return clean

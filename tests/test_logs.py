@@ -160,3 +160,28 @@ def test_a_malformed_log_call_raises_nothing_and_stays_on_one_line(
     assert "refused %s for %s" in lines[0]
     assert "%d calls" in lines[1]
     assert "bland-secret-key" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("message", "clean"),
+    [
+        (
+            '{"response_url": "https://hooks.slack.com/commands/T1/2/abc", "text": "x"}',
+            '{"response_url": "[redacted]", "text": "x"}',
+        ),
+        (
+            "token=legacy&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fabc&x=1",
+            "token=legacy&response_url=[redacted]&x=1",
+        ),
+        (
+            "posting to https://hooks.slack.com/services/T1/B2/xyz now",
+            "posting to https://hooks.slack.com/[redacted] now",
+        ),
+        ("called +14155550123 and %2B14155550199", "called +[phone] and %2B[phone]"),
+        ("ts 1700000000.123456 and batch 42", "ts 1700000000.123456 and batch 42"),
+    ],
+)
+def test_response_urls_and_phone_numbers_are_redacted(message: str, clean: str) -> None:
+    entry = record("%s", message, level=logging.DEBUG)
+    assert RedactingFilter().filter(entry)
+    assert entry.getMessage() == clean
