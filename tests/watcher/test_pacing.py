@@ -56,7 +56,7 @@ def counting(request: RecordedRequest) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def advancing(step: Callable[[], None], every: float) -> AsyncIterator[None]:
+async def advancing(step: Callable[[], object], every: float) -> AsyncIterator[None]:
     """Calls keep finishing (`step()` every `every` seconds) while the block runs."""
 
     async def run() -> None:
