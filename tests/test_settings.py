@@ -118,3 +118,26 @@ def test_takeover_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings(**HTTP_MODE)
     monkeypatch.setenv("WATCH_TAKEOVER_SECONDS", "4")
     assert load_settings(**HTTP_MODE).watch_takeover_seconds == 4.0
+
+
+def test_poll_schedule_and_counts_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "WATCH_POLL_SECONDS",
+        "WATCH_MAX_POLL_SECONDS",
+        "WATCH_PROGRESS_BYTES_PER_MINUTE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(**HTTP_MODE)
+    assert settings.watch_max_poll_seconds == 300.0
+    assert settings.watch_progress_bytes_per_minute == 1_000_000
+    # Unset, the longest wait follows a longer interval rather than refusing it.
+    assert load_settings(**HTTP_MODE, watch_poll_seconds=600).watch_max_poll_seconds == 600
+    monkeypatch.setenv("WATCH_POLL_SECONDS", "60")
+    monkeypatch.setenv("WATCH_MAX_POLL_SECONDS", "30")
+    with pytest.raises(SettingsError, match="WATCH_MAX_POLL_SECONDS: must be at least"):
+        load_settings(**HTTP_MODE)
+    monkeypatch.setenv("WATCH_MAX_POLL_SECONDS", "60")
+    assert load_settings(**HTTP_MODE).watch_max_poll_seconds == 60
+    monkeypatch.setenv("WATCH_PROGRESS_BYTES_PER_MINUTE", "0")
+    with pytest.raises(SettingsError, match="WATCH_PROGRESS_BYTES_PER_MINUTE"):
+        load_settings(**HTTP_MODE)
