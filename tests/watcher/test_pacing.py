@@ -142,6 +142,31 @@ async def test_a_long_batch_is_polled_rarely_and_still_alerts_when_stopped_early
         await eventually(lambda: bool(posts_of(slack_api, "C01", LONG)), within=30)
 
 
+async def test_two_processes_follow_one_schedule_and_alert_once(
+    any_store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
+) -> None:
+    bland.add_batch(make_batch(LONG, calls=1000, status="in-progress", completed=50, errors=0))
+    await watch(any_store, "C01", LONG)
+    await post_progress(any_store, slack_api, "C01", LONG)
+    options = {"max_poll_seconds": 10 * POLL, "progress_bytes_per_minute": 10**10}
+
+    def gaps() -> list[float]:
+        seen = fetches(bland, LONG)
+        return [b.at - a.at for a, b in itertools.pairwise(seen)]
+
+    async with (
+        advancing(lambda: bland.advance(LONG, 6), POLL),
+        run_watcher(any_store, owner="first", **options),
+        run_watcher(any_store, owner="second", **options),
+    ):
+        # The wait is stored with the poll: neither process polls the batch meanwhile.
+        await eventually(lambda: any(gap >= 5 * POLL for gap in gaps()), within=30)
+        bland.batch(LONG).stop()
+        await eventually(lambda: bool(posts_of(slack_api, "C01", LONG)), within=30)
+        await asyncio.sleep(POLL * 3)
+    assert len(posts_of(slack_api, "C01", LONG)) == 1
+
+
 async def test_a_v2_batch_is_paced_by_its_dispatch_rate(
     any_store: Store, bland: BlandServer, slack_api: RealClockSlack, run_watcher: RunWatcher
 ) -> None:
