@@ -12,6 +12,7 @@ from pathlib import Path
 
 from benchmarks import (
     ack_latency,
+    adaptive,
     batch_view,
     exports,
     multiprocess,
@@ -21,7 +22,7 @@ from benchmarks import (
 from benchmarks.report import Growth, Row, table, write_results
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
-FIGURES = ("ack", "batch", "watcher", "multiprocess", "exports", "webhook")
+FIGURES = ("ack", "batch", "watcher", "multiprocess", "exports", "webhook", "adaptive")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Plan:
     latency_ends: int
     latency_interval: float
     ack_modes: list[str] = field(default_factory=lambda: ["http", "socket"])
+    # The poll schedule and counts budget rows' scale (`benchmarks.adaptive.SCALES`).
+    mode: str = "full"
 
 
 PLANS = {
@@ -79,6 +82,7 @@ PLANS = {
         export_calls=2_000,
         latency_ends=10,
         latency_interval=5.0,
+        mode="quick",
     ),
     "smoke": Plan(
         ack_rounds={10: 1},
@@ -95,6 +99,7 @@ PLANS = {
         export_calls=1_000,
         latency_ends=3,
         latency_interval=2.0,
+        mode="smoke",
     ),
 }
 
@@ -113,6 +118,7 @@ STEPS: dict[str, Measure] = {
     ),
     "exports": lambda p: (exports.measure(p.export_calls), []),
     "webhook": lambda p: (webhook_latency.measure(p.latency_ends, p.latency_interval), []),
+    "adaptive": lambda p: (adaptive.measure(p.mode), []),
 }
 
 

@@ -113,6 +113,8 @@ class Bot:
             lease_seconds=settings.watch_lease_seconds,
             takeover_seconds=settings.watch_takeover_seconds,
             gone_after=settings.watch_gone_after,
+            max_poll_seconds=settings.watch_max_poll_seconds,
+            progress_bytes_per_minute=settings.watch_progress_bytes_per_minute,
         )
         # Bland's status webhook, when a secret is set: the route queues, the watcher's
         # completion path records (bot.webhook, bot.watcher.status_webhooks).

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     database_url: str = "sqlite:///bland_batches.db"
     watch_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # The longest a batch whose end is far off waits between polls (bot.watcher.pacing);
+    # at least WATCH_POLL_SECONDS (unset, it is raised to that when larger).
+    watch_max_poll_seconds: float = Field(default=300.0, gt=0, le=24 * 3600)
+    # What fetching one batch's progress counts may cost a minute, in bytes: a 10,000-call
+    # batch's counts are 5.7 MB, so they refresh about every 6 minutes at the default.
+    watch_progress_bytes_per_minute: int = Field(default=1_000_000, ge=10_000, le=10**10)
     watch_concurrency: int = Field(default=16, ge=1, le=512)
     watch_lease_seconds: float = Field(default=60.0, le=3600)
     watch_takeover_seconds: float = Field(default=15.0, ge=1, le=600)
@@ -171,6 +177,18 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    @model_validator(mode="after")
+    def _max_poll(self) -> Settings:
+        if self.watch_max_poll_seconds >= self.watch_poll_seconds:
+            return self
+        if "watch_max_poll_seconds" in self.model_fields_set:
+            raise ValueError(
+                "WATCH_MAX_POLL_SECONDS: must be at least WATCH_POLL_SECONDS "
+                f"({self.watch_poll_seconds:g})"
+            )
+        self.watch_max_poll_seconds = self.watch_poll_seconds
+        return self
 
     @model_validator(mode="after")
     def _mode(self) -> Settings:

@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from bot.bland.models import COMPLETED
 from bot.bland.stats import CallCounts
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, message, section
 from formatters.charts import progress
-from formatters.text import batch_name, batch_name_text, clip, count
+from formatters.text import batch_name, batch_name_text, clip, count, slack_date
 
 RUNNING = "running"
 FINISHED = "finished"
 UNWATCHED = "unwatched"
 # Bland answers "not found" for the batch: its watches ended.
 GONE = "gone"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What a running batch's message says about time: when its counts were fetched
+    (epoch seconds) and the estimate of its time left that its polls are scheduled by."""
+
+    counts_at: float | None = None
+    seconds_left: float | None = None
+
+
+def timing_note(timing: Timing | None) -> str | None:
+    """`Counts as of 14:05 · about 40 min left`, each part only when known."""
+    if timing is None:
+        return None
+    parts = []
+    if timing.counts_at is not None:
+        when = datetime.fromtimestamp(timing.counts_at, UTC).isoformat()
+        parts.append(f"Counts as of {slack_date(when, '{time}')}")
+    if timing.seconds_left is not None:
+        parts.append(about_left(timing.seconds_left))
+    return " · ".join(parts) or None
+
+
+def about_left(seconds: float) -> str:
+    """`about 40 min left`, `about 2 h 10 min left`: an estimate, so whole minutes."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"about {minutes} min left"
+    hours, minutes = divmod(minutes, 60)
+    return f"about {hours} h {minutes:02d} min left" if minutes else f"about {hours} h left"
 
 
 def progress_message(
@@ -24,8 +58,10 @@ def progress_message(
     state: str = RUNNING,
     status: str | None = None,
     error_threshold: float | None = None,
+    timing: Timing | None = None,
 ) -> Message:
-    """Bar and counts; `state` FINISHED (with Bland's `status`), UNWATCHED or GONE is final."""
+    """Bar and counts; `state` FINISHED (with Bland's `status`), UNWATCHED or GONE is final.
+    A running one says when its counts were taken and about how long is left (`timing`)."""
     name = batch_name(batch_id, label)
     if state == FINISHED:
         ok = (status or COMPLETED) == COMPLETED
@@ -59,6 +95,9 @@ def progress_message(
         section(f"{bar}{figures}"),
         context(note),
     ]
+    timed = timing_note(timing) if state == RUNNING else None
+    if timed:
+        blocks.append(context(timed))
     buttons = [button("Details", action_ids.OPEN, batch_id)]
     if state == RUNNING:
         buttons.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))

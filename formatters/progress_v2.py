@@ -14,7 +14,7 @@ from bot.storage.base import Watch
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, message, section
 from formatters.charts import progress
-from formatters.progress import FINISHED, GONE, RUNNING, UNWATCHED
+from formatters.progress import FINISHED, GONE, RUNNING, UNWATCHED, Timing, timing_note
 from formatters.text import (
     BLAND_MESSAGE_WIDTH,
     STATUS_WIDTH,
@@ -37,9 +37,15 @@ __all__ = [
 
 
 def lifecycle_progress(
-    *, batch_id: str, label: str | None, counts: LifecycleCounts, state: str = RUNNING
+    *,
+    batch_id: str,
+    label: str | None,
+    counts: LifecycleCounts,
+    state: str = RUNNING,
+    timing: Timing | None = None,
 ) -> Message:
-    """Phase, latest message and (once known) counts; FINISHED, UNWATCHED or GONE is final."""
+    """Phase, latest message and (once known) counts; FINISHED, UNWATCHED or GONE is final.
+    A running one says about how long is left when its polls estimate it (`timing`)."""
     name = batch_name(batch_id, label)
     status = counts.status
     if state == FINISHED:
@@ -67,6 +73,9 @@ def lifecycle_progress(
     if figures:
         blocks.append(section(figures))
     blocks.append(context(note))
+    timed = timing_note(timing) if state == RUNNING else None
+    if timed:
+        blocks.append(context(timed))
     buttons = [button("Details", action_ids.OPEN, batch_id)]
     if state == RUNNING:
         buttons.append(button("Unwatch", action_ids.UNWATCH, f"unwatch {batch_id}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -18,7 +19,7 @@ from bot.storage.base import Store, Watch, WatchKind
 from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
-from formatters.progress import RUNNING, UNWATCHED, progress_message
+from formatters.progress import RUNNING, UNWATCHED, Timing, progress_message
 from formatters.progress_v2 import stopped_progress
 from formatters.watches import (
     already_finished,
@@ -126,6 +127,8 @@ async def _probe_v1(
     if not detail.in_progress and detail.status is not None:
         return already_finished(await summary(services, batch_id, Who(who.user_id, None)))
     counts = batch_stats(detail).counts()
+    # The counts are as of this fetch; the watcher's edits say when theirs were taken.
+    timing = Timing(counts_at=time.time()) if posting else None
 
     def render(found: Watch) -> Message:
         return progress_message(
@@ -134,6 +137,7 @@ async def _probe_v1(
             counts=counts,
             state=RUNNING,
             error_threshold=found.error_threshold,
+            timing=timing,
         )
 
     return WatchProbe(label=detail.batch_params.label, counts=counts, render=render)

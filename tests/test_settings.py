@@ -133,3 +133,26 @@ def test_admin_users_that_are_not_user_ids_are_refused(users: str) -> None:
 def test_admin_users_are_read_from_commas_or_spaces() -> None:
     settings = load_settings(bland_admin_users=" U0ADMIN1, W0ADMIN2  U0ADMIN3 ", **REQUIRED)
     assert settings.bland_admin_users == frozenset({"U0ADMIN1", "W0ADMIN2", "U0ADMIN3"})
+
+
+def test_poll_schedule_and_counts_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "WATCH_POLL_SECONDS",
+        "WATCH_MAX_POLL_SECONDS",
+        "WATCH_PROGRESS_BYTES_PER_MINUTE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(**HTTP_MODE)
+    assert settings.watch_max_poll_seconds == 300.0
+    assert settings.watch_progress_bytes_per_minute == 1_000_000
+    # Unset, the longest wait follows a longer interval rather than refusing it.
+    assert load_settings(**HTTP_MODE, watch_poll_seconds=600).watch_max_poll_seconds == 600
+    monkeypatch.setenv("WATCH_POLL_SECONDS", "60")
+    monkeypatch.setenv("WATCH_MAX_POLL_SECONDS", "30")
+    with pytest.raises(SettingsError, match="WATCH_MAX_POLL_SECONDS: must be at least"):
+        load_settings(**HTTP_MODE)
+    monkeypatch.setenv("WATCH_MAX_POLL_SECONDS", "60")
+    assert load_settings(**HTTP_MODE).watch_max_poll_seconds == 60
+    monkeypatch.setenv("WATCH_PROGRESS_BYTES_PER_MINUTE", "0")
+    with pytest.raises(SettingsError, match="WATCH_PROGRESS_BYTES_PER_MINUTE"):
+        load_settings(**HTTP_MODE)

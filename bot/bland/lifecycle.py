@@ -10,10 +10,16 @@ as it does for v1's counts.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from bot.bland.stats import CallCounts
 from bot.bland.view import BatchView, V2Progress
+
+# Bland's lifecycle message while a batch places its calls, as in its docs' example.
+_DISPATCHED = re.compile(
+    r"\bRequested:\s*(\d[\d,]*)\b.*?\bDispatched:\s*(\d[\d,]*)", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -55,3 +61,15 @@ class LifecycleCounts(CallCounts):
         # Hashed: the message is Bland's text, of any length, and the key is stored.
         shown = f"{self.status}\x00{self.message}\x00{super().key()}"
         return "v2:" + hashlib.sha256(shown.encode("utf-8", "replace")).hexdigest()[:24]
+
+
+def dispatched(message: str | None) -> tuple[int, int] | None:
+    """`Requested: 9. Validated: 9. Dispatched: 3.` as (3, 9): calls placed of calls
+    requested, the only running count a v2 batch's log gives; None when it says neither.
+    A batch ends after its last call is placed, so a finish estimated from these comes
+    early, never late."""
+    found = _DISPATCHED.search(message or "")
+    if found is None:
+        return None
+    requested, placed = (int(group.replace(",", "")) for group in found.groups())
+    return (min(placed, requested), requested) if requested > 0 else None

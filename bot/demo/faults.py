@@ -12,7 +12,7 @@ from bot.demo.routes import JSON_TYPE, error
 from bot.demo.routes_v2 import envelope_error, errors_response
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
     """One request as the server saw it, faulted or not."""
 
@@ -23,6 +23,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     at: float
+    # Bytes of the body answered (0 until answered, and for streamed or faulted answers).
+    sent_bytes: int = 0
 
 
 @dataclass

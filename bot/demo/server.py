@@ -132,6 +132,10 @@ class BlandServer(FaultControls):
     def count(self, path: str | None = None, *, method: str | None = None) -> int:
         return len(self.requests_to(path, method=method))
 
+    def bytes_served(self, path: str | None = None) -> int:
+        """Body bytes answered to requests to `path` (all when None)."""
+        return sum(request.sent_bytes for request in self.requests_to(path))
+
     def reset_requests(self) -> None:
         self.requests.clear()
 
@@ -217,17 +221,16 @@ class BlandServer(FaultControls):
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read() if request.can_read_body else b""
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query_string=request.query_string,
-                query=dict(request.query),
-                headers=dict(request.headers),
-                body=body,
-                at=time.monotonic(),
-            )
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query_string=request.query_string,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            body=body,
+            at=time.monotonic(),
         )
+        self.requests.append(recorded)
         self._request_seen.set()
         fault = next((fault for fault in self.faults if fault.matches(request)), None)
         if fault is not None:
@@ -241,7 +244,10 @@ class BlandServer(FaultControls):
             faulted = await fault.answer(self._closing, v2=is_v2_path(request.path))
             if faulted is not None:
                 return faulted
-        return await self._answer(request, handler)
+        answer = await self._answer(request, handler)
+        if isinstance(answer, web.Response) and isinstance(answer.body, bytes):
+            recorded.sent_bytes = len(answer.body)
+        return answer
 
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("authorization") != self.api_key:

@@ -91,6 +91,34 @@ class Watch:
 
 
 @dataclass(frozen=True)
+class PollHistory:
+    """What earlier polls of a batch saw, for scheduling its next: ages are seconds before
+    the claim, by the database's clock (None: never)."""
+
+    # The last counts stored (a progress fetch, or a v2 log poll) and the bytes fetched.
+    counts_age: float | None = None
+    counts_bytes: int | None = None
+    # The window its completion rate is read from: work done at its start and end, of
+    # `rate_total` (see `WorkSample`).
+    rate_since_age: float | None = None
+    rate_since_done: int | None = None
+    rate_age: float | None = None
+    rate_done: int | None = None
+    rate_total: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkSample:
+    """A poll's reading of how much of a batch's work is done (v1: calls finished; v2:
+    calls dispatched), stored as the end of its rate window; `restart` makes it the start
+    too (first reading, a stall, or a total that changed)."""
+
+    done: int
+    total: int
+    restart: bool
+
+
+@dataclass(frozen=True)
 class DueBatch:
     """A batch this process holds the polling lease for."""
 
@@ -102,6 +130,7 @@ class DueBatch:
     wants_progress: bool = False
     # The owner whose unfinished claim this one took over (dead, or hung past its lease).
     taken_from: str | None = None
+    history: PollHistory = PollHistory()
 
 
 @dataclass(frozen=True)
@@ -278,10 +307,14 @@ class Store(Protocol):
         owner: str,
         counts: CallCounts,
         render_warning: Render | None = None,
+        sample: WorkSample | None = None,
+        fetched_bytes: int | None = None,
     ) -> list[Alert] | None:
         """Store the batch's latest counts. With `render_warning`, also queue one warning
         per channel whose active watch (of the batch, or of its campaign) has a threshold
-        below `counts.error_percent()`, once per batch per channel ever.
+        below `counts.error_percent()`, once per batch per channel ever. With `sample`,
+        move its rate window (`PollHistory`); with `fetched_bytes`, remember the size of
+        the fetch the counts came from.
 
         None when `owner` no longer holds the lease."""
 

@@ -184,4 +184,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE alerts ADD COLUMN taken_from TEXT",
         ),
     ),
+    Migration(
+        6,
+        "what a batch's poll schedule and counts budget are built on",
+        (
+            # Bytes of the last counts fetch: the next waits until it fits the budget.
+            "ALTER TABLE batches ADD COLUMN counts_bytes BIGINT",
+            # Two samples of work done (v1: calls finished; v2: calls dispatched) of
+            # `rate_total`: the window the completion rate, and so the next poll, is
+            # read from. The start moves up to the end when the batch stalls.
+            "ALTER TABLE batches ADD COLUMN rate_since_at DOUBLE PRECISION",
+            "ALTER TABLE batches ADD COLUMN rate_since_done BIGINT",
+            "ALTER TABLE batches ADD COLUMN rate_at DOUBLE PRECISION",
+            "ALTER TABLE batches ADD COLUMN rate_done BIGINT",
+            "ALTER TABLE batches ADD COLUMN rate_total BIGINT",
+        ),
+    ),
 )

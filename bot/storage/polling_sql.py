@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.bland.models import IN_PROGRESS
 from bot.bland.stats import CallCounts
+from bot.bland.values import clamp_count
 from bot.storage.base import (
     FINAL,
     Alert,
@@ -13,10 +14,12 @@ from bot.storage.base import (
     AlertState,
     DueBatch,
     PollDone,
+    PollHistory,
     Render,
     Watch,
     WatchKind,
     WatchState,
+    WorkSample,
 )
 from bot.storage.outbox_sql import OutboxSql
 from bot.storage.sql_base import CLAIMABLE, TAKE_OVER, Tx
@@ -51,7 +54,8 @@ class PollingSql(OutboxSql):
                     f"  OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
                     f"  AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}'))"
                     " ORDER BY t.next_poll_at LIMIT ? {skip}) "
-                    "RETURNING batch_id, failures, status, polls, taken_from"
+                    "RETURNING batch_id, failures, status, polls, taken_from, "
+                    f"{_HISTORY}"
                 ),
                 owner,
                 lease_seconds,
@@ -82,6 +86,7 @@ class PollingSql(OutboxSql):
                 polls=int(r["polls"]),
                 wants_progress=r["batch_id"] in wanting,
                 taken_from=r["taken_from"],
+                history=_history(r),
             )
             for r in rows
         ]
@@ -179,6 +184,8 @@ class PollingSql(OutboxSql):
         owner: str,
         counts: CallCounts,
         render_warning: Render | None = None,
+        sample: WorkSample | None = None,
+        fetched_bytes: int | None = None,
     ) -> list[Alert] | None:
         percent = counts.error_percent()
         async with self.transaction() as tx:
@@ -191,6 +198,8 @@ class PollingSql(OutboxSql):
             if not touched:
                 return None
             await self._store_counts(tx, batch_id, counts)
+            if sample is not None or fetched_bytes is not None:
+                await self._store_sample(tx, batch_id, sample, fetched_bytes)
             if render_warning is None or percent is None:
                 return []
             rows = await tx.fetch(
@@ -222,6 +231,35 @@ class PollingSql(OutboxSql):
                 if alert is not None:
                     alerts.append(alert)
         return alerts
+
+    async def _store_sample(
+        self, tx: Tx, batch_id: str, sample: WorkSample | None, fetched_bytes: int | None
+    ) -> None:
+        if fetched_bytes is not None:
+            await tx.execute(
+                "UPDATE batches SET counts_bytes = CAST(? AS BIGINT) WHERE batch_id = ?",
+                fetched_bytes,
+                batch_id,
+            )
+        if sample is None:
+            return
+        done = clamp_count(sample.done)
+        await tx.execute(
+            self._q(
+                "UPDATE batches SET "
+                "rate_since_at = CASE WHEN ? = 1 THEN {now} ELSE rate_since_at END, "
+                "rate_since_done = CASE WHEN ? = 1 THEN CAST(? AS BIGINT) "
+                "ELSE rate_since_done END, "
+                "rate_at = {now}, rate_done = CAST(? AS BIGINT), rate_total = CAST(? AS BIGINT) "
+                "WHERE batch_id = ?"
+            ),
+            int(sample.restart),
+            int(sample.restart),
+            done,
+            done,
+            clamp_count(sample.total),
+            batch_id,
+        )
 
     async def progress_to_update(self, batch_id: str, *, shown: str) -> list[Watch]:
         async with self.transaction() as tx:
@@ -452,3 +490,31 @@ class PollingSql(OutboxSql):
                 batch_id,
             )
         return alerts
+
+
+# What `PollHistory` is read from, in a claim's RETURNING: ages by the database's clock.
+_HISTORY = (
+    "{now} - progress_at AS counts_age, counts_bytes, "
+    "{now} - rate_since_at AS rate_since_age, rate_since_done, "
+    "{now} - rate_at AS rate_age, rate_done, rate_total"
+)
+
+
+def _history(row: Row) -> PollHistory:
+    def number(key: str) -> float | None:
+        value = row[key]
+        return None if value is None else float(value)
+
+    def whole(key: str) -> int | None:
+        value = row[key]
+        return None if value is None else int(value)
+
+    return PollHistory(
+        counts_age=number("counts_age"),
+        counts_bytes=whole("counts_bytes"),
+        rate_since_age=number("rate_since_age"),
+        rate_since_done=whole("rate_since_done"),
+        rate_age=number("rate_age"),
+        rate_done=whole("rate_done"),
+        rate_total=whole("rate_total"),
+    )

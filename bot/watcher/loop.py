@@ -61,13 +61,12 @@ from bot.watcher.failures import describe_failure
 from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
 from bot.watcher.heartbeat import Heartbeat
 from bot.watcher.outbox import AlertSender
+from bot.watcher.pacing import DEFAULT_PROGRESS_BYTES_PER_MINUTE, Pacing
 from bot.watcher.poll_v2 import LifecycleCompletion, LifecyclePoller
-from bot.watcher.progress import (
-    ProgressEditor,
-)
-from bot.watcher.schedule import backoff_delay, next_poll_delay
+from bot.watcher.progress import ProgressEditor
+from bot.watcher.schedule import backoff_delay
 from formatters.alert import completion_alert
-from formatters.progress import FINISHED, progress_message
+from formatters.progress import FINISHED, Timing, progress_message
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +107,19 @@ class Watcher:
         progress_every: int = PROGRESS_EVERY_POLLS,
         scan_every: int = CAMPAIGN_SCAN_POLLS,
         gone_after: float = DEFAULT_GONE_AFTER_SECONDS,
+        max_poll_seconds: float | None = None,
+        progress_bytes_per_minute: float = DEFAULT_PROGRESS_BYTES_PER_MINUTE,
     ) -> None:
         self._store = store
         self._bland = bland
         self._poll_seconds = poll_seconds
-        self._progress_every = max(1, progress_every)
+        # When counts are fetched and each batch is polled next (`bot.watcher.pacing`).
+        self._pacing = Pacing(
+            interval=poll_seconds,
+            max_interval=max_poll_seconds,
+            bytes_per_minute=progress_bytes_per_minute,
+            progress_every=progress_every,
+        )
         self._concurrency = max(1, concurrency)
         self._alert_senders = max(1, min(self._concurrency, MAX_ALERT_SENDERS))
         self.owner = owner or default_owner()
@@ -152,7 +159,9 @@ class Watcher:
         )
         # v2 batches are polled by their log (bot.watcher.poll_v2); the rest is shared.
         self.completion_v2 = LifecycleCompletion(store, owner=self.owner, on_alerts=self.wake)
-        self._poll_v2 = LifecyclePoller(bland, self._progress_edits, self.completion_v2)
+        self._poll_v2 = LifecyclePoller(
+            bland, self._progress_edits, self.completion_v2, self._pacing
+        )
         self._scanner = CampaignScanner(
             store,
             bland,
@@ -300,8 +309,8 @@ class Watcher:
             # Their leases lapse and they are polled again: late, never lost.
             log.warning("could not record %d polls (%s)", len(done), type(exc).__name__)
 
-    def _finished(self, due: DueBatch, status: str) -> None:
-        delay = self._next(due.batch_id)
+    def _finished(self, due: DueBatch, status: str, seconds_left: float | None) -> None:
+        delay = self._pacing.next_delay(due.batch_id, seconds_left)
         WATCHER_POLLS.labels("running").inc()
         self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
         if len(self._done_polls) >= FLUSH_AT:
@@ -345,20 +354,38 @@ class Watcher:
         if is_v2_batch_id(batch_id):
             await self._poll_once_v2(due)
             return
-        counting = due.wants_progress and due.polls % self._progress_every == 0
+        counting = self._pacing.wants_counts(due)
         try:
-            detail: AnyBatch = (
-                await self._bland.get_batch_overview(batch_id)
-                if counting
-                else await self._bland.get_batch(
+            detail: AnyBatch
+            if counting:
+                detail, fetched = await self._bland.get_batch_overview_sized(batch_id)
+            else:
+                detail = await self._bland.get_batch(
                     batch_id, include_calls=False, include_transcripts=False, include_analysis=False
                 )
-            )
             _check_status(detail)
             if detail.in_progress:
-                if counting and not await self._progress_edits.update(due, detail):
-                    return
-                self._finished(due, detail.status or "")
+                left = self._pacing.stored_left(due.history)
+                if counting:
+                    fetched_at = time.time()
+                    stats = batch_stats(detail)
+                    counts = stats.counts()
+                    reading = (
+                        self._pacing.reading(due.history, done=counts.completed, total=counts.total)
+                        if counts.completed is not None and counts.total is not None
+                        else None
+                    )
+                    left = reading.seconds_left if reading is not None else None
+                    if not await self._progress_edits.update(
+                        due,
+                        detail,
+                        stats=stats,
+                        sample=reading.sample if reading is not None else None,
+                        fetched_bytes=fetched,
+                        timing=Timing(counts_at=fetched_at, seconds_left=left),
+                    ):
+                        return
+                self._finished(due, detail.status or "", left)
                 return
             final = detail
             if not counting and await self._store.completion_audience(batch_id) > 0:
@@ -373,7 +400,7 @@ class Watcher:
             await self._poll_failed(due, exc)
             return
         if final.in_progress:
-            self._finished(due, final.status or "")
+            self._finished(due, final.status or "", None)
             return
         status = final.status or "unknown"
         stats = batch_stats(final)
@@ -431,7 +458,7 @@ class Watcher:
             await self._poll_failed(due, exc)
             return
         if status is not None:
-            self._finished(due, status)
+            self._finished(due, *status)
 
     async def _scan(self, due: DueCampaign) -> None:
         bind(campaign_id=due.campaign_id)
@@ -461,9 +488,6 @@ class Watcher:
         await self._store.finish_poll(
             due.batch_id, owner=self.owner, status=None, delay=delay, error=error
         )
-
-    def _next(self, batch_id: str) -> float:
-        return next_poll_delay(batch_id, self._poll_seconds, time.time())
 
 
 async def _wind_down(

@@ -19,13 +19,15 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.bland.client import BlandClient
-from bot.bland.lifecycle import LifecycleCounts
+from bot.bland.lifecycle import LifecycleCounts, dispatched
 from bot.bland.models_v2 import BatchV2
 from bot.bland.view import BatchView, V2State, v2_progress, view_of_v2
 from bot.metrics import WATCHER_POLLS, count_queued
 from bot.storage.base import Alert, DueBatch, Store, Watch, WatchKind
+from bot.watcher.pacing import Pacing
 from bot.watcher.progress import ProgressEditor
 from formatters.alert_v2 import completion_alert_v2
+from formatters.progress import Timing
 from formatters.progress_v2 import FINISHED, lifecycle_progress
 
 log = logging.getLogger(__name__)
@@ -95,27 +97,44 @@ class LifecyclePoller:
         bland: BlandClient,
         progress: ProgressEditor,
         completion: LifecycleCompletion,
+        pacing: Pacing,
     ) -> None:
         self._bland = bland
         self._progress = progress
         self._completion = completion
+        self._pacing = pacing
 
-    async def poll(self, due: DueBatch) -> str | None:
+    async def poll(self, due: DueBatch) -> tuple[str, float | None] | None:
         """Read the batch's newest log entries. A batch still running: its status, for
-        the loop to record with its other polls ("" before the log names one). None when
-        this poll is over: the end recorded (or found recorded), or the lease lost.
+        the loop to record with its other polls ("" before the log names one), and the
+        seconds its log says are left (None: unknown). None when this poll is over: the
+        end recorded (or found recorded), or the lease lost.
 
         Bland's errors propagate, for the loop to treat as any failed poll (a 404 too)."""
         batch_id = due.batch_id
         logs = await self._bland.batch_logs(batch_id, take=POLL_LOG_TAKE, direction="desc")
         progress = v2_progress(logs)
         if progress.running:
+            left = self._pacing.stored_left(due.history)
             # Every poll reads the same few entries, so progress costs nothing extra.
-            if due.wants_progress and not await self._progress.update_lifecycle(
-                due, LifecycleCounts.of(progress)
-            ):
-                return None
-            return progress.status or ""
+            if due.wants_progress:
+                # Calls placed of those requested: a rate that ends early, never late.
+                placed = dispatched(progress.message)
+                reading = (
+                    self._pacing.reading(due.history, done=placed[0], total=placed[1])
+                    if placed is not None
+                    else None
+                )
+                if reading is not None:
+                    left = reading.seconds_left
+                if not await self._progress.update_lifecycle(
+                    due,
+                    LifecycleCounts.of(progress),
+                    sample=reading.sample if reading is not None else None,
+                    timing=Timing(seconds_left=left),
+                ):
+                    return None
+            return progress.status or "", left
         view = view_of_v2(BatchV2(id=batch_id), logs)
         recorded = await self._completion.record(batch_id, view, seen_by="poll")
         WATCHER_POLLS.labels("finished" if recorded is not None else "already_recorded").inc()

@@ -12,13 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.lifecycle import LifecycleCounts
 from bot.bland.models import AnyBatch
-from bot.bland.stats import CallCounts, batch_stats
+from bot.bland.stats import BatchStats, CallCounts, batch_stats
 from bot.metrics import count_queued
 from bot.slack.clients import leased_posting_client
 from bot.slack.errors import CHANNEL_GONE, EDIT_REFUSED, RATE_LIMITED, error_code, retry_after
-from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind
+from bot.storage.base import FINAL, DueBatch, Store, Watch, WatchKind, WorkSample
 from formatters.blocks import Message
-from formatters.progress import RUNNING, progress_message
+from formatters.progress import RUNNING, Timing, progress_message
 from formatters.progress_v2 import lifecycle_progress
 from formatters.warning import error_warning
 
@@ -56,11 +56,21 @@ class ProgressEditor:
         self._edit_lease = self._edit_budget + EDIT_LEASE_MARGIN_SECONDS
         self._on_alerts = on_alerts
 
-    async def update(self, due: DueBatch, detail: AnyBatch) -> bool:
-        """Store the counts, queue any warning, edit stale progress messages.
-        False if the lease was lost meanwhile."""
+    async def update(
+        self,
+        due: DueBatch,
+        detail: AnyBatch,
+        *,
+        stats: BatchStats | None = None,
+        sample: WorkSample | None = None,
+        fetched_bytes: int | None = None,
+        timing: Timing | None = None,
+    ) -> bool:
+        """Store the counts (with the poll's `sample` and the bytes `fetched`), queue any
+        warning, edit stale progress messages (saying `timing`). `stats` of `detail`,
+        when the caller has them. False if the lease was lost meanwhile."""
         batch_id = due.batch_id
-        stats = batch_stats(detail)
+        stats = stats if stats is not None else batch_stats(detail)
         counts = stats.counts()
         percent = counts.error_percent()
         warn = None
@@ -78,7 +88,12 @@ class ProgressEditor:
                 ).as_kwargs()
 
         warnings = await self._store.record_progress(
-            batch_id, owner=self._owner, counts=counts, render_warning=warn
+            batch_id,
+            owner=self._owner,
+            counts=counts,
+            render_warning=warn,
+            sample=sample,
+            fetched_bytes=fetched_bytes,
         )
         if warnings is None:
             return False
@@ -86,27 +101,40 @@ class ProgressEditor:
             count_queued(alert.kind for alert in warnings)
             log.info("batch %s: %d error warning(s) queued", batch_id, len(warnings))
             self._on_alerts()
-        await self._edit_progress(batch_id, counts, detail.batch_params.label)
+        await self._edit_progress(batch_id, counts, detail.batch_params.label, timing)
         return True
 
-    async def update_lifecycle(self, due: DueBatch, counts: LifecycleCounts) -> bool:
-        """A v2 batch's poll: store what its log says and edit stale progress messages.
-        No warnings: v2 has no counts to weigh until the batch ends. False if the lease
-        was lost meanwhile."""
-        stored = await self._store.record_progress(due.batch_id, owner=self._owner, counts=counts)
+    async def update_lifecycle(
+        self,
+        due: DueBatch,
+        counts: LifecycleCounts,
+        *,
+        sample: WorkSample | None = None,
+        timing: Timing | None = None,
+    ) -> bool:
+        """A v2 batch's poll: store what its log says (and the poll's `sample`) and edit
+        stale progress messages. No warnings: v2 has no counts to weigh until the batch
+        ends. False if the lease was lost meanwhile."""
+        stored = await self._store.record_progress(
+            due.batch_id, owner=self._owner, counts=counts, sample=sample
+        )
         if stored is None:
             return False
-        await self._edit_progress(due.batch_id, counts, None)
+        await self._edit_progress(due.batch_id, counts, None, timing)
         return True
 
-    async def _edit_progress(self, batch_id: str, counts: CallCounts, label: str | None) -> None:
+    async def _edit_progress(
+        self, batch_id: str, counts: CallCounts, label: str | None, timing: Timing | None
+    ) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._edit_budget
         try:
             stale = await self._store.progress_to_update(batch_id, shown=counts.key())
             async with asyncio.timeout_at(deadline):
                 for watch in stale:
-                    while (wait := await self._edit(watch, batch_id, counts, label)) is not None:
+                    while (
+                        wait := await self._edit(watch, batch_id, counts, label, timing)
+                    ) is not None:
                         if loop.time() + wait > deadline:
                             log.info(
                                 "batch %s: Slack asks to wait %.0fs before editing; "
@@ -122,11 +150,16 @@ class ProgressEditor:
             log.warning("batch %s: progress edit failed (%s)", batch_id, type(exc).__name__)
 
     async def _edit(
-        self, watch: Watch, batch_id: str, counts: CallCounts, label: str | None
+        self,
+        watch: Watch,
+        batch_id: str,
+        counts: CallCounts,
+        label: str | None,
+        timing: Timing | None,
     ) -> float | None:
         """Edit one progress message; the seconds Slack asks to wait first, on a 429."""
         ts = watch.progress_ts or ""
-        message = running_message(watch, batch_id, counts, label)
+        message = running_message(watch, batch_id, counts, label, timing)
         # Checked in the store as the edit starts, not when the watch was listed: an
         # unwatch in between must not be undone by this edit landing after its own.
         if not await self._store.begin_progress_edit(
@@ -162,16 +195,26 @@ class ProgressEditor:
         return wait
 
 
-def running_message(watch: Watch, batch_id: str, counts: CallCounts, label: str | None) -> Message:
-    """A running batch's progress message: v2's phase and lifecycle message, or v1's bar."""
+def running_message(
+    watch: Watch,
+    batch_id: str,
+    counts: CallCounts,
+    label: str | None,
+    timing: Timing | None = None,
+) -> Message:
+    """A running batch's progress message: v2's phase and lifecycle message, or v1's bar;
+    with when its counts were taken and the time left its polls are scheduled by."""
     if isinstance(counts, LifecycleCounts):
-        return lifecycle_progress(batch_id=batch_id, label=watch.label or label, counts=counts)
+        return lifecycle_progress(
+            batch_id=batch_id, label=watch.label or label, counts=counts, timing=timing
+        )
     return progress_message(
         batch_id=batch_id,
         label=watch.label or label,
         counts=counts,
         state=RUNNING,
         error_threshold=watch.error_threshold,
+        timing=timing,
     )
 
 

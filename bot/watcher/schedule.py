@@ -1,4 +1,4 @@
-"""When polls and scans fall due again: each id's slot in the interval, backoff on failure."""
+"""When polls and scans fall due again: each id's slot, longer waits for far ends, backoff."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ def next_poll_delay(batch_id: str, interval: float, now: float) -> float:
     slot = phase + (int((now - phase) // interval) + 1) * interval
     delay = slot - now
     return delay + interval if delay < interval / 2 else delay
+
+
+def waited_poll_delay(batch_id: str, interval: float, now: float, wait: float) -> float:
+    """Seconds to the last of this batch's slots within `wait` seconds (see
+    `bot.watcher.estimate.poll_wait`), and never sooner than `next_poll_delay`: a batch
+    polled rarely keeps its phase, so polls stay spread however long each one waits."""
+    delay = next_poll_delay(batch_id, interval, now)
+    if wait <= delay:
+        return delay
+    return delay + ((wait - delay) // interval) * interval
 
 
 def backoff_delay(failures: int, interval: float) -> float:

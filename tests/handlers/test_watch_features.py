@@ -60,6 +60,7 @@ async def test_watch_posts_a_progress_message_the_watcher_keeps_up_to_date(
     check_message(progress)
     assert "10 of 30 calls done, 0 errored" in progress["text"]
     assert "▕" in str(progress["blocks"])
+    assert "Counts as of <!date^" in str(progress["blocks"]), "says when its counts were taken"
     ts = await app.store.progress_message(channel_id="C0CHANNEL", batch_id=BATCH)
     assert ts == progress["ts"]
 
