@@ -21,7 +21,7 @@ from benchmarks import takeover
 from benchmarks.processes import announce, clean_env, started
 from benchmarks.report import Growth, Row, judged
 from benchmarks.standins import BLAND_KEY
-from benchmarks.watcher_load import add_watches, poll_counts, seed_schedule, window_stats
+from benchmarks.watch_store import add_watches, poll_counts, seed_schedule, window_stats
 
 FIGURE = "watchers on PostgreSQL"
 RATIO_TARGET = 1.2
