@@ -102,6 +102,11 @@ class DueBatch:
     wants_progress: bool = False
     # The owner whose unfinished claim this one took over (dead, or hung past its lease).
     taken_from: str | None = None
+    # What the batch's live progress messages show (`CallCounts.key()`), as claimed: new
+    # counts equal to all of them need no edit.
+    progress_shown: frozenset[str] = frozenset()
+    # Some watch has an error threshold it has not yet warned about.
+    may_warn: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ class PollDone:
     delay: float
     # The status differs from the one the claim saw: the watches' copy needs updating.
     status_changed: bool = True
+    # A progress fetch's counts, stored with the poll when nothing else needed doing.
+    counts: CallCounts | None = None
 
 
 @dataclass(frozen=True)
@@ -259,7 +266,8 @@ class Store(Protocol):
 
     async def finish_polls(self, polls: Sequence[PollDone], *, owner: str) -> None:
         """Record many successful polls in one transaction (the watcher's hot path):
-        each batch's next poll is `delay` seconds away and its lease is released."""
+        each batch's next poll is `delay` seconds away, its lease is released, and the
+        counts of a poll that has them are stored."""
 
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a leased batch back unpolled (on shutdown); it is due again at once."""

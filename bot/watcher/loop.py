@@ -52,7 +52,7 @@ from bot.bland.batch_ids import is_v2_batch_id
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
-from bot.bland.stats import batch_stats
+from bot.bland.stats import CallCounts, batch_stats
 from bot.logs import bind
 from bot.metrics import WATCHER_POLLS, count_queued, count_takeovers
 from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
@@ -300,10 +300,12 @@ class Watcher:
             # Their leases lapse and they are polled again: late, never lost.
             log.warning("could not record %d polls (%s)", len(done), type(exc).__name__)
 
-    def _finished(self, due: DueBatch, status: str) -> None:
+    def _finished(self, due: DueBatch, status: str, counts: CallCounts | None = None) -> None:
         delay = self._next(due.batch_id)
         WATCHER_POLLS.labels("running").inc()
-        self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
+        self._done_polls.append(
+            PollDone(due.batch_id, status, delay, status != due.status, counts=counts)
+        )
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
 
@@ -356,9 +358,12 @@ class Watcher:
             )
             _check_status(detail)
             if detail.in_progress:
-                if counting and not await self._progress_edits.update(due, detail):
-                    return
-                self._finished(due, detail.status or "")
+                counts = batch_stats(detail).counts() if counting else None
+                if counts is not None and not self._progress_edits.settled(due, counts):
+                    if not await self._progress_edits.update(due, detail):
+                        return
+                    counts = None
+                self._finished(due, detail.status or "", counts)
                 return
             final = detail
             if not counting and await self._store.completion_audience(batch_id) > 0:
@@ -431,7 +436,7 @@ class Watcher:
             await self._poll_failed(due, exc)
             return
         if status is not None:
-            self._finished(due, status)
+            self._finished(due, status.status, status.counts)
 
     async def _scan(self, due: DueCampaign) -> None:
         bind(campaign_id=due.campaign_id)

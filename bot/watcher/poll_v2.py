@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.bland.client import BlandClient
@@ -87,6 +88,15 @@ class LifecycleCompletion:
         return alerts
 
 
+@dataclass(frozen=True)
+class Running:
+    """A poll of a running v2 batch: its status ("" before the log names one), and its
+    counts when they are still to be stored (nothing else changed)."""
+
+    status: str
+    counts: LifecycleCounts | None = None
+
+
 class LifecyclePoller:
     """Polls one leased v2 batch for the watcher's loop; `poll()`."""
 
@@ -100,10 +110,10 @@ class LifecyclePoller:
         self._progress = progress
         self._completion = completion
 
-    async def poll(self, due: DueBatch) -> str | None:
-        """Read the batch's newest log entries. A batch still running: its status, for
-        the loop to record with its other polls ("" before the log names one). None when
-        this poll is over: the end recorded (or found recorded), or the lease lost.
+    async def poll(self, due: DueBatch) -> Running | None:
+        """Read the batch's newest log entries. A batch still running: its status and
+        counts, for the loop to record with its other polls. None when this poll is
+        over: the end recorded (or found recorded), or the lease lost.
 
         Bland's errors propagate, for the loop to treat as any failed poll (a 404 too)."""
         batch_id = due.batch_id
@@ -111,11 +121,12 @@ class LifecyclePoller:
         progress = v2_progress(logs)
         if progress.running:
             # Every poll reads the same few entries, so progress costs nothing extra.
-            if due.wants_progress and not await self._progress.update_lifecycle(
-                due, LifecycleCounts.of(progress)
-            ):
-                return None
-            return progress.status or ""
+            counts = LifecycleCounts.of(progress) if due.wants_progress else None
+            if counts is not None and not self._progress.settled(due, counts):
+                if not await self._progress.update_lifecycle(due, counts):
+                    return None
+                counts = None
+            return Running(progress.status or "", counts)
         view = view_of_v2(BatchV2(id=batch_id), logs)
         recorded = await self._completion.record(batch_id, view, seen_by="poll")
         WATCHER_POLLS.labels("finished" if recorded is not None else "already_recorded").inc()
