@@ -12,7 +12,8 @@ requests the Bland stand-in answered (one per poll), the Slack calls made, and R
 
 The floor, in the same run: `python -m benchmarks.watcher_load floor` GETs the very URLs
 the Bland stand-in served in the window with raw aiohttp + `json.loads`, 16 at a time,
-and measures its own CPU.
+and measures its own CPU; then (an info row, not the target's floor) up to 2,000 of the
+same GETs spread at the window's rate, a task each, as the watcher must spread its polls.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ BOT_TOKEN = "xoxb-bench"  # noqa: S105
 COMMANDS_AT_ONCE = 16
 CHANNELS = 50
 KINDS = ("v1", "v2")
+# The paced floor replays this many of the window's URLs at the window's rate.
+PACED_MAX_GETS = 2_000
 
 
 # -- the bot side -------------------------------------------------------------------------
@@ -106,9 +109,34 @@ async def raw_floor(bland: str, paths: list[str], concurrency: int) -> dict[str,
     return {"cpu_per_get": cpu / max(1, count), "gets": count, "wall": wall}
 
 
+async def paced_floor(bland: str, paths: list[str], rate: float) -> dict[str, float]:
+    """The same GETs spread evenly at `rate` per second, each its own task, as the
+    watcher spreads its polls: what one poll costs a bare loop that must wake for it."""
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession(headers={"authorization": BLAND_KEY}) as session:
+
+        async def get(path: str) -> None:
+            async with session.get(bland + path) as response:
+                json.loads(await response.read())
+
+        for path in paths[:50]:
+            await get(path)
+        tasks: list[asyncio.Task[None]] = []
+        cpu0, start = own_cpu_seconds(), loop.time()
+        for index, path in enumerate(paths):
+            await asyncio.sleep(max(0.0, start + index / rate - loop.time()))
+            tasks.append(asyncio.create_task(get(path)))
+        await asyncio.gather(*tasks)
+        cpu = own_cpu_seconds() - cpu0
+    return {"paced_cpu_per_get": cpu / max(1, len(paths)), "paced_gets": len(paths)}
+
+
 async def floor(args: argparse.Namespace) -> dict[str, float]:
     paths: list[str] = json.loads(await asyncio.to_thread(Path(args.urls).read_text))
-    return await raw_floor(args.bland, paths, CONCURRENCY)
+    result = await raw_floor(args.bland, paths, CONCURRENCY)
+    if args.rate > 0:
+        result |= await paced_floor(args.bland, paths[:PACED_MAX_GETS], args.rate)
+    return result
 
 
 # -- the harness side ---------------------------------------------------------------------
@@ -220,10 +248,10 @@ def one_run(
         rss, peak = bot.rss(), peak_rss(bot)
     urls_file = tmp / f"urls-{kind}-{len(ids)}.json"
     urls_file.write_text(json.dumps(urls))
-    floor_result = run_worker(
-        ["benchmarks.watcher_load", "floor", "--bland", bland_url, "--urls", str(urls_file)],
-        timeout=300,
-    )
+    rate = len(urls) / wall
+    floor_args = ["benchmarks.watcher_load", "floor", "--bland", bland_url]
+    floor_args += ["--urls", str(urls_file), "--rate", f"{rate:.3f}"]
+    floor_result = run_worker(floor_args, timeout=300)
     slack_calls = {m: after.get(m, 0) - before.get(m, 0) for m in after}
     return {
         "kind": kind,
@@ -264,7 +292,7 @@ def measure(
                 new_rows = _rows(result)
                 rows += new_rows
                 points["cpu"].append((size, new_rows[1].value or 0.0))
-                points["share"].append((size, new_rows[2].value or 0.0))
+                points["share"].append((size, new_rows[3].value or 0.0))
                 points["rss"].append((size, float(max(1, result["rss"] - result["rss_idle"]))))
             names = {"cpu": "CPU per poll", "share": "share of a core", "rss": "RSS above idle"}
             growth += [
@@ -290,6 +318,7 @@ def _rows(result: dict[str, Any]) -> list[Row]:
     extra = {k: v for k, v in result.items() if k != "batches"}
     share_ok = share < SHARE_TARGET if size == SHARE_TARGET_SIZE else None
     edits = result["slack_calls"].get("chat.update", 0)
+    rate = polls / result["window"]
     return [
         Row(
             figure,
@@ -316,6 +345,16 @@ def _rows(result: dict[str, Any]) -> list[Row]:
             status=judged(
                 cpu_per_poll is not None and cpu_per_poll <= RATIO_TARGET * result["cpu_per_get"]
             ),
+        ),
+        Row(
+            figure,
+            label,
+            "bot CPU per poll vs a paced bare loop",
+            cpu_per_poll,
+            "s",
+            floor=result.get("paced_cpu_per_get"),
+            floor_name="same GETs + json.loads spread at the window's rate, a task each",
+            note=f"{result.get('paced_gets', 0):,} GETs at {rate:.0f}/s",
         ),
         Row(
             figure,
@@ -359,6 +398,7 @@ def main() -> None:
     floor_parser = sub.add_parser("floor")
     floor_parser.add_argument("--bland", required=True)
     floor_parser.add_argument("--urls", required=True)
+    floor_parser.add_argument("--rate", type=float, default=0.0, help="paced GETs per second")
     args = parser.parse_args()
     if args.command == "serve":
         asyncio.run(serve(args))
