@@ -32,7 +32,7 @@ class Plan:
     ack_rounds: dict[int, int]
     batch_sizes: list[int]
     batch_runs: int
-    watch_sizes: list[int]
+    watch_sizes: dict[str, list[int]]
     watch_interval: float
     watch_intervals: int
     process_counts: list[int]
@@ -55,10 +55,10 @@ PLANS = {
         ack_rounds={10: 20, 100: 5, 300: 3},
         batch_sizes=[1_000, 10_000, 50_000],
         batch_runs=3,
-        watch_sizes=[100, 1_000, 10_000],
+        watch_sizes={"v1": [100, 1_000, 10_000], "v2": [100, 1_000, 10_000]},
         watch_interval=30.0,
         watch_intervals=1,
-        process_counts=[1, 2, 3],
+        process_counts=[1, 2, 3, 5],
         process_batches=1_000,
         process_interval=10.0,
         process_intervals=2,
@@ -71,7 +71,7 @@ PLANS = {
         ack_rounds={10: 5, 100: 2},
         batch_sizes=[1_000, 10_000],
         batch_runs=2,
-        watch_sizes=[100, 1_000],
+        watch_sizes={"v1": [100, 1_000], "v2": [100, 1_000]},
         watch_interval=5.0,
         watch_intervals=2,
         process_counts=[2, 3],
@@ -88,7 +88,7 @@ PLANS = {
         ack_rounds={10: 1},
         batch_sizes=[1_000],
         batch_runs=1,
-        watch_sizes=[100],
+        watch_sizes={"v1": [50], "v2": [50]},
         watch_interval=2.0,
         watch_intervals=1,
         process_counts=[2],

@@ -34,6 +34,9 @@ SETTLE_WITHIN = 60.0
 SLACK_DEADLINE = 3.0
 TARGET_RATIO = 1.5
 TARGET_AT = 100
+# Issue 11: every p99 under this at the highest concurrency (300), well inside Slack's 3 s.
+LOAD_DEADLINE = 0.3
+LOAD_AT = 300
 
 
 # -- the bot side -------------------------------------------------------------------------
@@ -260,6 +263,9 @@ def _measure_mode(
             if metric == "p99" and n == TARGET_AT:
                 target = f"≤ {TARGET_RATIO}x bare, < {SLACK_DEADLINE:g} s"
                 ok: bool | None = real <= TARGET_RATIO * bare and real < SLACK_DEADLINE
+            elif metric == "p99" and n == LOAD_AT:
+                target = f"< {LOAD_DEADLINE * 1000:g} ms"
+                ok = real < LOAD_DEADLINE
             else:
                 target = f"< {SLACK_DEADLINE:g} s"
                 ok = real < SLACK_DEADLINE

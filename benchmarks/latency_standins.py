@@ -25,6 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from benchmarks.processes import announce
+from benchmarks.standins import v2_ids
 from bot.demo.batches_v2 import FINAL
 from bot.demo.dataset import DemoDataset
 from bot.demo.dataset_v2 import DemoV2Dataset, v2_batch
@@ -35,10 +36,6 @@ from tests.support.slack_standin import SlackStandIn
 BLAND_KEY = "bench-key"
 HOST = "127.0.0.1"
 RELAY_TOKEN = "xoxb-bench-relay"  # noqa: S105 (a local stand-in's token)
-
-
-def v2_ids(count: int) -> list[str]:
-    return [f"be7c0000-0000-4000-8000-{n:012d}" for n in range(count)]
 
 
 async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:

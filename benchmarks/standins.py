@@ -1,7 +1,8 @@
 """Launches the Bland and Slack stand-ins in their own process, with benchmark controls.
 
-`python -m benchmarks.standins bland --sizes 1000,10000 --watch 100` serves one completed
-batch per size plus `--watch` in-progress batches; `... slack` serves the Slack stand-in.
+`python -m benchmarks.standins bland --sizes 1000,10000 --watch 100 --watch-v2 100` serves
+one completed batch per size plus `--watch` in-progress v1 batches and `--watch-v2` running
+v2 batches (UUID ids, polled by their log); `... slack` serves the Slack stand-in.
 Each prints one JSON line (URLs, ids) and runs until SIGTERM. The controls under
 `/_bench/` count what the bot fetched, push Socket Mode commands, finish or stall
 batches and list alert posts; the bot never calls them while it is being measured.
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from benchmarks.processes import announce
 from bot.demo.dataset import DemoDataset, benchmark_dataset
+from bot.demo.dataset_v2 import DemoV2Dataset, v2_batch
 from bot.demo.server import BlandServer
 from tests.support.slack_standin import RealClockSlack
 
@@ -31,6 +33,9 @@ HOST = "127.0.0.1"
 SIZE_SEED_BASE = 1_000
 WATCH_SEED = 7
 WATCH_CALLS = 2
+WATCH_V2_CALLS = 3
+# Most URLs `/_bench/urls` keeps: a 30 s window at 10,000 watched batches is 10,000.
+MAX_RECORDED_URLS = 50_000
 # How often a control that waits for something looks again.
 POLL_CONTROL_SECONDS = 0.05
 
@@ -55,13 +60,27 @@ def bland_dataset(sizes: list[int], watch: int) -> tuple[DemoDataset, dict[str, 
     return dataset, by_size, watched
 
 
+def v2_ids(count: int) -> list[str]:
+    return [f"be7c0000-0000-4000-8000-{n:012d}" for n in range(count)]
+
+
+def bland_v2_dataset(watch: int) -> DemoV2Dataset:
+    """`watch` running v2 batches of a few calls, one finished: each log holds its phases."""
+    return DemoV2Dataset(
+        v2_batch(batch_id, hours_ago=0.1, calls=WATCH_V2_CALLS, finished=1, seed=n)
+        for n, batch_id in enumerate(v2_ids(watch))
+    )
+
+
 class Served:
-    """What the Bland stand-in answered: requests, body bytes, the last query per path."""
+    """What the Bland stand-in answered: requests, body bytes, the last query per path, and
+    (since the last reset) every URL asked for, which a benchmark's floor replays."""
 
     def __init__(self) -> None:
         self.requests = 0
         self.bytes = 0
         self.queries: dict[str, str] = {}
+        self.urls: list[str] = []
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -73,6 +92,8 @@ class Served:
         if isinstance(body, bytes | bytearray):
             self.bytes += len(body)
         self.queries[request.path] = request.query_string
+        if len(self.urls) < MAX_RECORDED_URLS:
+            self.urls.append(request.path_qs)
         return response
 
     async def report(self, request: web.Request) -> web.Response:
@@ -81,8 +102,11 @@ class Served:
         )
 
     async def reset(self, request: web.Request) -> web.Response:
-        self.requests, self.bytes, self.queries = 0, 0, {}
+        self.requests, self.bytes, self.queries, self.urls = 0, 0, {}, []
         return web.json_response({"ok": True})
+
+    async def report_urls(self, request: web.Request) -> web.Response:
+        return web.json_response({"urls": self.urls})
 
 
 async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
@@ -93,12 +117,14 @@ async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
         if len(batch.calls) > WATCH_CALLS:
             batch.response_bytes(include_transcripts=False)
             batch.response_bytes(include_transcripts=False, include_analysis=False)
-    server = BlandServer(dataset, api_key=BLAND_KEY)
+    v2 = bland_v2_dataset(args.watch_v2) if args.watch_v2 else None
+    server = BlandServer(dataset, api_key=BLAND_KEY, v2_dataset=v2)
     # The server's own request log would grow without bound over thousands of polls.
     server.requests = _Discard()  # type: ignore[assignment]
     served = Served()
     server.app.middlewares.append(served.middleware)
     server.app.router.add_get("/_bench/served", served.report)
+    server.app.router.add_get("/_bench/urls", served.report_urls)
     server.app.router.add_post("/_bench/reset", served.reset)
 
     async def complete(request: web.Request) -> web.Response:
@@ -120,7 +146,15 @@ async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
     server.app.router.add_post("/_bench/complete", complete)
     server.app.router.add_post("/_bench/hang", hang)
     url = await server.start(0)
-    announce({"url": url, "key": BLAND_KEY, "by_size": by_size, "watched": watched})
+    announce(
+        {
+            "url": url,
+            "key": BLAND_KEY,
+            "by_size": by_size,
+            "watched": watched,
+            "watched_v2": v2.ids() if v2 is not None else [],
+        }
+    )
     try:
         await stop.wait()
     finally:
@@ -170,6 +204,14 @@ async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
         async def responses(request: web.Request) -> web.Response:
             return web.json_response({"count": sum(len(v) for v in slack.responses.values())})
 
+        async def counts(request: web.Request) -> web.Response:
+            """Web API calls so far, by method, and response_url posts."""
+            by_method: dict[str, int] = {}
+            for call in slack.calls:
+                by_method[call.method] = by_method.get(call.method, 0) + 1
+            replies = sum(len(v) for v in slack.responses.values())
+            return web.json_response({"methods": by_method, "responses": replies})
+
         async def connected(request: web.Request) -> web.Response:
             await slack.wait_connected(within=float(request.query.get("within", "20")))
             return web.json_response({"ok": True})
@@ -192,6 +234,7 @@ async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
         control.router.add_post("/_bench/push", push)
         control.router.add_get("/_bench/posts", posts)
         control.router.add_get("/_bench/responses", responses)
+        control.router.add_get("/_bench/counts", counts)
         control.router.add_get("/_bench/connected", connected)
         runner = web.AppRunner(control, access_log=None)
         await runner.setup()
@@ -224,6 +267,7 @@ def main() -> None:
     parser.add_argument("which", choices=["bland", "slack"])
     parser.add_argument("--sizes", default="", help="comma-separated calls per batch")
     parser.add_argument("--watch", type=int, default=0, help="in-progress batches to serve")
+    parser.add_argument("--watch-v2", type=int, default=0, help="running v2 batches to serve")
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(main_async(parser.parse_args()))
 

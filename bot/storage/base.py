@@ -131,6 +131,11 @@ class DueBatch:
     # The owner whose unfinished claim this one took over (dead, or hung past its lease).
     taken_from: str | None = None
     history: PollHistory = PollHistory()
+    # What the batch's live progress messages show (`CallCounts.key()`), as claimed: new
+    # counts equal to all of them need no edit.
+    progress_shown: frozenset[str] = frozenset()
+    # Some watch has an error threshold it has not yet warned about.
+    may_warn: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,11 @@ class PollDone:
     delay: float
     # The status differs from the one the claim saw: the watches' copy needs updating.
     status_changed: bool = True
+    # A progress fetch's counts, stored with the poll when nothing else needed doing,
+    # with the poll's reading of the batch's rate and the bytes that fetch cost.
+    counts: CallCounts | None = None
+    sample: WorkSample | None = None
+    fetched_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -288,7 +298,8 @@ class Store(Protocol):
 
     async def finish_polls(self, polls: Sequence[PollDone], *, owner: str) -> None:
         """Record many successful polls in one transaction (the watcher's hot path):
-        each batch's next poll is `delay` seconds away and its lease is released."""
+        each batch's next poll is `delay` seconds away, its lease is released, and the
+        counts of a poll that has them are stored."""
 
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a leased batch back unpolled (on shutdown); it is due again at once."""

@@ -61,32 +61,46 @@ class PollingSql(OutboxSql):
                 lease_seconds,
                 limit,
             )
-            wanting: set[str] = set()
+            shown: dict[str, set[str]] = {}
+            warn: set[str] = set()
             if rows:
                 marks = ", ".join("?" for _ in rows)
-                wanting = {
-                    str(r["batch_id"])
-                    for r in await tx.fetch(
-                        f"SELECT b.batch_id FROM batches b WHERE b.batch_id IN ({marks}) AND ("
-                        f" EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
-                        f"  AND w.target_id = b.batch_id AND w.state = '{WatchState.ACTIVE}' AND ("
-                        f"  (w.progress_ts IS NOT NULL AND w.progress_shown <> '{FINAL}')"
-                        f"  OR (w.error_threshold IS NOT NULL AND {_NOT_WARNED})))"
-                        f" OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
-                        f"  AND w.target_id = b.campaign_id AND w.state = '{WatchState.ACTIVE}'"
-                        f"  AND w.error_threshold IS NOT NULL AND {_NOT_WARNED}))",
-                        *(r["batch_id"] for r in rows),
-                    )
-                }
+                ids = [r["batch_id"] for r in rows]
+                # One read for both reasons a poll wants counts: each live progress
+                # message (and what it shows), and each batch with a threshold to check.
+                for r in await tx.fetch(
+                    "SELECT w.target_id AS batch_id, w.progress_shown AS shown FROM watches w"
+                    f" WHERE w.kind = '{WatchKind.BATCH}' AND w.target_id IN ({marks})"
+                    f" AND w.state = '{WatchState.ACTIVE}' AND w.progress_ts IS NOT NULL"
+                    f" AND w.progress_shown <> '{FINAL}' "
+                    "UNION ALL "
+                    "SELECT b.batch_id, NULL FROM batches b"
+                    f" WHERE b.batch_id IN ({marks}) AND ("
+                    f" EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
+                    f"  AND w.target_id = b.batch_id AND w.state = '{WatchState.ACTIVE}'"
+                    f"  AND w.error_threshold IS NOT NULL AND {_NOT_WARNED})"
+                    f" OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+                    f"  AND w.target_id = b.campaign_id AND w.state = '{WatchState.ACTIVE}'"
+                    f"  AND w.error_threshold IS NOT NULL AND {_NOT_WARNED}))",
+                    *ids,
+                    *ids,
+                ):
+                    batch_id = str(r["batch_id"])
+                    if r["shown"] is None:
+                        warn.add(batch_id)
+                    else:
+                        shown.setdefault(batch_id, set()).add(str(r["shown"]))
         return [
             DueBatch(
                 r["batch_id"],
                 r["failures"],
                 r["status"],
                 polls=int(r["polls"]),
-                wants_progress=r["batch_id"] in wanting,
+                wants_progress=r["batch_id"] in shown or r["batch_id"] in warn,
                 taken_from=r["taken_from"],
                 history=_history(r),
+                progress_shown=frozenset(shown.get(r["batch_id"], ())),
+                may_warn=r["batch_id"] in warn,
             )
             for r in rows
         ]
@@ -151,6 +165,32 @@ class PollingSql(OutboxSql):
                     "AND b.lease_owner = ? AND b.state = 'watching')",
                     changed,
                 )
+            # Counts first too: their statement asks for the lease the next one releases.
+            counted = [p for p in polls if p.counts is not None]
+            if counted:
+                await tx.executemany(
+                    self._q(
+                        "UPDATE batches SET calls_total = CAST(? AS BIGINT), "
+                        "calls_completed = CAST(? AS BIGINT), "
+                        "calls_errored = CAST(? AS BIGINT), progress_at = {now} "
+                        "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
+                    ),
+                    [
+                        (
+                            clamp_count(p.counts.total),
+                            clamp_count(p.counts.completed),
+                            clamp_count(p.counts.errored),
+                            p.batch_id,
+                            owner,
+                        )
+                        for p in counted
+                        if p.counts is not None
+                    ],
+                )
+                # The rate reading and bytes of those fetches, for the next poll's pacing.
+                for p in counted:
+                    if p.sample is not None or p.fetched_bytes is not None:
+                        await self._store_sample(tx, p.batch_id, p.sample, p.fetched_bytes)
             await tx.executemany(
                 self._q(
                     "UPDATE batches SET status = CAST(? AS TEXT), "

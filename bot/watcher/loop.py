@@ -52,10 +52,18 @@ from bot.bland.batch_ids import is_v2_batch_id
 from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
-from bot.bland.stats import batch_stats
+from bot.bland.stats import CallCounts, batch_stats
 from bot.logs import bind
 from bot.metrics import WATCHER_POLLS, count_queued, count_takeovers
-from bot.storage.base import DueBatch, DueCampaign, PollDone, Store, Watch, WatchKind
+from bot.storage.base import (
+    DueBatch,
+    DueCampaign,
+    PollDone,
+    Store,
+    Watch,
+    WatchKind,
+    WorkSample,
+)
 from bot.watcher.campaigns import CampaignScanner
 from bot.watcher.failures import describe_failure
 from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
@@ -309,10 +317,31 @@ class Watcher:
             # Their leases lapse and they are polled again: late, never lost.
             log.warning("could not record %d polls (%s)", len(done), type(exc).__name__)
 
-    def _finished(self, due: DueBatch, status: str, seconds_left: float | None) -> None:
+    def _finished(
+        self,
+        due: DueBatch,
+        status: str,
+        seconds_left: float | None,
+        *,
+        counts: CallCounts | None = None,
+        sample: WorkSample | None = None,
+        fetched_bytes: int | None = None,
+    ) -> None:
+        """A running batch polled: its next poll paced by `seconds_left`; `counts` (with
+        the `sample` and `fetched_bytes` of their fetch) to store in the batched write."""
         delay = self._pacing.next_delay(due.batch_id, seconds_left)
         WATCHER_POLLS.labels("running").inc()
-        self._done_polls.append(PollDone(due.batch_id, status, delay, status != due.status))
+        self._done_polls.append(
+            PollDone(
+                due.batch_id,
+                status,
+                delay,
+                status != due.status,
+                counts=counts,
+                sample=sample,
+                fetched_bytes=fetched_bytes,
+            )
+        )
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
 
@@ -376,11 +405,23 @@ class Watcher:
                         else None
                     )
                     left = reading.seconds_left if reading is not None else None
+                    sample = reading.sample if reading is not None else None
+                    if self._progress_edits.settled(due, counts):
+                        # Every message already shows these counts: stored with the poll.
+                        self._finished(
+                            due,
+                            detail.status or "",
+                            left,
+                            counts=counts,
+                            sample=sample,
+                            fetched_bytes=fetched,
+                        )
+                        return
                     if not await self._progress_edits.update(
                         due,
                         detail,
                         stats=stats,
-                        sample=reading.sample if reading is not None else None,
+                        sample=sample,
                         fetched_bytes=fetched,
                         timing=Timing(counts_at=fetched_at, seconds_left=left),
                     ):
@@ -458,7 +499,9 @@ class Watcher:
             await self._poll_failed(due, exc)
             return
         if status is not None:
-            self._finished(due, *status)
+            self._finished(
+                due, status.status, status.seconds_left, counts=status.counts, sample=status.sample
+            )
 
     async def _scan(self, due: DueCampaign) -> None:
         bind(campaign_id=due.campaign_id)

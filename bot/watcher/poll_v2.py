@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.bland.client import BlandClient
@@ -23,7 +24,7 @@ from bot.bland.lifecycle import LifecycleCounts, dispatched
 from bot.bland.models_v2 import BatchV2
 from bot.bland.view import BatchView, V2State, v2_progress, view_of_v2
 from bot.metrics import WATCHER_POLLS, count_queued
-from bot.storage.base import Alert, DueBatch, Store, Watch, WatchKind
+from bot.storage.base import Alert, DueBatch, Store, Watch, WatchKind, WorkSample
 from bot.watcher.pacing import Pacing
 from bot.watcher.progress import ProgressEditor
 from formatters.alert_v2 import completion_alert_v2
@@ -89,6 +90,20 @@ class LifecycleCompletion:
         return alerts
 
 
+@dataclass(frozen=True)
+class Running:
+    """A poll of a running v2 batch: its status ("" before the log names one), and its
+    counts when they are still to be stored (nothing else changed)."""
+
+    status: str
+    # The seconds its log says are left (None: unknown), for the next poll's pacing.
+    seconds_left: float | None = None
+    # Counts still to be stored with the poll (nothing else changed), and the poll's
+    # reading of the batch's rate.
+    counts: LifecycleCounts | None = None
+    sample: WorkSample | None = None
+
+
 class LifecyclePoller:
     """Polls one leased v2 batch for the watcher's loop; `poll()`."""
 
@@ -104,11 +119,11 @@ class LifecyclePoller:
         self._completion = completion
         self._pacing = pacing
 
-    async def poll(self, due: DueBatch) -> tuple[str, float | None] | None:
-        """Read the batch's newest log entries. A batch still running: its status, for
-        the loop to record with its other polls ("" before the log names one), and the
-        seconds its log says are left (None: unknown). None when this poll is over: the
-        end recorded (or found recorded), or the lease lost.
+    async def poll(self, due: DueBatch) -> Running | None:
+        """Read the batch's newest log entries. A batch still running: its status, the
+        seconds its log says are left, and counts still to store, for the loop to record
+        with its other polls. None when this poll is over: the end recorded (or found
+        recorded), or the lease lost.
 
         Bland's errors propagate, for the loop to treat as any failed poll (a 404 too)."""
         batch_id = due.batch_id
@@ -125,16 +140,18 @@ class LifecyclePoller:
                     if placed is not None
                     else None
                 )
+                sample = reading.sample if reading is not None else None
                 if reading is not None:
                     left = reading.seconds_left
+                counts = LifecycleCounts.of(progress)
+                if self._progress.settled(due, counts):
+                    # Every message already shows these counts: stored with the poll.
+                    return Running(progress.status or "", left, counts, sample)
                 if not await self._progress.update_lifecycle(
-                    due,
-                    LifecycleCounts.of(progress),
-                    sample=reading.sample if reading is not None else None,
-                    timing=Timing(seconds_left=left),
+                    due, counts, sample=sample, timing=Timing(seconds_left=left)
                 ):
                     return None
-            return progress.status or "", left
+            return Running(progress.status or "", left)
         view = view_of_v2(BatchV2(id=batch_id), logs)
         recorded = await self._completion.record(batch_id, view, seen_by="poll")
         WATCHER_POLLS.labels("finished" if recorded is not None else "already_recorded").inc()
