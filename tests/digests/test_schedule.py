@@ -10,8 +10,8 @@ NY = "America/New_York"
 DAILY_9 = DigestSchedule(Cadence.DAILY, 9 * 60, NY)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_daily_runs_at_local_time_across_spring_forward() -> None:
