@@ -200,3 +200,20 @@ async def test_dst_a_time_zone_change_and_restarts(
         "digest:daily:2024-03-10T13:00Z",
         "digest:daily:2024-03-14T09:00Z",
     ]
+
+
+async def test_a_channel_that_refuses_its_digest_loses_it(
+    bland: BlandServer, slack_api: RealClockSlack, tmp_path: Path
+) -> None:
+    clock = SetClock(E)
+    async with running_bot(bland, slack_api, f"sqlite:///{tmp_path / 'b.db'}", clock=clock) as bot:
+        async with as_slack(bot, bland, slack_api) as app:
+            await app.reply("digest daily 10:30", channel_id=CHANNEL, user_id="U0MEMBER")
+        slack_api.fail_channel(CHANNEL, "is_archived")
+        clock.set(E + timedelta(minutes=31))
+
+        async def dropped() -> bool:
+            return [a.state for a in await bot.store.list_alerts()] == [AlertState.DROPPED]
+
+        await eventually(dropped, within=20)
+        assert await bot.store.get_digest(CHANNEL) is None
