@@ -217,3 +217,18 @@ async def test_a_channel_that_refuses_its_digest_loses_it(
 
         await eventually(dropped, within=20)
         assert await bot.store.get_digest(CHANNEL) is None
+
+
+async def test_a_list_that_fails_is_named_and_the_rest_still_goes(
+    bland: BlandServer, slack_api: RealClockSlack, tmp_path: Path
+) -> None:
+    clock = SetClock(E)
+    bland.fail_next(20, status=503, path="/v2/batches/list")
+    async with running_bot(bland, slack_api, f"sqlite:///{tmp_path / 'b.db'}", clock=clock) as bot:
+        async with as_slack(bot, bland, slack_api) as app:
+            await app.reply("digest daily 10:30", channel_id=CHANNEL, user_id="U0MEMBER")
+        clock.set(E + timedelta(minutes=31))
+        await eventually(lambda: len(digests_in(slack_api)) == 1, within=30)
+    text = json.dumps(digests_in(slack_api)[0]["blocks"])
+    assert "v2 batches could not be listed: Bland had a server error." in text
+    assert NEW in text and RUNNING in text and V2_LIVE not in text
