@@ -19,6 +19,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.app import build_app
 from bot.bland.client import BlandClient
 from bot.bland.limits import EXPORT_LIMITS
+from bot.clock import Clock, system_clock
 from bot.metrics import Exposition
 from bot.ops_http import OpsEndpoints
 from bot.readiness import Readiness
@@ -67,6 +68,7 @@ class Bot:
         *,
         listen: bool = True,
         host: str = "0.0.0.0",  # noqa: S104
+        clock: Clock = system_clock,
     ) -> None:
         self.settings = settings
         self.listen = listen
@@ -93,6 +95,7 @@ class Bot:
             store=self.store,
             admin_users=settings.bland_admin_users,
             http=self._session,
+            clock=clock,
         )
         secret = settings.slack_signing_secret
         self.app = build_app(
@@ -115,6 +118,7 @@ class Bot:
             gone_after=settings.watch_gone_after,
             max_poll_seconds=settings.watch_max_poll_seconds,
             progress_bytes_per_minute=settings.watch_progress_bytes_per_minute,
+            clock=clock,
         )
         # Bland's status webhook, when a secret is set: the route queues, the watcher's
         # completion path records (bot.webhook, bot.watcher.status_webhooks).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from bot.bland.client import BlandClient
+from bot.clock import Clock, system_clock
 from bot.inflight import InFlight
 from bot.slots import Slots
 
@@ -24,8 +25,9 @@ EXPORTS = 2
 @dataclass
 class Services:
     """The Bland client, the store (None where no database is wired, as in `preview`),
-    one HTTP session for response_url posts (None: each post opens its own), the slots
-    that bound how many CSV exports run at once, and the requests being answered."""
+        one HTTP session for response_url posts (None: each post opens its own), the slots
+        that bound how many CSV exports run at once, the requests being answered, and the
+    clock digest schedules are read by."""
 
     bland: BlandClient
     store: Store | None = None
@@ -33,3 +35,5 @@ class Services:
     http: aiohttp.ClientSession | None = None
     exports: Slots = field(default_factory=lambda: Slots(per_user=EXPORTS_PER_USER, total=EXPORTS))
     requests: InFlight = field(default_factory=InFlight)
+    # When a digest set up now is first due (the watcher reads the same clock).
+    clock: Clock = system_clock

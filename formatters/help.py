@@ -41,6 +41,13 @@ USAGE = [
         "The calls as a CSV file, sent to you by DM; with `here`, posted in this channel.",
     ),
     ("/batch stop <batch_id>", "Stop the remaining calls (admins; asks to confirm)."),
+    (
+        "/batch digest daily 09:00",
+        "Each day at 09:00 in your time zone, one message here: the batches created or "
+        "finished in the last 24 hours.",
+    ),
+    ("/batch digest weekly mon 09:00", "The same each week, for the last 7 days."),
+    ("/batch digest off", "Stop this channel's digest; `/batch digest` shows it."),
     ("/batch help", "This help."),
 ]
 

@@ -22,6 +22,7 @@ from formatters.blocks import (
     section,
 )
 from formatters.charts import progress
+from formatters.digest_setting import schedule_words
 from formatters.status import batch_status, watched_status
 from formatters.text import (
     BATCH_ID_WIDTH,
@@ -34,9 +35,10 @@ from formatters.text import (
 )
 
 if TYPE_CHECKING:
-    from bot.storage.base import Watch
+    from bot.storage.base import Digest, Watch
 
 MAX_WATCHES = 40
+MAX_DIGESTS = 10
 MAX_RECENT = 15
 # The Home tab shows labels a little shorter than messages do.
 HOME_LABEL_WIDTH = 100
@@ -48,9 +50,11 @@ def home_view(
     *,
     recent_error: str | None = None,
     recent_notes: Sequence[str] = (),
+    digests: Sequence[Digest] = (),
 ) -> dict[str, Any]:
     """A `home` view within 100 blocks, whatever the number of watches. A latest batch
-    shows its status when its view has one; `recent_notes` say what the list leaves out."""
+    shows its status when its view has one; `recent_notes` say what the list leaves out.
+    `digests` are the channel digests this user set up, shown when there are any."""
     blocks: list[Block] = [
         header("Bland batches"),
         actions(button("Refresh", action_ids.HOME_REFRESH, "home")),
@@ -69,6 +73,11 @@ def home_view(
         blocks.append(
             context(f"…and {len(watches) - MAX_WATCHES} more. `/batch watches` lists a channel's.")
         )
+    if digests:
+        blocks += [divider(), header("Your digests")]
+        blocks += [_digest(digest) for digest in digests[:MAX_DIGESTS]]
+        if len(digests) > MAX_DIGESTS:
+            blocks.append(context(f"…and {len(digests) - MAX_DIGESTS} more."))
     blocks += [divider(), header("Latest batches")]
     if recent_error:
         blocks.append(section(f":warning: {recent_error}"))
@@ -113,6 +122,14 @@ def _watch(watch: Watch) -> Block:
         return section(text)
     menu = {"type": "overflow", "action_id": action_ids.HOME_MENU, "options": options}
     return section(text, accessory=menu)
+
+
+def _digest(digest: Digest) -> Block:
+    return section(
+        f"<#{clip(digest.channel_id, SLACK_ID_WIDTH)}> · *{schedule_words(digest.schedule)}*\n"
+        f"Next: {slack_date(digest.next_run_at.isoformat())} · "
+        f"`/batch digest off` in the channel stops it"
+    )
 
 
 def _recent(batch: BatchView) -> Block:

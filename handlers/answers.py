@@ -31,6 +31,8 @@ from handlers.commands_parser import (
     UnwatchBatch,
     WatchBatch,
 )
+from handlers.digest import answer_digest
+from handlers.digest_parser import DigestOff, SetDigest, ShowDigest
 from handlers.exporting import export_csv
 from handlers.fetching import fetch_calls, is_v2
 from handlers.listing import list_page
@@ -97,6 +99,8 @@ async def answer_batch(
             return await prompt_stop(request, services)
         case ListWatches():
             return await list_channel_watches(services, who)
+        case ShowDigest() | DigestOff() | SetDigest():
+            return await answer_digest(request, services, who, slack=slack)
     raise AssertionError(f"unhandled request {type(request).__name__}")  # pragma: no cover
 
 

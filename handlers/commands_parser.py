@@ -9,6 +9,7 @@ from bot.bland.batch_ids import InvalidIdError, check_batch_id, check_call_ref
 from bot.storage.base import WatchKind
 from bot.user_facing import UserFacingError
 from formatters.text import clip
+from handlers.digest_parser import DigestRequest, parse_digest
 
 MAX_TEXT = 500
 MIN_CALL_PREFIX = 8
@@ -123,6 +124,7 @@ BatchRequest = (
     | ExportCsv
     | StopBatch
     | Help
+    | DigestRequest
 )
 
 
@@ -191,6 +193,8 @@ def parse_batch(text: str) -> BatchRequest:
         if len(rest) != 1:
             raise UsageError("Usage: `/batch stop &lt;batch_id&gt;`.")
         return StopBatch(_checked_id(rest[0]))
+    if head == "digest":
+        return parse_digest(rest)
     if head == "watches":
         if rest:
             raise UsageError("`/batch watches` takes no arguments.")

@@ -38,6 +38,7 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
     """Publish this user's Home tab; a Bland failure still shows their watches."""
     try:
         watches = await services.store.list_watches(created_by=user_id) if services.store else []
+        digests = await services.store.list_digests(created_by=user_id) if services.store else []
         recent: list[BatchView] = []
         notes: list[str] = []
         problem = None
@@ -50,6 +51,7 @@ async def publish_home(client: AsyncWebClient, services: Services, user_id: str)
             recent,
             recent_error=problem,
             recent_notes=notes,
+            digests=digests,
         )
         await client.views_publish(user_id=user_id, view=view)
     except Exception as exc:

@@ -10,7 +10,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -64,6 +64,7 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
+T = TypeVar("T")
 Direction = Literal["asc", "desc"]
 # Enough of a v2 batch's log to find its state: a batch logs a handful of lifecycle
 # phases and one `complete` event.
@@ -588,6 +589,29 @@ def _retry_after(value: str | None) -> float | None:
         # A "-0000" zone parses as naive; it means UTC with no zone information.
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+async def gather_within(
+    fetch: Callable[[str], Awaitable[T]],
+    ids: Sequence[str],
+    *,
+    concurrency: int,
+    within: float,
+    what: str,
+) -> dict[str, T | None]:
+    """`fetch` for each id, `concurrency` at a time, all within `within` seconds: the
+    bounded fan-out of the list views, for any per-batch request. An id whose fetch
+    failed or did not finish in time maps to None, so a caller shows what it has."""
+    slots = asyncio.Semaphore(max(1, concurrency))
+    unique = list(dict.fromkeys(ids))
+    found: dict[str, T | None] = dict.fromkeys(unique)
+
+    async def one(item: str) -> None:
+        async with slots:
+            found[item] = await fetch(item)
+
+    await _each_within(one, unique, within=within, what=what)
+    return found
 
 
 async def _each_within(

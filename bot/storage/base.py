@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.bland.stats import CallCounts
+from bot.digests.schedule import DigestSchedule
 
 # Stored as their values (TEXT columns); the SQL store converts rows back on read.
 
@@ -48,6 +49,9 @@ class AlertKind(StrEnum):
     GONE = "gone"
     # Not a post: the final chat.update of a channel's progress message (`Alert.target_ts`).
     PROGRESS_FINAL = "progress_final"
+    # A channel's daily or weekly digest; `Alert.batch_id` holds its period key (one
+    # digest per channel and period, `bot.digests.schedule.period_key`).
+    DIGEST = "digest"
 
 
 # What a progress message shows once it is finished with: it is never edited again.
@@ -192,6 +196,20 @@ class Alert:
     # PROGRESS_FINAL: the message `message` replaces (chat.update), not a new post.
     target_ts: str | None = None
     # The owner whose unfinished claim this claim took over (see `DueBatch.taken_from`).
+    taken_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A channel's digest setting (one per channel), and when it is next due."""
+
+    channel_id: str
+    schedule: DigestSchedule
+    created_by: str
+    created_at: datetime
+    next_run_at: datetime
+    # Failed attempts at the run now due (Bland unreachable, say); 0 once one is queued.
+    failures: int = 0
     taken_from: str | None = None
 
 
@@ -451,6 +469,47 @@ class Store(Protocol):
 
     async def list_alerts(self, *, batch_id: str | None = None) -> list[Alert]:
         """Alerts in any state, oldest first (operations and tests)."""
+
+    # --- Digests (the handlers set them; the watcher sends them through the outbox) ---
+
+    async def set_digest(
+        self, *, channel_id: str, schedule: DigestSchedule, created_by: str, next_run_at: datetime
+    ) -> Digest:
+        """The channel's digest, replacing any it had (and voiding a claim on the old one)."""
+
+    async def remove_digest(self, channel_id: str) -> bool:
+        """Turn the channel's digest off; False when it had none."""
+
+    async def get_digest(self, channel_id: str) -> Digest | None: ...
+
+    async def list_digests(self, *, created_by: str | None = None) -> list[Digest]:
+        """Digests, by channel, filtered by who set them up."""
+
+    async def claim_due_digests(
+        self, *, owner: str, now: datetime, limit: int, lease_seconds: float
+    ) -> list[Digest]:
+        """Lease up to `limit` digests whose next run is at or before `now` (the caller's
+        clock decides what is due; leases run on the database's, like every other)."""
+
+    async def record_digest(
+        self,
+        channel_id: str,
+        *,
+        owner: str,
+        period_key: str,
+        message: dict[str, Any],
+        next_run_at: datetime,
+    ) -> Alert | None:
+        """In one transaction: queue the digest of period `period_key` in the outbox (once
+        ever per channel and key), move the next run to `next_run_at` and end the lease.
+        None when `owner` no longer held it (nothing changes), or when that period was
+        queued already (the run still moves on)."""
+
+    async def release_digest(
+        self, channel_id: str, *, owner: str, delay: float, error: str | None = None
+    ) -> bool:
+        """Give a claimed digest back unsent, to be tried again in `delay` seconds; with an
+        `error`, the attempt counts as a failure."""
 
     # --- Liveness (the watcher) ---
 

@@ -200,4 +200,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE batches ADD COLUMN rate_total BIGINT",
         ),
     ),
+    Migration(
+        7,
+        "channel digests",
+        (
+            # One digest per channel; `next_run_at` is the run now due or next due (UTC,
+            # computed in `tz` by bot.digests.schedule), leased like batches while built.
+            """
+            CREATE TABLE digests (
+                channel_id TEXT PRIMARY KEY,
+                cadence TEXT NOT NULL,
+                weekday INTEGER,
+                minute_of_day INTEGER NOT NULL,
+                tz TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                next_run_at DOUBLE PRECISION NOT NULL,
+                not_before DOUBLE PRECISION,
+                failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                lease_owner TEXT,
+                lease_until DOUBLE PRECISION,
+                taken_from TEXT
+            )
+            """,
+            "CREATE INDEX digests_due ON digests (next_run_at)",
+            "CREATE INDEX digests_by_creator ON digests (created_by)",
+            # Exactly once per period: a digest's `batch_id` is its period key, and a
+            # second insert of the same key for the channel (another process, a restart)
+            # does nothing.
+            "CREATE UNIQUE INDEX alerts_one_digest ON alerts (batch_id, channel_id) "
+            "WHERE kind = 'digest'",
+        ),
+    ),
 )

@@ -50,4 +50,9 @@ class ProcessesSql(SqlBase):
                 f"WHERE lease_owner = ? AND state = '{AlertState.PENDING}'",
                 owner,
             )
+            # A digest being built stays due (its `next_run_at` moves only once queued).
+            await tx.execute(
+                "UPDATE digests SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
+                owner,
+            )
             await tx.execute("DELETE FROM processes WHERE owner = ?", owner)

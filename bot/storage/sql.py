@@ -1,7 +1,8 @@
 """The store's logic and SQL, shared by both backends; each supplies transactions.
 
 The parts live in their own modules (`watches_sql`, `polling_sql`, `gone_sql`,
-`webhook_sql`, `campaigns_sql`, `outbox_sql`, `gauges_sql`, `processes_sql`, on `sql_base`);
+`webhook_sql`, `campaigns_sql`, `outbox_sql`, `gauges_sql`, `processes_sql`, `digests_sql`,
+on `sql_base`);
 this one puts them together and migrates the schema.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from bot.storage.campaigns_sql import CampaignsSql
+from bot.storage.digests_sql import DigestsSql
 from bot.storage.gauges_sql import GaugesSql
 from bot.storage.gone_sql import GoneSql
 from bot.storage.migrations import CREATE_VERSIONS, MIGRATIONS
@@ -23,7 +25,9 @@ from bot.storage.webhook_sql import WebhookSql
 log = logging.getLogger(__name__)
 
 
-class SqlStore(WatchesSql, GoneSql, WebhookSql, CampaignsSql, OutboxSql, GaugesSql, ProcessesSql):
+class SqlStore(
+    WatchesSql, GoneSql, WebhookSql, CampaignsSql, OutboxSql, GaugesSql, ProcessesSql, DigestsSql
+):
     """Everything but the connection: see `sqlite.SqliteStore` and `postgres.PostgresStore`."""
 
     async def _migrate(self) -> None:

@@ -32,6 +32,9 @@ in `watcher_takeovers_total`.
 Each batch is polled at its own phase of the interval (a hash of its id), so polls
 spread evenly instead of arriving together, and every process agrees on the schedule.
 See `bot.watcher.outbox` for how each alert is delivered once.
+
+Channel digests fall due by the injected `clock` and are claimed once a tick like
+campaigns, then built and queued through the same outbox: see `bot.watcher.digests`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from bot.bland.client import BlandClient
 from bot.bland.errors import BlandError, BlandNotFoundError, BlandResponseError
 from bot.bland.models import AnyBatch
 from bot.bland.stats import CallCounts, batch_stats
+from bot.clock import Clock, system_clock
 from bot.logs import bind
 from bot.metrics import WATCHER_POLLS, count_queued, count_takeovers
 from bot.storage.base import (
@@ -65,6 +69,7 @@ from bot.storage.base import (
     WorkSample,
 )
 from bot.watcher.campaigns import CampaignScanner
+from bot.watcher.digests import DigestSender
 from bot.watcher.failures import describe_failure
 from bot.watcher.gone import DEFAULT_GONE_AFTER_SECONDS, GoneBatches
 from bot.watcher.heartbeat import Heartbeat
@@ -92,6 +97,8 @@ FLUSH_SECONDS = 0.5
 PROGRESS_EVERY_POLLS = 2
 # Campaigns are listed once per this many poll intervals.
 CAMPAIGN_SCAN_POLLS = 5
+# Digests built at once by one process: each asks Bland for a few dozen batches.
+DIGESTS_AT_ONCE = 2
 
 
 def default_owner() -> str:
@@ -117,8 +124,11 @@ class Watcher:
         gone_after: float = DEFAULT_GONE_AFTER_SECONDS,
         max_poll_seconds: float | None = None,
         progress_bytes_per_minute: float = DEFAULT_PROGRESS_BYTES_PER_MINUTE,
+        clock: Clock = system_clock,
     ) -> None:
         self._store = store
+        # When digests are due; everything else runs on the database's clock.
+        self._clock = clock
         self._bland = bland
         self._poll_seconds = poll_seconds
         # When counts are fetched and each batch is polled next (`bot.watcher.pacing`).
@@ -177,6 +187,10 @@ class Watcher:
             scan_seconds=poll_seconds * max(1, scan_every),
             on_new=self._wake.set,
         )
+        self._digests = DigestSender(
+            store, bland, owner=self.owner, clock=clock, on_alerts=self.wake
+        )
+        self._digests_running: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         if self._loop is not None:
@@ -296,6 +310,7 @@ class Watcher:
                 ):
                     self._took_over("campaign", campaign.campaign_id, campaign.taken_from)
                     self._spawn(self._polls, self._scan(campaign))
+            await self._claim_digests()
         if self._stopping.is_set():
             return
         backlog = len(self._polls)
@@ -305,6 +320,21 @@ class Watcher:
             ):
                 self._took_over("batch", due.batch_id, due.taken_from)
                 self._spawn(self._polls, self._poll(due))
+
+    async def _claim_digests(self) -> None:
+        free = min(
+            self._concurrency - len(self._polls), DIGESTS_AT_ONCE - len(self._digests_running)
+        )
+        if free <= 0 or self._stopping.is_set():
+            return
+        for digest in await self._store.claim_due_digests(
+            owner=self.owner, now=self._clock(), limit=free, lease_seconds=self._lease
+        ):
+            self._took_over("digest of", digest.channel_id, digest.taken_from)
+            # With the polls: stopping waits for it, then cancels it (its lease given back).
+            task = self._spawn(self._polls, self._digests.send(digest))
+            self._digests_running.add(task)
+            task.add_done_callback(self._digests_running.discard)
 
     async def _flush(self) -> None:
         """Record the polls finished since the last pass, in one transaction."""
@@ -345,7 +375,9 @@ class Watcher:
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
 
-    def _spawn(self, tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(
+        self, tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]
+    ) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         tasks.add(task)
 
@@ -360,6 +392,7 @@ class Watcher:
                 self._wake.set()
 
         task.add_done_callback(_done)
+        return task
 
     async def _poll(self, due: DueBatch) -> None:
         bind(batch_id=due.batch_id)

@@ -31,6 +31,8 @@ Kinds: completions and campaign completions and early warnings are posts as abov
 `AlertKind.PROGRESS_FINAL` is the last edit of a live progress message (chat.update of
 `target_ts`): repeating an edit is harmless, so it skips the history check, and a
 message that can't be edited any more is dropped without suspending the channel.
+`AlertKind.DIGEST` is a channel's digest, posted like an alert; a channel that refuses
+it also loses its digest setting.
 """
 
 from __future__ import annotations
@@ -214,6 +216,11 @@ class AlertSender:
         elif error in CHANNEL_GONE:
             suspended = await self._store.suspend_channel(alert.channel_id, reason=error)
             await self._store.drop_alert(alert.id, reason=error)
+            # A digest would be refused every period: the channel's digest ends too.
+            if alert.kind == AlertKind.DIGEST and await self._store.remove_digest(alert.channel_id):
+                log.warning(
+                    "channel %s refused its digest (%s): turned it off", alert.channel_id, error
+                )
             log.warning(
                 "channel %s refused alert %s (%s): dropped it and suspended %d watch(es)",
                 alert.channel_id,

@@ -104,3 +104,17 @@ async def test_channel_unwatch_from_a_message_cannot_name_another_channel(app: S
     reply = (await app.slack.wait_for_response(token))[0]
     assert "That button's data isn't valid" in reply["text"]
     assert len(await app.store.list_watches(channel_id="C0TEAM")) == 1
+
+
+async def test_home_shows_the_digests_i_set_up(app: SlackApp) -> None:
+    app.slack.add_user("U0PARIS", tz="Europe/Paris")
+    await app.reply("digest weekly fri 16:00", channel_id="C0TEAM", user_id="U0PARIS")
+    await app.reply("digest daily 08:00", channel_id="C0OTHER", user_id="U0MEMBER")
+    assert await event(app, {"type": "app_home_opened", "user": "U0PARIS", "tab": "home"}) == 200
+    await app.slack.wait_for("views.publish")
+    view = app.slack.views["U0PARIS"]
+    check_message({"text": "home", "blocks": view["blocks"]}, max_blocks=100)
+    text = json.dumps(view["blocks"])
+    assert "Your digests" in text
+    assert "<#C0TEAM>" in text and "weekly on Friday at 16:00 (Europe/Paris)" in text
+    assert "C0OTHER" not in text  # set up by someone else

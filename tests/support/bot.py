@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.clock import Clock, system_clock
 from bot.demo.server import BlandServer
 from bot.runner import Bot
 from bot.settings import load_settings
@@ -25,10 +26,12 @@ async def running_bot(
     database_url: str,
     *,
     listen: bool = True,
+    clock: Clock = system_clock,
     **settings: Any,
 ) -> AsyncIterator[Bot]:
     """A started Bot (HTTP mode on 127.0.0.1 unless `slack_app_token` is given), stopped
-    on exit. `settings` override the defaults below, by setting name."""
+    on exit. `settings` override the defaults below, by setting name; `clock` is the
+    time its digests are scheduled by."""
     values: dict[str, Any] = {
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
@@ -43,7 +46,7 @@ async def running_bot(
         "metrics_token": None,
     }
     values.update(settings)
-    bot = Bot(load_settings(**values), listen=listen, host="127.0.0.1")
+    bot = Bot(load_settings(**values), listen=listen, host="127.0.0.1", clock=clock)
     await bot.start()
     try:
         yield bot
