@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from formatters.action_ids import numbered
 from formatters.text import plain, truncate
 
 Block = dict[str, Any]
@@ -72,10 +73,24 @@ def divider() -> Block:
 
 
 def actions(*elements: Block, block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements[:ACTIONS_ELEMENTS])}
+    block: Block = {"type": "actions", "elements": _distinct(elements[:ACTIONS_ELEMENTS])}
     if block_id is not None:
         block["block_id"] = block_id
     return block
+
+
+def _distinct(elements: tuple[Block, ...]) -> list[Block]:
+    """The elements, a repeated action_id numbered: Slack refuses a block with repeats."""
+    uses: dict[str, int] = {}
+    distinct: list[Block] = []
+    for element in elements:
+        action_id = element.get("action_id")
+        if isinstance(action_id, str):
+            uses[action_id] = uses.get(action_id, 0) + 1
+            if uses[action_id] > 1:
+                element = {**element, "action_id": numbered(action_id, uses[action_id])}
+        distinct.append(element)
+    return distinct
 
 
 def button(
