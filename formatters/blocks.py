@@ -17,6 +17,7 @@ FIELD_LIMIT = 2000
 HEADER_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
+BUTTON_URL_LIMIT = 3000
 OPTION_TEXT_LIMIT = 75
 OPTION_VALUE_LIMIT = 150
 CONFIRM_TITLE_LIMIT = 100
@@ -112,6 +113,18 @@ def button(
     if confirm is not None:
         element["confirm"] = confirm
     return element
+
+
+def link_button(text: str, action_id: str, url: str) -> Block:
+    """A button that opens `url` in the browser; check the address first (`formatters.links`).
+
+    Slack still sends a click on it to the app, so `action_id` needs a listener."""
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": plain(text, BUTTON_TEXT_LIMIT), "emoji": True},
+        "action_id": action_id,
+        "url": whole(url, BUTTON_URL_LIMIT),
+    }
 
 
 def confirm_dialog(title: str, text: str, confirm: str, deny: str = "Cancel") -> Block:

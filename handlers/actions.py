@@ -20,6 +20,7 @@ from handlers.commands_parser import (
     ListCalls,
     PickTranscript,
     ShowBatch,
+    ShowCall,
     ShowTranscript,
     StopBatch,
     UnwatchBatch,
@@ -42,6 +43,7 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
     action_ids.CALLS: ListCalls,
     action_ids.TRANSCRIPTS: PickTranscript,
     action_ids.TRANSCRIPT: ShowTranscript,
+    action_ids.CALL: ShowCall,
     action_ids.PICK_TRANSCRIPT: ShowTranscript,
     action_ids.WATCH: WatchBatch,
     action_ids.UNWATCH: UnwatchBatch,
@@ -111,6 +113,12 @@ async def home_refresh_action(
     await publish_home(client, context["services"], _who(body).user_id)
 
 
+async def recording_action(ack: AsyncAck) -> None:
+    """The recording's link button: the browser opened it; Slack wants only an ack.
+    Nothing of the payload is read or logged, the address included."""
+    await ack()
+
+
 async def batches_page_action(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -174,3 +182,4 @@ def register(app: AsyncApp) -> None:
         app.action(_answering(action_id))(batch_action)
     app.action(_answering(action_ids.BATCHES_PAGE))(batches_page_action)
     app.action(_answering(action_ids.HOME_REFRESH))(home_refresh_action)
+    app.action(action_ids.RECORDING)(recording_action)

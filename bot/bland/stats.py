@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, outcome_counts
 from bot.bland.models import AnyBatch, ErrorMessage
 from bot.bland.times import parse_time
 
@@ -21,7 +22,6 @@ LENGTH_BUCKETS = (
     "120+",
 )
 _BUCKET_EDGES = (5, 10, 15, 20, 30, 45, 60, 90, 120)
-ERRORED_QUEUE_STATUSES = frozenset({"call_error", "error", "failed"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class BatchStats:
     errors: list[ErrorMessage] = field(default_factory=list)
     started_at: str | None = None
     finished_at: str | None = None
+    # Calls of each outcome (`/batch calls <id> <outcome>`), counted from `call_data`.
+    outcomes: dict[Outcome, int] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int | None:
@@ -141,6 +143,7 @@ def batch_stats(detail: AnyBatch) -> BatchStats:
         errors=errors,
         started_at=detail.batch_params.created_at,
         finished_at=max(ends, key=_sort_key) if ends else None,
+        outcomes=outcome_counts(calls) if calls else {},
     )
 
 

@@ -52,7 +52,10 @@ def test_calls_page() -> None:
     )
     first = message.blocks[2]
     assert first["text"]["text"] == "`00000015-call` → `1112223333`\ncompleted · voicemail · 12 s"
-    assert first["accessory"]["value"] == f"transcript {BATCH_ID} 00000015-call"
+    # The Transcript button became Open call: the whole call, its transcript included.
+    assert first["accessory"]["value"] == f"call {BATCH_ID} 00000015-call"
+    assert first["accessory"]["text"]["text"] == "Open call"
+    assert first["accessory"]["action_id"] == "call_open"
     nav = [(b["text"]["text"], b["value"]) for b in message.blocks[-1]["elements"]]
     assert nav == [
         ("‹ Previous", f"calls {BATCH_ID} 1"),
