@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, outcome_counts
-from bot.bland.models import AnyBatch, ErrorMessage
+from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, is_errored, tally
+from bot.bland.models import AnyBatch, CallBrief, ErrorMessage
 from bot.bland.times import parse_time
 
 LENGTH_BUCKETS = (
@@ -143,8 +144,17 @@ def batch_stats(detail: AnyBatch) -> BatchStats:
         errors=errors,
         started_at=detail.batch_params.created_at,
         finished_at=max(ends, key=_sort_key) if ends else None,
-        outcomes=outcome_counts(calls) if calls else {},
+        outcomes=_outcomes(calls, answered, durations),
     )
+
+
+def _outcomes(
+    calls: Sequence[CallBrief], answered: Mapping[str, int], durations: list[float]
+) -> dict[Outcome, int]:
+    """Calls of each outcome, from the figures already gathered (see `tally`)."""
+    if not calls:
+        return {}
+    return tally(answered, durations, sum(1 for call in calls if is_errored(call)))
 
 
 def _mean(values: list[float]) -> float | None:
