@@ -29,6 +29,9 @@ TOUR = [
     "/batch {completed}",
     "/batch calls {completed}",
     "/batch transcript {completed} {call}",
+    # The calls that matter, and one of them whole.
+    "/batch calls {completed} human",
+    "/batch call {completed} {call}",
     "/batch {hostile}",
     # A v2 batch (a UUID) reads the same way: its summary, and its calls.
     "/batch {v2}",

@@ -25,6 +25,7 @@ from formatters.blocks import (
     section,
 )
 from formatters.breakdown import error_list, ranked_counts
+from formatters.calls import outcome_buttons
 from formatters.charts import histogram
 from formatters.lifecycle import lifecycle_blocks, task_blocks, v2_facts
 from formatters.status import status_in_words, view_status
@@ -69,7 +70,7 @@ def batch_summary(view: BatchView, *, batch_id: str, watching: bool | None = Non
     if call_params:
         blocks.append(context(f"*Call params:* {call_params}"))
     if stats is not None:
-        blocks.extend(_analysis(stats))
+        blocks.extend(_analysis(stats, batch_id))
     blocks.append(_buttons(batch_id, view, watching))
 
     text = f"Batch {batch_name_text(shown_id, label, label_width=100)}: {status_in_words(view)}"
@@ -87,13 +88,17 @@ def _origin(view: BatchView) -> list[str]:
     return v2_facts(view)
 
 
-def _analysis(stats: BatchStats) -> list[Block]:
-    """v1's analysis: call lengths, queue statuses, who answered, the first errors."""
+def _analysis(stats: BatchStats, batch_id: str) -> list[Block]:
+    """v1's analysis: call lengths, queue statuses, who answered (with a button for each
+    kind of call there were, to list them), the first errors."""
     blocks = _lengths(stats)
     if stats.queue_statuses:
         blocks.append(section("*Queue statuses*\n" + ranked_counts(stats.queue_statuses)))
     if stats.answered_by:
         blocks.append(section("*Answered by*\n" + ranked_counts(stats.answered_by)))
+    kinds = outcome_buttons(batch_id, stats.outcomes)
+    if kinds:
+        blocks.append(actions(*kinds))
     if stats.errors:
         blocks.append(
             section(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from formatters.action_ids import numbered
 from formatters.text import plain, truncate
 
 Block = dict[str, Any]
@@ -16,6 +17,7 @@ FIELD_LIMIT = 2000
 HEADER_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
+BUTTON_URL_LIMIT = 3000
 OPTION_TEXT_LIMIT = 75
 OPTION_VALUE_LIMIT = 150
 CONFIRM_TITLE_LIMIT = 100
@@ -72,10 +74,24 @@ def divider() -> Block:
 
 
 def actions(*elements: Block, block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements[:ACTIONS_ELEMENTS])}
+    block: Block = {"type": "actions", "elements": _distinct(elements[:ACTIONS_ELEMENTS])}
     if block_id is not None:
         block["block_id"] = block_id
     return block
+
+
+def _distinct(elements: tuple[Block, ...]) -> list[Block]:
+    """The elements, a repeated action_id numbered: Slack refuses a block with repeats."""
+    uses: dict[str, int] = {}
+    distinct: list[Block] = []
+    for element in elements:
+        action_id = element.get("action_id")
+        if isinstance(action_id, str):
+            uses[action_id] = uses.get(action_id, 0) + 1
+            if uses[action_id] > 1:
+                element = {**element, "action_id": numbered(action_id, uses[action_id])}
+        distinct.append(element)
+    return distinct
 
 
 def button(
@@ -97,6 +113,18 @@ def button(
     if confirm is not None:
         element["confirm"] = confirm
     return element
+
+
+def link_button(text: str, action_id: str, url: str) -> Block:
+    """A button that opens `url` in the browser; check the address first (`formatters.links`).
+
+    Slack still sends a click on it to the app, so `action_id` needs a listener."""
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": plain(text, BUTTON_TEXT_LIMIT), "emoji": True},
+        "action_id": action_id,
+        "url": whole(url, BUTTON_URL_LIMIT),
+    }
 
 
 def confirm_dialog(title: str, text: str, confirm: str, deny: str = "Cancel") -> Block:

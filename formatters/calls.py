@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.bland.batch_ids import is_batch_id
+from bot.bland.call_outcomes import Outcome
 from bot.bland.models import Call
 from formatters import action_ids
 from formatters.blocks import (
@@ -35,6 +36,29 @@ from formatters.text import (
 PAGE_SIZE = 15
 PICKER_OPTIONS = 100
 
+# Each outcome as a page title, as words after "calls", and on a summary's button.
+OUTCOME_TITLES = {
+    Outcome.HUMAN: "Answered by a person",
+    Outcome.VOICEMAIL: "Voicemail",
+    Outcome.NO_ANSWER: "No answer",
+    Outcome.ERRORS: "Calls with errors",
+    Outcome.LONG: "Long calls, longest first",
+}
+OUTCOME_PHRASES = {
+    Outcome.HUMAN: "answered by a person",
+    Outcome.VOICEMAIL: "answered by voicemail",
+    Outcome.NO_ANSWER: "that went unanswered",
+    Outcome.ERRORS: "with an error",
+    Outcome.LONG: "lasting a minute or more, longest first",
+}
+OUTCOME_BUTTONS = {
+    Outcome.HUMAN: "Person",
+    Outcome.VOICEMAIL: "Voicemail",
+    Outcome.NO_ANSWER: "No answer",
+    Outcome.ERRORS: "Errors",
+    Outcome.LONG: "Long (1 min+)",
+}
+
 
 def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
     return max(1, math.ceil(total / page_size))
@@ -48,38 +72,70 @@ def calls_page(
     page: int,
     page_size: int = PAGE_SIZE,
     truncated: bool = False,
+    outcome: Outcome | None = None,
 ) -> Message:
     """One page of calls; pages past the end show the last page. `truncated`: Bland
-    listed as many calls as it lists at once, so the batch may have more."""
+    listed as many calls as it lists at once, so the batch may have more. `outcome`:
+    `calls` are only those that ended this way (the paging buttons keep to them)."""
     pages = page_count(len(calls), page_size)
     page = min(max(page, 1), pages)
     shown = calls[(page - 1) * page_size : page * page_size]
-    title = f"Calls · {label}" if label else "Calls"
+    kind = OUTCOME_TITLES[outcome] if outcome else "Calls"
+    title = f"{kind} · {label}" if label else kind
+    phrase = f" {OUTCOME_PHRASES[outcome]}" if outcome else ""
     if not calls:
-        text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls yet."
-        return message(text, [header(title), section(text)])
+        text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls{phrase or ' yet'}."
+        blocks: list[Block] = [header(title), section(text)]
+        if outcome:
+            blocks.append(actions(*_filtered_nav(batch_id)))
+        return message(text, blocks)
 
     first = (page - 1) * page_size + 1
-    blocks: list[Block] = [
+    blocks = [
         header(title),
         context(
             f"{code(batch_id, BATCH_ID_WIDTH)} · calls {first:,}–{first + len(shown) - 1:,} "
-            f"of {len(calls):,} · page {page:,} of {pages:,}"
+            f"of {len(calls):,}{phrase} · page {page:,} of {pages:,}"
         ),
     ]
     if truncated:
         blocks.append(context(truncated_note(len(calls))))
     blocks.extend(_call(call, batch_id) for call in shown)
+    listed = f"calls {batch_id} {outcome} " if outcome else f"calls {batch_id} "
     nav: list[Block] = []
     if page > 1:
-        nav.append(button("‹ Previous", action_ids.CALLS, f"calls {batch_id} {page - 1}"))
+        nav.append(button("‹ Previous", action_ids.CALLS, f"{listed}{page - 1}"))
     if page < pages:
-        nav.append(button("Next ›", action_ids.CALLS, f"calls {batch_id} {page + 1}"))
-    nav.append(button("Summary", action_ids.OPEN, batch_id))
+        nav.append(button("Next ›", action_ids.CALLS, f"{listed}{page + 1}"))
+    nav.extend(_filtered_nav(batch_id) if outcome else [_summary(batch_id)])
     blocks.append(actions(*nav))
     last = first + len(shown) - 1
-    text = f"Calls {first:,}–{last:,} of {len(calls):,} in batch {clip(batch_id, BATCH_ID_WIDTH)}"
+    text = (
+        f"Calls {first:,}–{last:,} of {len(calls):,}{phrase} "
+        f"in batch {clip(batch_id, BATCH_ID_WIDTH)}"
+    )
     return message(text, blocks)
+
+
+def outcome_buttons(batch_id: str, counts: Mapping[Outcome, int]) -> list[Block]:
+    """A button per outcome some calls had, opening the list of those calls."""
+    return [
+        button(
+            f"{OUTCOME_BUTTONS[outcome]} · {counts[outcome]:,}",
+            action_ids.CALLS,
+            f"calls {batch_id} {outcome} 1",
+        )
+        for outcome in Outcome
+        if counts.get(outcome, 0) > 0
+    ]
+
+
+def _filtered_nav(batch_id: str) -> list[Block]:
+    return [button("All calls", action_ids.CALLS, f"calls {batch_id} 1"), _summary(batch_id)]
+
+
+def _summary(batch_id: str) -> Block:
+    return button("Summary", action_ids.OPEN, batch_id)
 
 
 def _call(call: Call, batch_id: str) -> Block:
@@ -97,8 +153,8 @@ def _call(call: Call, batch_id: str) -> Block:
         lines.append(f":warning: {clip(call.error_message, BLAND_MESSAGE_WIDTH)}")
     text = "\n".join(lines)
     if call.call_id and is_batch_id(call.call_id):
-        value = f"transcript {batch_id} {call.call_id}"
-        return section(text, accessory=button("Transcript", action_ids.TRANSCRIPT, value))
+        value = f"call {batch_id} {call.call_id}"
+        return section(text, accessory=button("Open call", action_ids.CALL, value))
     return section(text)
 
 

@@ -24,6 +24,17 @@ USAGE = [
         "the latest progress message and the success rate.",
     ),
     ("/batch calls <batch_id> [page]", "The calls, 15 to a page."),
+    (
+        "/batch calls <batch_id> human|voicemail|no-answer|errors|long [page]",
+        "Only the calls answered by a person, by voicemail, not answered, with an error, "
+        "or of a minute or more (longest first). E.g. `/batch calls <batch_id> human`.",
+    ),
+    (
+        "/batch call <call_id>",
+        "One call whole, to you alone: who answered, who ended it, how long, Bland's "
+        "summary, the recording, the price, its variables and the transcript. In a batch, "
+        "the first 8 characters are enough: `/batch call <batch_id> <call_id>`.",
+    ),
     ("/batch transcript <batch_id>", "Pick a call and read what was said."),
     (
         "/batch transcript <batch_id> <call_id>",

@@ -54,8 +54,13 @@ class CallFacts:
         )
 
 
-def transcript_pages(lines: Sequence[TranscriptLine]) -> list[list[str]]:
-    """Render each line once and pack them into pages of sections within Slack's limits."""
+def transcript_pages(
+    lines: Sequence[TranscriptLine], *, first_page: int = PAGE_BUDGET
+) -> list[list[str]]:
+    """Render each line once and pack them into pages of sections within Slack's limits.
+
+    `first_page`: the characters the first page may hold, when it shares its message
+    with more than the transcript (a call's facts)."""
     ordered = _ordered(lines)
     start = next((when for when, _ in ordered if when), None)
     rendered = [_line(line, when, start) for when, line in ordered]
@@ -64,7 +69,8 @@ def transcript_pages(lines: Sequence[TranscriptLine]) -> list[list[str]]:
     current = ""
     used = 0
     for text in rendered:
-        if used + len(text) > PAGE_BUDGET and (sections or current):
+        budget = PAGE_BUDGET if pages else min(first_page, PAGE_BUDGET)
+        if used + len(text) > budget and (sections or current):
             pages.append([*sections, current] if current else sections)
             sections, current, used = [], "", 0
         if current and len(current) + 1 + len(text) > SECTION_BUDGET:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -19,6 +20,7 @@ from handlers.commands_parser import (
     ListCalls,
     PickTranscript,
     ShowBatch,
+    ShowCall,
     ShowTranscript,
     StopBatch,
     UnwatchBatch,
@@ -41,6 +43,7 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
     action_ids.CALLS: ListCalls,
     action_ids.TRANSCRIPTS: PickTranscript,
     action_ids.TRANSCRIPT: ShowTranscript,
+    action_ids.CALL: ShowCall,
     action_ids.PICK_TRANSCRIPT: ShowTranscript,
     action_ids.WATCH: WatchBatch,
     action_ids.UNWATCH: UnwatchBatch,
@@ -65,8 +68,8 @@ async def batch_action(
 ) -> None:
     await ack()
     services: Services = context["services"]
-    action_id = str(action.get("action_id") or "")
-    text = _value(action)
+    action_id = action_ids.base(str(action.get("action_id") or ""))
+    text = _value(action_id, action)
     who = _who(body, context)
     # Navigation inside a private message replaces it; from a shared one it opens a new one.
     container = body.get("container") or {}
@@ -110,6 +113,12 @@ async def home_refresh_action(
     await publish_home(client, context["services"], _who(body).user_id)
 
 
+async def recording_action(ack: AsyncAck) -> None:
+    """The recording's link button: the browser opened it; Slack wants only an ack.
+    Nothing of the payload is read or logged, the address included."""
+    await ack()
+
+
 async def batches_page_action(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -133,12 +142,12 @@ async def batches_page_action(
     await reply_with(respond, parse, answer, services=services, replace_original=in_place)
 
 
-def _value(action: dict[str, Any]) -> str | None:
+def _value(action_id: str, action: dict[str, Any]) -> str | None:
     """The command text a click stands for."""
-    if action.get("action_id") == action_ids.HOME_MENU:
+    if action_id == action_ids.HOME_MENU:
         value = (action.get("selected_option") or {}).get("value")
         return value if isinstance(value, str) else None
-    if action.get("action_id") == action_ids.PICK_TRANSCRIPT:
+    if action_id == action_ids.PICK_TRANSCRIPT:
         block_id = str(action.get("block_id") or "")
         call_id = (action.get("selected_option") or {}).get("value")
         if not block_id.startswith(action_ids.PICK_BLOCK_PREFIX) or not isinstance(call_id, str):
@@ -162,8 +171,15 @@ def _who(body: dict[str, Any], context: AsyncBoltContext | None = None) -> Who:
     )
 
 
+def _answering(action_id: str) -> re.Pattern[str]:
+    """`action_id`, and its repeats within one block (`batch_calls#2`, see action_ids)."""
+    mark = re.escape(action_ids.REPEAT_MARK)
+    return re.compile(rf"^{re.escape(action_id)}(?:{mark}\d{{1,2}})?$")
+
+
 def register(app: AsyncApp) -> None:
     for action_id in EXPECTED:
-        app.action(action_id)(batch_action)
-    app.action(action_ids.BATCHES_PAGE)(batches_page_action)
-    app.action(action_ids.HOME_REFRESH)(home_refresh_action)
+        app.action(_answering(action_id))(batch_action)
+    app.action(_answering(action_ids.BATCHES_PAGE))(batches_page_action)
+    app.action(_answering(action_ids.HOME_REFRESH))(home_refresh_action)
+    app.action(action_ids.RECORDING)(recording_action)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bland.call_outcomes import calls_with
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call
 from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
 from formatters.blocks import Message
 from formatters.calls import calls_page, transcript_picker
-from formatters.errors import error_message
 from formatters.help import help_message
-from formatters.text import CALL_ID_WIDTH, code
 from formatters.transcript import CallFacts, transcript
+from handlers.call_view import show_call
 from handlers.commands_parser import (
     BatchRequest,
     ExportCsv,
@@ -26,6 +23,7 @@ from handlers.commands_parser import (
     ListWatches,
     PickTranscript,
     ShowBatch,
+    ShowCall,
     ShowTranscript,
     StopBatch,
     UnwatchBatch,
@@ -34,7 +32,7 @@ from handlers.commands_parser import (
 from handlers.digest import answer_digest
 from handlers.digest_parser import DigestOff, SetDigest, ShowDigest
 from handlers.exporting import export_csv
-from handlers.fetching import fetch_calls, is_v2
+from handlers.fetching import fetch_calls, is_v2, resolve_call
 from handlers.listing import list_page
 from handlers.replies import Reply, Who
 from handlers.stopping import confirmed_stop, prompt_stop
@@ -71,15 +69,17 @@ async def answer_batch(
             return Reply(help_message(reason))
         case ShowBatch(batch_id):
             return Reply(await summary(services, batch_id, who))
-        case ListCalls(batch_id, page):
+        case ListCalls(batch_id, page, outcome):
             found = await fetch_calls(services, batch_id)
+            calls = calls_with(found.calls, outcome) if outcome else found.calls
             return Reply(
                 calls_page(
-                    found.calls,
+                    calls,
                     batch_id=batch_id,
                     label=found.label,
                     page=page,
                     truncated=found.truncated,
+                    outcome=outcome,
                 )
             )
         case PickTranscript(batch_id):
@@ -87,6 +87,8 @@ async def answer_batch(
             return Reply(transcript_picker(found.calls, batch_id=batch_id, label=found.label))
         case ShowTranscript(batch_id, call_ref, page):
             return Reply(await _transcript(services, batch_id, call_ref, page))
+        case ShowCall():
+            return Reply(await show_call(services, request))
         case WatchBatch():
             return await watch(services, request, who, slack=slack)
         case UnwatchBatch():
@@ -105,7 +107,7 @@ async def answer_batch(
 
 
 async def _transcript(services: Services, batch_id: str, call_ref: str, page: int) -> Message:
-    found = _resolve_call((await fetch_calls(services, batch_id)).calls, call_ref)
+    found = resolve_call((await fetch_calls(services, batch_id)).calls, call_ref)
     if isinstance(found, Message):
         return found
     call_id = found.call_id or call_ref
@@ -122,26 +124,6 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
         match = next((c for c in full.call_data if c.call_id == call_id), None)
         lines = match.transcripts if match else []
     return transcript(lines, batch_id=batch_id, call=facts, page=page)
-
-
-def _resolve_call(calls: Sequence[Call], ref: str) -> Call | Message:
-    """A full call id, or a unique prefix of one (case-insensitive)."""
-    wanted = ref.lower()
-    matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]
-    exact = [c for c in matches if (c.call_id or "").lower() == wanted]
-    if exact:
-        return exact[0]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        return error_message(
-            f"No call in this batch has an id starting with {code(ref, CALL_ID_WIDTH)}."
-        )
-    sample = ", ".join(code(c.call_id, CALL_ID_WIDTH) for c in matches[:5])
-    return error_message(
-        f"{code(ref, CALL_ID_WIDTH)} matches {len(matches):,} calls ({sample}…). "
-        "Give more characters."
-    )
 
 
 def _slack(slack: AsyncWebClient | None) -> AsyncWebClient:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.bland.batch_ids import InvalidIdError, check_batch_id, check_call_ref
+from bot.bland.call_outcomes import Outcome, outcome_of_word
 from bot.storage.base import WatchKind
 from bot.user_facing import UserFacingError
 from formatters.text import clip
@@ -55,6 +56,8 @@ class ShowBatch(_AboutBatch):
 @dataclass(frozen=True)
 class ListCalls(_AboutBatch):
     page: int = 1
+    # Only the calls that ended this way (see bot.bland.call_outcomes).
+    outcome: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,20 @@ class PickTranscript(_AboutBatch):
 class ShowTranscript(_AboutBatch):
     call_ref: str
     page: int = 1
+
+
+@dataclass(frozen=True)
+class ShowCall:
+    """One call whole. With `batch_id`, `call_ref` may be a prefix of a call of that
+    batch; without, it is a call id as Bland knows it."""
+
+    call_ref: str
+    batch_id: str | None = None
+    page: int = 1
+
+    @property
+    def subject(self) -> str | None:
+        return self.call_ref
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,7 @@ BatchRequest = (
     | ListCalls
     | PickTranscript
     | ShowTranscript
+    | ShowCall
     | WatchBatch
     | UnwatchBatch
     | ListWatches
@@ -173,8 +191,7 @@ def parse_batch(text: str) -> BatchRequest:
         return Help()
     head, rest = words[0].lower(), words[1:]
     if head == "calls":
-        batch_id, page = _id_and_page(rest, "calls &lt;batch_id&gt; [page]")
-        return ListCalls(batch_id, page)
+        return _calls(rest)
     if head in ("transcript", "transcripts"):
         if len(rest) == 1:
             return PickTranscript(_checked_id(rest[0]))
@@ -183,6 +200,8 @@ def parse_batch(text: str) -> BatchRequest:
         call_ref = _checked_call(rest[1])
         page = _number(rest[2], "page", low=1, high=MAX_PAGE) if len(rest) == 3 else 1
         return ShowTranscript(_checked_id(rest[0]), call_ref, page)
+    if head == "call":
+        return _call(rest)
     if head == "watch":
         return _watch(rest)
     if head == "unwatch":
@@ -204,6 +223,59 @@ def parse_batch(text: str) -> BatchRequest:
     if len(words) != 1:
         raise UsageError(f"I don't understand `{_show(' '.join(words))}`.")
     return ShowBatch(_checked_id(words[0]))
+
+
+OUTCOME_CHOICES = ", ".join(f"`{outcome.value}`" for outcome in Outcome)
+CALLS_USAGE = "Usage: `/batch calls &lt;batch_id&gt; [{}] [page]`.".format(
+    "|".join(outcome.value for outcome in Outcome)
+)
+
+
+def _calls(rest: list[str]) -> ListCalls:
+    """`calls <batch_id> [outcome] [page]`, the outcome and page in either order."""
+    if not 1 <= len(rest) <= 3:
+        raise UsageError(CALLS_USAGE)
+    batch_id = _checked_id(rest[0])
+    page: int | None = None
+    outcome: Outcome | None = None
+    for word in rest[1:]:
+        named = outcome_of_word(word)
+        if named is not None:
+            if outcome is not None:
+                raise UsageError(f"Name one kind of call at a time. {CALLS_USAGE}")
+            outcome = named
+        elif page is None and word.isdecimal():
+            page = _number(word, "page", low=1, high=MAX_PAGE)
+        elif page is not None:
+            raise UsageError(CALLS_USAGE)
+        else:
+            raise UsageError(
+                f"`page` must be a whole number from 1 to {MAX_PAGE:,}, and `{_show(word)}` "
+                f"is not one of the kinds of call I can list: {OUTCOME_CHOICES}."
+            )
+    return ListCalls(batch_id, page or 1, outcome)
+
+
+CALL_USAGE = (
+    "Usage: `/batch call &lt;call_id&gt; [page]` or "
+    "`/batch call &lt;batch_id&gt; &lt;call_id&gt; [page]`."
+)
+# A page is a number of at most this many digits; a call id, or the prefix of one, is
+# at least MIN_CALL_PREFIX characters: `call <id> 12345678` names a call, not a page.
+_PAGE_DIGITS = len(str(MAX_PAGE))
+
+
+def _call(rest: list[str]) -> ShowCall:
+    """`call <call_id> [page]` or `call <batch_id> <call_prefix> [page]`."""
+    words = list(rest)
+    page = 1
+    if len(words) >= 2 and words[-1].isdecimal() and len(words[-1]) <= _PAGE_DIGITS:
+        page = _number(words.pop(), "page", low=1, high=MAX_PAGE)
+    if len(words) == 1:
+        return ShowCall(_checked_call(words[0]), page=page)
+    if len(words) == 2:
+        return ShowCall(_checked_call(words[1]), _checked_id(words[0]), page)
+    raise UsageError(CALL_USAGE)
 
 
 def _export(rest: list[str]) -> ExportCsv:
@@ -255,13 +327,6 @@ def _target(word: str) -> tuple[WatchKind, str]:
     if sep and key.lower() == "campaign":
         return WatchKind.CAMPAIGN, _checked_id(value, WatchKind.CAMPAIGN)
     return WatchKind.BATCH, _checked_id(word)
-
-
-def _id_and_page(rest: list[str], usage: str) -> tuple[str, int]:
-    if len(rest) not in (1, 2):
-        raise UsageError(f"Usage: `/batch {usage}`.")
-    page = _number(rest[1], "page", low=1, high=MAX_PAGE) if len(rest) == 2 else 1
-    return _checked_id(rest[0]), page
 
 
 def _words(text: str) -> list[str]:

@@ -18,7 +18,9 @@ from bot.bland.models import Call
 from bot.bland.view import BatchView, view_of_v1, view_of_v2
 from bot.services import Services
 from bot.user_facing import UserFacingError
-from formatters.text import BATCH_ID_WIDTH, code
+from formatters.blocks import Message
+from formatters.errors import error_message
+from formatters.text import BATCH_ID_WIDTH, CALL_ID_WIDTH, code
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,26 @@ async def _with_transcripts(services: Services, calls: Sequence[Call]) -> list[C
     except ExceptionGroup as failed:
         raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
+
+
+def resolve_call(calls: Sequence[Call], ref: str) -> Call | Message:
+    """A full call id, or a unique prefix of one (case-insensitive)."""
+    wanted = ref.lower()
+    matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]
+    exact = [c for c in matches if (c.call_id or "").lower() == wanted]
+    if exact:
+        return exact[0]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return error_message(
+            f"No call in this batch has an id starting with {code(ref, CALL_ID_WIDTH)}."
+        )
+    sample = ", ".join(code(c.call_id, CALL_ID_WIDTH) for c in matches[:5])
+    return error_message(
+        f"{code(ref, CALL_ID_WIDTH)} matches {len(matches):,} calls ({sample}…). "
+        "Give more characters."
+    )
 
 
 def is_v2(batch_id: str) -> bool:

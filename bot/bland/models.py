@@ -187,21 +187,26 @@ class BatchOverview(_Batch):
 AnyBatch = BatchDetail | BatchOverview
 
 
-class CallDetail(LenientModel):
-    """The `GET /v1/calls/{call_id}` response, as far as a transcript needs it."""
+class CallDetail(CallBrief):
+    """The `GET /v1/calls/{call_id}` response: one call whole, as `/batch call` shows it.
+
+    `recording_url` is a link to the call's audio: shown only to whoever asked, never
+    posted in a channel nor logged. `price` is in dollars; `variables` are the call's
+    variables, those Bland extracted from the call among them."""
 
     nested: ClassVar[dict[str, type[LenientModel]]] = {"transcripts": TranscriptLine}
 
-    call_id: Str = None
     status: Str = None
     message: Str = None
+    batch_id: Str = None
     to: Str = None
     from_: Str = Field(default=None, alias="from")
     created_at: Str = None
-    answered_by: AnsweredBy = None
-    corrected_duration: Num = None
-    call_length: Num = None
+    call_ended_by: Str = None
     summary: Str = None
+    recording_url: Str = None
+    price: Num = None
+    variables: Params = None
     transcripts: list[TranscriptLine] = Field(default_factory=list)
 
 

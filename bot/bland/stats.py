@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.bland.models import AnyBatch, ErrorMessage
+from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, is_errored, tally
+from bot.bland.models import AnyBatch, CallBrief, ErrorMessage
 from bot.bland.times import parse_time
 
 LENGTH_BUCKETS = (
@@ -21,7 +23,6 @@ LENGTH_BUCKETS = (
     "120+",
 )
 _BUCKET_EDGES = (5, 10, 15, 20, 30, 45, 60, 90, 120)
-ERRORED_QUEUE_STATUSES = frozenset({"call_error", "error", "failed"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class BatchStats:
     errors: list[ErrorMessage] = field(default_factory=list)
     started_at: str | None = None
     finished_at: str | None = None
+    # Calls of each outcome (`/batch calls <id> <outcome>`), counted from `call_data`.
+    outcomes: dict[Outcome, int] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int | None:
@@ -141,7 +144,17 @@ def batch_stats(detail: AnyBatch) -> BatchStats:
         errors=errors,
         started_at=detail.batch_params.created_at,
         finished_at=max(ends, key=_sort_key) if ends else None,
+        outcomes=_outcomes(calls, answered, durations),
     )
+
+
+def _outcomes(
+    calls: Sequence[CallBrief], answered: Mapping[str, int], durations: list[float]
+) -> dict[Outcome, int]:
+    """Calls of each outcome, from the figures already gathered (see `tally`)."""
+    if not calls:
+        return {}
+    return tally(answered, durations, sum(1 for call in calls if is_errored(call)))
 
 
 def _mean(values: list[float]) -> float | None:

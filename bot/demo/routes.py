@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -71,6 +72,56 @@ def call_summary(call: dict[str, Any]) -> str:
     return "The agent spoke with the recipient and the call ended normally."
 
 
+# Fields only `GET /v1/calls/{id}` has. A call of the dataset that holds one of them
+# (even as None) is served with its own value: tests give calls every field, or none.
+DETAIL_ONLY = ("summary", "recording_url", "price", "call_ended_by", "variables")
+# Dollars a minute, for a demo call's price.
+PRICE_PER_MINUTE = 0.09
+RECORDINGS = "https://recordings.example.com/calls/"
+_VARIABLES = ("name", "business", "service", "date", "item")
+
+
+def call_detail(call: JSON, batch_id: str) -> JSON:
+    """`GET /v1/calls/{id}`'s answer for `call`: what its batch says of it, plus the
+    summary, recording, price, who ended it and its variables. Fields without a value
+    are left out, as Bland leaves them out."""
+    transcripts = call.get("transcripts")
+    finished = bool(call.get("completed")) and not call.get("error_message")
+    minutes = call.get("call_length")
+    request_data = call.get("request_data")
+    given = request_data if isinstance(request_data, dict) else {}
+    body: JSON = {
+        "call_id": call.get("call_id"),
+        "batch_id": batch_id,
+        "status": call.get("status"),
+        "to": call.get("to"),
+        "from": call.get("from"),
+        "created_at": call.get("created_at"),
+        "end_at": call.get("end_at"),
+        "completed": call.get("completed"),
+        "queue_status": call.get("queue_status"),
+        "answered_by": call.get("answered_by"),
+        "corrected_duration": call.get("corrected_duration"),
+        "call_length": minutes,
+        "error_message": call.get("error_message"),
+        "summary": call_summary(call),
+        "concatenated_transcript": _concatenated(transcripts),
+        "transcripts": transcripts if isinstance(transcripts, list) else [],
+        "recording_url": f"{RECORDINGS}{call.get('call_id')}.mp3" if finished else None,
+        "price": _price(minutes) if finished else None,
+        "call_ended_by": "ASSISTANT" if call.get("completed") else None,
+        "variables": {k: given[k] for k in _VARIABLES if k in given} or None,
+    }
+    body.update({key: call[key] for key in DETAIL_ONLY if key in call})
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _price(minutes: Any) -> float | None:
+    if not isinstance(minutes, int | float) or not math.isfinite(minutes):
+        return None
+    return round(minutes * PRICE_PER_MINUTE, 4)
+
+
 # A call of a batch this dataset does not hold (a v2 batch's): its batch id and the call.
 FindCall = Callable[[str], tuple[str, JSON] | None]
 
@@ -124,30 +175,7 @@ class BatchRoutes:
             batch_id, call = other
         else:
             return error(404, "Call not found")
-        transcripts = call.get("transcripts")
-        return _ok(
-            {
-                "call_id": call.get("call_id"),
-                "batch_id": batch_id,
-                "status": call.get("status"),
-                "to": call.get("to"),
-                "from": call.get("from"),
-                "created_at": call.get("created_at"),
-                "end_at": call.get("end_at"),
-                "completed": call.get("completed"),
-                "queue_status": call.get("queue_status"),
-                "answered_by": call.get("answered_by"),
-                "corrected_duration": call.get("corrected_duration"),
-                "call_length": call.get("call_length"),
-                "error_message": call.get("error_message"),
-                "summary": call_summary(call),
-                "concatenated_transcript": _concatenated(transcripts),
-                "transcripts": transcripts if isinstance(transcripts, list) else [],
-                "recording_url": None,
-                "price": None,
-                "call_ended_by": "ASSISTANT" if call.get("completed") else None,
-            }
-        )
+        return _ok(call_detail(call, batch_id))
 
     async def stop_batch(self, request: web.Request) -> web.Response:
         batch = self.dataset.get(request.match_info["batch_id"])

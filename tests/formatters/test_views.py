@@ -52,7 +52,10 @@ def test_calls_page() -> None:
     )
     first = message.blocks[2]
     assert first["text"]["text"] == "`00000015-call` → `1112223333`\ncompleted · voicemail · 12 s"
-    assert first["accessory"]["value"] == f"transcript {BATCH_ID} 00000015-call"
+    # The Transcript button became Open call: the whole call, its transcript included.
+    assert first["accessory"]["value"] == f"call {BATCH_ID} 00000015-call"
+    assert first["accessory"]["text"]["text"] == "Open call"
+    assert first["accessory"]["action_id"] == "call_open"
     nav = [(b["text"]["text"], b["value"]) for b in message.blocks[-1]["elements"]]
     assert nav == [
         ("‹ Previous", f"calls {BATCH_ID} 1"),
@@ -140,3 +143,16 @@ def test_help_names_v2_ids_and_what_v2_lacks() -> None:
         "`8b8e8c57-9e6e-4e4d-84d2-9826b2268c22` (v2)."
     )
     assert notes[1]["text"].startswith("v2 batches have no campaigns and no call analysis.")
+
+
+def test_help_shows_one_call_and_the_calls_filters() -> None:
+    message = help_message()
+    check_message(message)
+    usage = message.blocks[1]["text"]["text"]
+    assert (
+        "`/batch calls &lt;batch_id&gt; human|voicemail|no-answer|errors|long [page]`\n"
+        "Only the calls answered by a person, by voicemail, not answered, with an error, "
+        "or of a minute or more (longest first). E.g. `/batch calls &lt;batch_id&gt; human`."
+    ) in usage
+    assert "`/batch call &lt;call_id&gt;`\nOne call whole, to you alone:" in usage
+    assert "`/batch call &lt;batch_id&gt; &lt;call_id&gt;`" in usage

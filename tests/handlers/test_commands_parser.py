@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.bland.call_outcomes import Outcome
 from bot.storage.base import WatchKind
 from handlers.commands_parser import (
     ExportCsv,
@@ -15,6 +16,7 @@ from handlers.commands_parser import (
     ListWatches,
     PickTranscript,
     ShowBatch,
+    ShowCall,
     ShowTranscript,
     UnwatchBatch,
     UsageError,
@@ -150,7 +152,19 @@ def test_decimal_digits_of_any_script_still_count() -> None:
 
 # Real words of the grammar mixed with odd ones: random text alone rarely reaches the
 # argument checks behind a valid subcommand and id.
-_HEADS = ["", "calls", "transcript", "watch", "unwatch", "export", "stop", "watches", "show"]
+OUTCOMES = [outcome.value for outcome in Outcome]
+_HEADS = [
+    "",
+    "calls",
+    "call",
+    "transcript",
+    "watch",
+    "unwatch",
+    "export",
+    "stop",
+    "watches",
+    "show",
+]
 _ODD = [
     *UNREADABLE_DIGITS,
     "٣",
@@ -167,6 +181,7 @@ _ODD = [
     "errors>1000%",
     "here",
     "transcripts",
+    *OUTCOMES,
     "limit:",
     "from:3",
     "to:2",
@@ -186,3 +201,57 @@ _command = st.builds(
 @given(_command)
 def test_any_command_shaped_text_parses_or_is_refused_clearly(text: str) -> None:
     parses_or_is_refused_clearly(text)
+
+
+V2_BATCH = "8b8e8c57-9e6e-4e4d-84d2-9826b2268c22"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"call {CALL}", ShowCall(CALL)),
+        (f"call {CALL} 3", ShowCall(CALL, page=3)),
+        (f"call {BATCH} ffa99be3", ShowCall("ffa99be3", BATCH)),
+        (f"call {BATCH} ffa99be3 2", ShowCall("ffa99be3", BATCH, 2)),
+        (f"CALL {V2_BATCH} {CALL}", ShowCall(CALL, V2_BATCH)),
+        # Eight digits are a call prefix, not a page: pages have at most six.
+        (f"call {BATCH} 12345678", ShowCall("12345678", BATCH)),
+        (f"calls {BATCH} human", ListCalls(BATCH, 1, Outcome.HUMAN)),
+        (f"calls {BATCH} Voicemail 4", ListCalls(BATCH, 4, Outcome.VOICEMAIL)),
+        (f"calls {BATCH} 2 no-answer", ListCalls(BATCH, 2, Outcome.NO_ANSWER)),
+        (f"calls {BATCH} no_answer", ListCalls(BATCH, 1, Outcome.NO_ANSWER)),
+        (f"calls {BATCH} errors", ListCalls(BATCH, 1, Outcome.ERRORS)),
+        (f"calls {BATCH} long", ListCalls(BATCH, 1, Outcome.LONG)),
+    ],
+)
+def test_call_and_filtered_calls(text: str, expected: object) -> None:
+    assert parse_batch(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("call", "Usage: `/batch call &lt;call_id&gt; [page]`"),
+        (f"call {BATCH} ffa99be3 2 3", "Usage: `/batch call"),
+        (f"call {BATCH} ffa99", "Give at least 8 characters of the call id."),
+        (f"call {CALL} 0", "`page` must be a whole number"),
+        (f"call ../x {CALL}", "`../x` is not a batch id."),
+        (f"calls {BATCH} humans", "`page` must be a whole number from 1 to 100,000, and"),
+        (f"calls {BATCH} human voicemail", "Name one kind of call at a time."),
+        (f"calls {BATCH} 1 2", "Usage: `/batch calls &lt;batch_id&gt; [human|voicemail|"),
+        (f"calls {BATCH} human 2 3", "Usage: `/batch calls"),
+    ],
+)
+def test_call_and_filtered_calls_refused(text: str, message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_batch(text)
+    assert str(caught.value).startswith(message)
+
+
+def test_an_unknown_filter_names_every_filter() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_batch(f"calls {BATCH} <!channel>")
+    assert str(caught.value).endswith(
+        "`&lt;!channel&gt;` is not one of the kinds of call I can list: "
+        "`human`, `voicemail`, `no-answer`, `errors`, `long`."
+    )

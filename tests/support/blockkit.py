@@ -71,6 +71,9 @@ def _check_texts(block: dict[str, Any]) -> None:
         assert 1 <= len(block["elements"]) <= 10
     if block["type"] == "actions":
         assert 1 <= len(block["elements"]) <= 25
+        # Slack refuses a block whose elements share an action_id (`invalid_blocks`).
+        ids = [e["action_id"] for e in block["elements"] if "action_id" in e]
+        assert len(ids) == len(set(ids)), f"repeated action_id in {ids}"
         for element in block["elements"]:
             if element["type"] == "button":
                 assert 1 <= len(element["text"]["text"]) <= 75
