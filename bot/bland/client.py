@@ -524,10 +524,12 @@ async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
 
 
 def _validate(model: type[M], body: bytes) -> M:
+    """The raw bytes validated in Rust; only when they fail, parsed in Python and repaired
+    where the Rust pass found fault (see `LenientModel.lenient`)."""
     try:
         return model.model_validate_json(body)
-    except ValidationError:
-        pass
+    except ValidationError as exc:
+        failed = exc
     try:
         data = json.loads(body)
     except ValueError as exc:
@@ -537,7 +539,7 @@ def _validate(model: type[M], body: bytes) -> M:
         raise BlandResponseError("Bland answered with JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise BlandResponseError("Bland answered with JSON that is not an object")
-    return model.lenient(data)
+    return model.lenient(data, failed=failed)
 
 
 def _error_fields(body: bytes) -> tuple[str | None, str | None]:
