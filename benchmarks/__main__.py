@@ -51,7 +51,7 @@ PLANS = {
     "full": Plan(
         ack_rounds={10: 20, 100: 5, 300: 3},
         batch_sizes=[1_000, 10_000, 50_000],
-        batch_runs=3,
+        batch_runs=5,
         watch_sizes=[100, 1_000, 10_000],
         watch_interval=30.0,
         watch_intervals=1,
@@ -67,7 +67,7 @@ PLANS = {
     "quick": Plan(
         ack_rounds={10: 5, 100: 2},
         batch_sizes=[1_000, 10_000],
-        batch_runs=2,
+        batch_runs=3,
         watch_sizes=[100, 1_000],
         watch_interval=5.0,
         watch_intervals=2,
