@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
-from bot.bland.models import AnyBatch, ErrorMessage
+from bot.bland.models import AnyBatch, CallBrief, ErrorMessage
 from bot.bland.times import parse_time
 
 LENGTH_BUCKETS = (
@@ -82,7 +85,10 @@ class BatchStats:
 
 
 def batch_stats(detail: AnyBatch) -> BatchStats:
-    """Prefer Bland's own analysis; derive from `call_data` what it lacks."""
+    """Prefer Bland's own analysis; derive from `call_data` what it lacks.
+
+    Each pass over the calls is made only when the analysis lacks what it yields: at
+    10k calls they cost as much as the rest of a summary."""
     calls = detail.call_data
     analysis = detail.analysis
     lengths = analysis.call_lengths if analysis else None
@@ -91,19 +97,17 @@ def batch_stats(detail: AnyBatch) -> BatchStats:
     if not queue and calls:
         queue = dict(Counter(call.queue_status or "unknown" for call in calls))
 
-    answered: Counter[str] = Counter(call.answered or "not recorded" for call in calls)
-
-    durations = [d for d in (call.duration_seconds for call in calls) if d is not None]
-    average = lengths.average if lengths and lengths.average is not None else _mean(durations)
-    nonzero = [d for d in durations if d >= 1]
-    average_nonzero = (
-        lengths.average_nonzero
-        if lengths and lengths.average_nonzero is not None
-        else _mean(nonzero)
-    )
+    average = lengths.average if lengths else None
+    average_nonzero = lengths.average_nonzero if lengths else None
     buckets = dict(lengths.summary or {}) if lengths else {}
-    if not buckets and durations:
-        buckets = _bucket(durations)
+    if average is None or average_nonzero is None or not buckets:
+        durations = [d for d in (call.duration_seconds for call in calls) if d is not None]
+        if average is None:
+            average = _mean(durations)
+        if average_nonzero is None:
+            average_nonzero = _mean([d for d in durations if d >= 1])
+        if not buckets and durations:
+            buckets = _bucket(durations)
 
     errors = list(analysis.error_messages) if analysis and analysis.error_messages else []
     if not errors:
@@ -127,21 +131,62 @@ def batch_stats(detail: AnyBatch) -> BatchStats:
     if not errored:
         errored = len({e.call_id for e in errors}) if errors else 0
 
-    ends = [call.end_at for call in calls if call.end_at]
+    ends = list(filter(None, map(_END_AT, calls)))
     return BatchStats(
         total=total,
         completed=completed,
         in_progress=in_progress,
         errored=errored,
         queue_statuses=queue,
-        answered_by=dict(answered) if calls else {},
+        answered_by=_answered(calls) if calls else {},
         average_seconds=average,
         average_nonzero_seconds=average_nonzero,
         length_buckets=buckets,
         errors=errors,
         started_at=detail.batch_params.created_at,
-        finished_at=max(ends, key=_sort_key) if ends else None,
+        finished_at=latest(ends) if ends else None,
     )
+
+
+_END_AT = attrgetter("end_at")
+_ANSWERED_BY = attrgetter("answered_by")
+NOT_RECORDED = "not recorded"
+
+
+def _answered(calls: Sequence[CallBrief]) -> dict[str, int]:
+    """Calls per `answered` value; counted on the raw field in C when every value is a
+    string or None (lists, which Bland's docs show, take the per-call way)."""
+    try:
+        raw = Counter(map(_ANSWERED_BY, calls))
+    except TypeError:  # a list: unhashable
+        return dict(Counter(call.answered or NOT_RECORDED for call in calls))
+    counts: Counter[str] = Counter()
+    for value, count in raw.items():
+        counts[NOT_RECORDED if value is None or value == "" else str(value)] += count
+    return dict(counts)
+
+
+# Timestamps of one shape in UTC (`...T14:01:58.046Z`, `...+00:00`) and of one length
+# sort as text in time order, so the latest of 10k is found without parsing 10k dates
+# (checked in one regex pass over them all: 2 ms at 10k, where parsing each took 7).
+_DIGITS_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+_UTC_SHAPES = (
+    re.compile(rf"(?:{_DIGITS_TIME}Z\n)*"),
+    re.compile(rf"(?:{_DIGITS_TIME}\+00:00\n)*"),
+)
+
+
+def latest(values: Sequence[str]) -> str:
+    """The latest of Bland's timestamps (one that cannot be read counts as the earliest)."""
+    if len(set(map(len, values))) == 1:
+        joined = "\n".join(values) + "\n"
+        for shape in _UTC_SHAPES:
+            if shape.fullmatch(joined):
+                candidate = max(values)
+                if parse_time(candidate) is not None:
+                    return candidate
+                break
+    return max(values, key=_sort_key)
 
 
 def _mean(values: list[float]) -> float | None:
