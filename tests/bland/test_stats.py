@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.bland.models import BatchOverview
@@ -27,7 +29,7 @@ def test_latest_end_is_the_latest_in_time(values: list[str], expected: str) -> N
     assert latest(values) == expected
 
 
-def _overview(calls: list[dict[str, object]]) -> BatchOverview:
+def _overview(calls: list[Any]) -> BatchOverview:
     return BatchOverview.lenient({"status": "completed", "call_data": calls})
 
 
