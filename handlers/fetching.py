@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from bot.bland.batch_ids import BatchApi, batch_api
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call
+from bot.bland.models import Call, ExportCall
 from bot.bland.view import BatchView, view_of_v1, view_of_v2
 from bot.services import Services
 from bot.user_facing import UserFacingError
@@ -84,19 +84,27 @@ async def fetch_calls(services: Services, batch_id: str) -> BatchCallList:
     return BatchCallList(batch_id, label, listed.calls, truncated=listed.truncated)
 
 
-async def export_calls(services: Services, batch_id: str, *, transcripts: bool) -> BatchCallList:
+@dataclass(frozen=True)
+class BatchExportList:
+    """A batch's calls as a CSV export takes them: v1's read with only the columns."""
+
+    batch_id: str
+    label: str | None
+    calls: Sequence[Call | ExportCall]
+    truncated: bool = False
+
+
+async def export_calls(services: Services, batch_id: str, *, transcripts: bool) -> BatchExportList:
     """Every call of the batch for a CSV export, with transcripts when asked.
 
     v1 answers in one request, given the export's longer deadline and larger cap. v2's
     call list has no transcripts, so each call's is asked for, a few at a time."""
     if batch_api(batch_id) == BatchApi.V1:
         detail = await services.bland.export_batch(batch_id, transcripts=transcripts)
-        return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
+        return BatchExportList(batch_id, detail.batch_params.label, detail.call_data)
     found = await fetch_calls(services, batch_id)
-    if not transcripts:
-        return found
-    calls = await _with_transcripts(services, found.calls)
-    return BatchCallList(batch_id, found.label, calls, truncated=found.truncated)
+    calls = await _with_transcripts(services, found.calls) if transcripts else found.calls
+    return BatchExportList(batch_id, found.label, calls, truncated=found.truncated)
 
 
 async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:

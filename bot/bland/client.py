@@ -42,7 +42,14 @@ from bot.bland.errors import (
 )
 from bot.bland.lenient import LenientModel
 from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
-from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
+from bot.bland.models import (
+    BatchDetail,
+    BatchExport,
+    BatchList,
+    BatchOverview,
+    CallDetail,
+    StopResult,
+)
 from bot.bland.models_v2 import BatchCalls, BatchV2, CallList, LogEntry, StopResultV2
 from bot.bland.outcomes import outcome
 from bot.metrics import bland_request_done
@@ -221,7 +228,7 @@ class BlandClient:
         await _each_within(one, valid, within=within, what="a batch status")
         return found
 
-    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchDetail:
+    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchExport:
         """The batch with every call, for a CSV export: given the export's longer deadline
         and larger size cap, since with transcripts it is the largest answer Bland gives."""
         check_batch_id(batch_id)
@@ -231,7 +238,7 @@ class BlandClient:
             "include_analysis": "false",
         }
         return await self._get(
-            BatchDetail, f"/v1/batches/{batch_id}", params, limits=self._export_limits
+            BatchExport, f"/v1/batches/{batch_id}", params, limits=self._export_limits
         )
 
     async def get_call(self, call_id: str) -> CallDetail:
