@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from bot.bland.batch_ids import is_batch_id
-from bot.bland.models import Call
+from bot.bland.models import CallRow
 from formatters import action_ids
 from formatters.blocks import (
     Block,
@@ -41,7 +41,7 @@ def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
 
 
 def calls_page(
-    calls: Sequence[Call],
+    calls: Sequence[CallRow],
     *,
     batch_id: str,
     label: str | None,
@@ -82,7 +82,7 @@ def calls_page(
     return message(text, blocks)
 
 
-def _call(call: Call, batch_id: str) -> Block:
+def _call(call: CallRow, batch_id: str) -> Block:
     call_id = call.call_id or "-"
     facts = [
         clip(call.status or call.queue_status or "unknown", STATUS_WIDTH),
@@ -106,7 +106,7 @@ def truncated_note(listed: int) -> str:
     return f"Bland lists at most {listed:,} calls at once: this batch may have more."
 
 
-def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None) -> Message:
+def transcript_picker(calls: Sequence[CallRow], *, batch_id: str, label: str | None) -> Message:
     """A select of the calls most worth reading: answered by a person, longest first."""
     candidates = [c for c in calls if c.call_id and is_batch_id(c.call_id)]
     candidates.sort(key=lambda c: (c.answered != "human", -(c.duration_seconds or 0)))
@@ -142,7 +142,7 @@ def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None
     )
 
 
-def _option(call: Call) -> Block:
+def _option(call: CallRow) -> Block:
     who = call.answered or "no answer recorded"
     label = f"{call.to or 'unknown number'} · {seconds(call.duration_seconds)} · {who}"
     return option(label, call.call_id or "")

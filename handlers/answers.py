@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call
+from bot.bland.models import CallRow
 from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
@@ -120,7 +120,7 @@ async def _transcript(services: Services, batch_id: str, call_ref: str, page: in
     return transcript(lines, batch_id=batch_id, call=facts, page=page)
 
 
-def _resolve_call(calls: Sequence[Call], ref: str) -> Call | Message:
+def _resolve_call(calls: Sequence[CallRow], ref: str) -> CallRow | Message:
     """A full call id, or a unique prefix of one (case-insensitive)."""
     wanted = ref.lower()
     matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from bot.bland.batch_ids import BatchApi, batch_api
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call, ExportCall
+from bot.bland.models import Call, CallRow, ExportCall
+from bot.bland.models_v2 import ListedCall
 from bot.bland.view import BatchView, view_of_v1, view_of_v2
 from bot.services import Services
 from bot.user_facing import UserFacingError
@@ -36,7 +37,7 @@ class BatchCallList:
 
     batch_id: str
     label: str | None
-    calls: Sequence[Call]
+    calls: Sequence[CallRow]
     truncated: bool = False
 
 
@@ -70,18 +71,20 @@ async def fetch_calls(services: Services, batch_id: str) -> BatchCallList:
     documented); raises CallsNotListedError when Bland ignored it. The batch itself is
     asked too, for its label, and so that an unknown id is "not found", not "no calls"."""
     if batch_api(batch_id) == BatchApi.V1:
-        detail = await services.bland.get_batch(
-            batch_id, include_calls=True, include_transcripts=False, include_analysis=False
-        )
+        detail = await services.bland.get_batch_rows(batch_id)
         return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
+    label, calls, truncated = await _v2_calls(services, batch_id)
+    return BatchCallList(batch_id, label, calls, truncated=truncated)
+
+
+async def _v2_calls(services: Services, batch_id: str) -> tuple[str | None, list[ListedCall], bool]:
     batch, listed = await _together(
         services.bland.get_batch_v2(batch_id), services.bland.list_calls(batch_id=batch_id)
     )
     if listed.filter_ignored:
         log.info("Bland ignored the batch filter of the call list for %s", batch_id)
         raise CallsNotListedError(batch_id)
-    label = view_of_v2(batch, ()).label
-    return BatchCallList(batch_id, label, listed.calls, truncated=listed.truncated)
+    return view_of_v2(batch, ()).label, listed.calls, listed.truncated
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,9 @@ async def export_calls(services: Services, batch_id: str, *, transcripts: bool) 
     if batch_api(batch_id) == BatchApi.V1:
         detail = await services.bland.export_batch(batch_id, transcripts=transcripts)
         return BatchExportList(batch_id, detail.batch_params.label, detail.call_data)
-    found = await fetch_calls(services, batch_id)
-    calls = await _with_transcripts(services, found.calls) if transcripts else found.calls
-    return BatchExportList(batch_id, found.label, calls, truncated=found.truncated)
+    label, listed, truncated = await _v2_calls(services, batch_id)
+    calls: Sequence[Call] = await _with_transcripts(services, listed) if transcripts else listed
+    return BatchExportList(batch_id, label, calls, truncated=truncated)
 
 
 async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:

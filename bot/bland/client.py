@@ -47,6 +47,7 @@ from bot.bland.models import (
     BatchExport,
     BatchList,
     BatchOverview,
+    BatchRows,
     CallDetail,
     StopResult,
 )
@@ -205,6 +206,17 @@ class BlandClient:
             "include_analysis": "true",
         }
         return await self._get(BatchOverview, f"/v1/batches/{batch_id}", params)
+
+    async def get_batch_rows(self, batch_id: str) -> BatchRows:
+        """The batch with each call's row (no transcripts, no analysis): what the call
+        list, the transcript picker and a transcript's header need."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": "false",
+            "include_analysis": "false",
+        }
+        return await self._get(BatchRows, f"/v1/batches/{batch_id}", params)
 
     async def batch_statuses(
         self, batch_ids: Sequence[str], *, concurrency: int = 8, within: float = 4.0

