@@ -46,40 +46,54 @@ def write_calls_csv(
     Rows are written one at a time, so the CSV is never held in memory beside the calls.
     Open `out` with `newline=""` and UTF-8 with a BOM (`utf-8-sig`) so Excel reads it.
     """
-    writer = csv.writer(out)
-    writer.writerow([*COLUMNS, TRANSCRIPT_COLUMN] if transcripts else COLUMNS)
-    rows = 0
-    for call in calls:
-        duration = call.duration_seconds
-        row = [
-            call.call_id,
-            call.to,
-            call.from_,
-            call.status,
-            call.queue_status,
-            call.answered,
-            "" if duration is None else f"{duration:g}",
-            call.created_at,
-            call.end_at,
-            call.error_message,
-        ]
-        if transcripts:
-            row.append(transcript_text(call.transcripts))
-        # neutralise() inlined: a call per cell was a fifth of a 10k-call export.
-        writer.writerow(
-            [
-                (
-                    "'" + cell
-                    if cell.startswith(_FORMULA_START) and not _E164.fullmatch(cell)
-                    else cell
-                )
-                if cell
-                else ""
-                for cell in row
+    rows = CsvRows(out, transcripts=transcripts)
+    rows.add(calls)
+    return rows.rows
+
+
+class CsvRows:
+    """A CSV being written: the header at once, then rows as calls are added, so calls
+    read a slice at a time (see `bot.bland.slices`) are written and dropped."""
+
+    def __init__(self, out: IO[str], *, transcripts: bool = False) -> None:
+        self._writer = csv.writer(out)
+        self._transcripts = transcripts
+        self.rows = 0
+        self._writer.writerow([*COLUMNS, TRANSCRIPT_COLUMN] if transcripts else COLUMNS)
+
+    def add(self, calls: Iterable[Call | ExportCall]) -> None:
+        """One row per call, in order."""
+        writer, transcripts = self._writer, self._transcripts
+        for call in calls:
+            duration = call.duration_seconds
+            row = [
+                call.call_id,
+                call.to,
+                call.from_,
+                call.status,
+                call.queue_status,
+                call.answered,
+                "" if duration is None else f"{duration:g}",
+                call.created_at,
+                call.end_at,
+                call.error_message,
             ]
-        )
-        rows += 1
-    return rows
+            if transcripts:
+                row.append(transcript_text(call.transcripts))
+            # neutralise() inlined: a call per cell was a fifth of a 10k-call export.
+            writer.writerow(
+                [
+                    (
+                        "'" + cell
+                        if cell.startswith(_FORMULA_START) and not _E164.fullmatch(cell)
+                        else cell
+                    )
+                    if cell
+                    else ""
+                    for cell in row
+                ]
+            )
+            self.rows += 1
 
 
 def transcript_text(lines: Iterable[TranscriptLine | Utterance]) -> str:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot.bland.batch_ids import BatchApi, batch_api
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call, CallRow, ExportCall
+from bot.bland.models import Call, CallRow
 from bot.bland.models_v2 import ListedCall
+from bot.bland.slices import Fold
+from bot.bland.stats import stats_of
 from bot.bland.view import BatchView, view_of_v1, view_of_v2
 from bot.services import Services
 from bot.user_facing import UserFacingError
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 A = TypeVar("A")
 B = TypeVar("B")
+F = TypeVar("F", bound=Fold)
 # A v2 export with transcripts asks for each call's: this many at a time.
 TRANSCRIPT_CONCURRENCY = 4
 
@@ -57,7 +60,8 @@ async def fetch_view(services: Services, batch_id: str) -> BatchView:
     """The batch as a summary shows it: v1 with its analysis and call figures (never
     transcripts); v2 with its metadata and newest log entries, asked at once."""
     if batch_api(batch_id) == BatchApi.V1:
-        return view_of_v1(await services.bland.get_batch_overview(batch_id))
+        overview, calls = await services.bland.get_batch_tally(batch_id)
+        return view_of_v1(overview, stats=stats_of(overview, calls))
     batch, logs = await _together(
         services.bland.get_batch_v2(batch_id), services.bland.batch_logs(batch_id)
     )
@@ -88,26 +92,33 @@ async def _v2_calls(services: Services, batch_id: str) -> tuple[str | None, list
 
 
 @dataclass(frozen=True)
-class BatchExportList:
-    """A batch's calls as a CSV export takes them: v1's read with only the columns."""
+class Exported(Generic[F]):
+    """What a CSV export made of a batch's calls: `rows` (the `into()` they went to)."""
 
-    batch_id: str
     label: str | None
-    calls: Sequence[Call | ExportCall]
+    rows: F
     truncated: bool = False
 
 
-async def export_calls(services: Services, batch_id: str, *, transcripts: bool) -> BatchExportList:
-    """Every call of the batch for a CSV export, with transcripts when asked.
+async def export_calls(
+    services: Services, batch_id: str, *, transcripts: bool, into: Callable[[], F]
+) -> Exported[F]:
+    """Every call of the batch, with transcripts when asked, added to `into()`.
 
-    v1 answers in one request, given the export's longer deadline and larger cap. v2's
-    call list has no transcripts, so each call's is asked for, a few at a time."""
+    v1 answers in one request, given the export's longer deadline and larger cap, and
+    read a slice at a time, never all held (a second `into()` may be made: see
+    `BlandClient.export_batch`). v2's call list has no transcripts, so each call's is
+    asked for, a few at a time."""
     if batch_api(batch_id) == BatchApi.V1:
-        detail = await services.bland.export_batch(batch_id, transcripts=transcripts)
-        return BatchExportList(batch_id, detail.batch_params.label, detail.call_data)
+        batch, rows = await services.bland.export_batch(
+            batch_id, transcripts=transcripts, into=into
+        )
+        return Exported(batch.batch_params.label, rows)
     label, listed, truncated = await _v2_calls(services, batch_id)
     calls: Sequence[Call] = await _with_transcripts(services, listed) if transcripts else listed
-    return BatchExportList(batch_id, label, calls, truncated=truncated)
+    made = into()
+    await asyncio.to_thread(made.add, calls)
+    return Exported(label, made, truncated=truncated)
 
 
 async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:

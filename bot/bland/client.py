@@ -53,6 +53,8 @@ from bot.bland.models import (
 )
 from bot.bland.models_v2 import BatchCalls, BatchV2, CallList, LogEntry, StopResultV2
 from bot.bland.outcomes import outcome
+from bot.bland.slices import Fold, parse_sliced
+from bot.bland.stats import CallTally
 from bot.metrics import bland_request_done
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
+F = TypeVar("F", bound=Fold)
 Direction = Literal["asc", "desc"]
 # Enough of a v2 batch's log to find its state: a batch logs a handful of lifecycle
 # phases and one `complete` event.
@@ -207,6 +210,18 @@ class BlandClient:
         }
         return await self._get(BatchOverview, f"/v1/batches/{batch_id}", params)
 
+    async def get_batch_tally(self, batch_id: str) -> tuple[BatchOverview, CallTally]:
+        """What a summary needs, as `get_batch_overview` asks for it, but with the calls
+        gathered into a CallTally a slice at a time and never all held: the batch comes
+        back with its `call_data` empty. Memory: the answer's bytes plus one slice."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": "false",
+            "include_analysis": "true",
+        }
+        return await self._get_sliced(BatchOverview, f"/v1/batches/{batch_id}", params, CallTally)
+
     async def get_batch_rows(self, batch_id: str) -> BatchRows:
         """The batch with each call's row (no transcripts, no analysis): what the call
         list, the transcript picker and a transcript's header need."""
@@ -240,17 +255,24 @@ class BlandClient:
         await _each_within(one, valid, within=within, what="a batch status")
         return found
 
-    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchExport:
-        """The batch with every call, for a CSV export: given the export's longer deadline
-        and larger size cap, since with transcripts it is the largest answer Bland gives."""
+    async def export_batch(
+        self, batch_id: str, *, transcripts: bool, into: Callable[[], F]
+    ) -> tuple[BatchExport, F]:
+        """Every call of the batch for a CSV export, added to `into()` a slice at a time
+        (in a worker thread for a large answer), never all held; the batch comes back
+        with its `call_data` empty. Given the export's longer deadline and larger size
+        cap, since with transcripts it is the largest answer Bland gives.
+
+        Should the answer have to be read whole after all (see `bot.bland.slices`), a
+        second `into()` is made and given every call: it must start afresh."""
         check_batch_id(batch_id)
         params = {
             "include_calls": "true",
             "include_transcripts": _flag(transcripts),
             "include_analysis": "false",
         }
-        return await self._get(
-            BatchExport, f"/v1/batches/{batch_id}", params, limits=self._export_limits
+        return await self._get_sliced(
+            BatchExport, f"/v1/batches/{batch_id}", params, into, limits=self._export_limits
         )
 
     async def get_call(self, call_id: str) -> CallDetail:
@@ -379,6 +401,20 @@ class BlandClient:
             # Parsing megabytes takes a while; in a thread, the loop keeps acking meanwhile.
             return await asyncio.to_thread(self._parse, model, body)
         return self._parse(model, body)
+
+    async def _get_sliced(
+        self,
+        model: type[M],
+        path: str,
+        params: Mapping[str, str],
+        fold: Callable[[], F],
+        *,
+        limits: Limits | None = None,
+    ) -> tuple[M, F]:
+        body = await self._request("GET", path, params, retries=self._max_retries, limits=limits)
+        if len(body) > LARGE_BODY:
+            return await asyncio.to_thread(parse_sliced, model, body, fold, self._parse)
+        return parse_sliced(model, body, fold, self._parse)
 
     def _parse(self, model: type[M], body: bytes) -> M:
         return parse(model, body, secrets=self._secrets)
