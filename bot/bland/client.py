@@ -390,7 +390,7 @@ class BlandClient:
             return await asyncio.to_thread(self._unwrap, body)
         return self._unwrap(body)
 
-    def _unwrap(self, body: bytes) -> Any:
+    def _unwrap(self, body: bytes | bytearray) -> Any:
         return unwrap(body, secrets=self._secrets)
 
     async def _get(
@@ -416,12 +416,12 @@ class BlandClient:
             return await asyncio.to_thread(parse_sliced, model, body, fold, self._parse)
         return parse_sliced(model, body, fold, self._parse)
 
-    def _parse(self, model: type[M], body: bytes) -> M:
+    def _parse(self, model: type[M], body: bytes | bytearray) -> M:
         return parse(model, body, secrets=self._secrets)
 
     async def _send(
         self, method: str, path: str, params: Mapping[str, str], max_bytes: int
-    ) -> tuple[int, httpx.Headers, bytes]:
+    ) -> tuple[int, httpx.Headers, bytes | bytearray]:
         request = httpx.Request(
             method,
             _url(self._base + path, tuple(params.items())),
@@ -429,6 +429,7 @@ class BlandClient:
             extensions={"timeout": self._timeout},
         )
         response = await self._transport.handle_async_request(request)
+        body: bytes | bytearray
         try:
             if response.status_code >= 400:
                 body = await _read_start(response, ERROR_BODY_BYTES)
@@ -447,7 +448,7 @@ class BlandClient:
         *,
         retries: int,
         limits: Limits | None = None,
-    ) -> bytes:
+    ) -> bytes | bytearray:
         if limits is None:
             limits = self._limits
         loop = asyncio.get_running_loop()
@@ -532,7 +533,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
+def parse(model: type[M], body: bytes | bytearray, *, secrets: Sequence[str] = ()) -> M:
     """`body` as `model`, repaired where it is odd; raises a BlandError, never ValueError."""
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
@@ -548,21 +549,22 @@ def _body(response: httpx.Response) -> AsyncGenerator[bytes, None]:
     return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
 
 
-async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytearray:
     """The whole body, or BlandTooLargeError as soon as it passes `max_bytes`."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise BlandTooLargeError(max_bytes)
-    chunks: list[bytes] = []
-    size = 0
+    # One growing buffer, not chunks joined at the end: joining held the answer twice,
+    # which was the peak memory of a sliced read (see bot.bland.slices). A bytearray is
+    # read like bytes everywhere the answer goes (json, pydantic, re).
+    body = bytearray()
     # Decoded bytes are counted, so a small gzip body cannot unpack past the cap.
     async with contextlib.aclosing(_body(response)) as stream:
         async for chunk in stream:
-            size += len(chunk)
-            if size > max_bytes:
+            if len(body) + len(chunk) > max_bytes:
                 raise BlandTooLargeError(max_bytes)
-            chunks.append(chunk)
-    return b"".join(chunks)
+            body += chunk
+    return body
 
 
 async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
@@ -578,7 +580,7 @@ async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(chunks)[:max_bytes]
 
 
-def _validate(model: type[M], body: bytes) -> M:
+def _validate(model: type[M], body: bytes | bytearray) -> M:
     """The raw bytes validated in Rust; only when they fail, parsed in Python and repaired
     where the Rust pass found fault (see `LenientModel.lenient`)."""
     try:
@@ -597,7 +599,7 @@ def _validate(model: type[M], body: bytes) -> M:
     return model.lenient(data, failed=failed)
 
 
-def _error_fields(body: bytes) -> tuple[str | None, str | None]:
+def _error_fields(body: bytes | bytearray) -> tuple[str | None, str | None]:
     """The message and the v2 error code of an error answer, each None when absent.
 
     v1 answers `{"status": "error", "message": ...}`; v2 an envelope whose `errors`

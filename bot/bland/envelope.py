@@ -46,7 +46,7 @@ def raise_errors(errors: list[EnvelopeError], *, secrets: Sequence[str] = ()) ->
     raise status_error(400, first.message or first.error, code=first.error, secrets=secrets)
 
 
-def unwrap(body: bytes, *, secrets: Sequence[str] = ()) -> Any:
+def unwrap(body: bytes | bytearray, *, secrets: Sequence[str] = ()) -> Any:
     """The `data` of a v2 answer; its `errors` raised as a BlandError.
 
     Raises BlandResponseError when the body is not a JSON object or has no `data` key."""

@@ -45,7 +45,10 @@ class Fold(Protocol):
 
 
 def parse_sliced(
-    model: type[B], body: bytes, fold: Callable[[], F], parse: Callable[[type[B], bytes], B]
+    model: type[B],
+    body: bytes | bytearray,
+    fold: Callable[[], F],
+    parse: Callable[[type[B], bytes | bytearray], B],
 ) -> tuple[B, F]:
     """`body` as `model` with its `call_data` left empty, and a `fold()` fed its calls (as
     `model.nested["call_data"]`) a slice at a time. `parse(model, body)` is the whole-
@@ -65,7 +68,9 @@ def parse_sliced(
     return whole.model_copy(update={"call_data": []}), made
 
 
-def _sliced(body: bytes, item: type[LenientModel], fold: Fold) -> tuple[int, int] | None:
+def _sliced(
+    body: bytes | bytearray, item: type[LenientModel], fold: Fold
+) -> tuple[int, int] | None:
     """Feed `fold` the array's calls; where the array's items start and its `]` is.
 
     None (before `fold` was fed anything, or with what it was fed to be thrown away)
@@ -90,7 +95,7 @@ def _sliced(body: bytes, item: type[LenientModel], fold: Fold) -> tuple[int, int
             return start, pos
 
 
-def _cuts_before(body: bytes, pos: int) -> re.Pattern[bytes]:
+def _cuts_before(body: bytes | bytearray, pos: int) -> re.Pattern[bytes]:
     """Where a call may end: a `}`, a comma, and an object opening with the first call's
     first key. A transcript line opens with another key (`id`), so the places between
     its lines, ten times as many as between calls, are not even tried."""
@@ -107,7 +112,7 @@ def _cuts_before(body: bytes, pos: int) -> re.Pattern[bytes]:
 
 
 def _next(
-    body: bytes,
+    body: bytes | bytearray,
     pos: int,
     item: type[LenientModel],
     adapter: TypeAdapter[list[Any]],
@@ -136,7 +141,7 @@ def _next(
 
 
 def _validate(
-    items: bytes, item: type[LenientModel], adapter: TypeAdapter[list[Any]]
+    items: bytes | bytearray, item: type[LenientModel], adapter: TypeAdapter[list[Any]]
 ) -> list[Any] | None:
     """The slice's calls; None when the slice is not whole calls (not valid JSON)."""
     data = b"[" + items + b"]"
