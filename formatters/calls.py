@@ -51,11 +51,39 @@ def calls_page(
 ) -> Message:
     """One page of calls; pages past the end show the last page. `truncated`: Bland
     listed as many calls as it lists at once, so the batch may have more."""
-    pages = page_count(len(calls), page_size)
-    page = min(max(page, 1), pages)
+    page = shown_page(page, len(calls), page_size)
     shown = calls[(page - 1) * page_size : page * page_size]
+    return page_of_calls(
+        shown,
+        total=len(calls),
+        batch_id=batch_id,
+        label=label,
+        page=page,
+        page_size=page_size,
+        truncated=truncated,
+    )
+
+
+def shown_page(page: int, total: int, page_size: int = PAGE_SIZE) -> int:
+    """The page shown when `page` is asked of `total` calls: pages past the end show the last."""
+    return min(max(page, 1), page_count(total, page_size))
+
+
+def page_of_calls(
+    shown: Sequence[CallRow],
+    *,
+    total: int,
+    batch_id: str,
+    label: str | None,
+    page: int,
+    page_size: int = PAGE_SIZE,
+    truncated: bool = False,
+) -> Message:
+    """Page `page` (see `shown_page`) of `total` calls, whose calls are `shown`: what
+    `calls_page` shows, for a caller that kept only that page of the calls."""
+    pages = page_count(total, page_size)
     title = f"Calls · {label}" if label else "Calls"
-    if not calls:
+    if not total:
         text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls yet."
         return message(text, [header(title), section(text)])
 
@@ -64,11 +92,11 @@ def calls_page(
         header(title),
         context(
             f"{code(batch_id, BATCH_ID_WIDTH)} · calls {first:,}–{first + len(shown) - 1:,} "
-            f"of {len(calls):,} · page {page:,} of {pages:,}"
+            f"of {total:,} · page {page:,} of {pages:,}"
         ),
     ]
     if truncated:
-        blocks.append(context(truncated_note(len(calls))))
+        blocks.append(context(truncated_note(total)))
     blocks.extend(_call(call, batch_id) for call in shown)
     nav: list[Block] = []
     if page > 1:
@@ -78,7 +106,7 @@ def calls_page(
     nav.append(button("Summary", action_ids.OPEN, batch_id))
     blocks.append(actions(*nav))
     last = first + len(shown) - 1
-    text = f"Calls {first:,}–{last:,} of {len(calls):,} in batch {clip(batch_id, BATCH_ID_WIDTH)}"
+    text = f"Calls {first:,}–{last:,} of {total:,} in batch {clip(batch_id, BATCH_ID_WIDTH)}"
     return message(text, blocks)
 
 
@@ -106,16 +134,35 @@ def truncated_note(listed: int) -> str:
     return f"Bland lists at most {listed:,} calls at once: this batch may have more."
 
 
+def readable(call: CallRow) -> bool:
+    """Whether the picker may offer the call: its id can be asked for."""
+    return bool(call.call_id and is_batch_id(call.call_id))
+
+
+def reading_order(call: CallRow) -> tuple[bool, float]:
+    """The picker's order: answered by a person first, then longest first."""
+    return (call.answered != "human", -(call.duration_seconds or 0))
+
+
 def transcript_picker(calls: Sequence[CallRow], *, batch_id: str, label: str | None) -> Message:
     """A select of the calls most worth reading: answered by a person, longest first."""
-    candidates = [c for c in calls if c.call_id and is_batch_id(c.call_id)]
-    candidates.sort(key=lambda c: (c.answered != "human", -(c.duration_seconds or 0)))
-    options = [_option(call) for call in candidates[:PICKER_OPTIONS]]
+    candidates = sorted(filter(readable, calls), key=reading_order)
+    return picker_of(
+        candidates[:PICKER_OPTIONS], readable=len(candidates), batch_id=batch_id, label=label
+    )
+
+
+def picker_of(
+    best: Sequence[CallRow], *, readable: int, batch_id: str, label: str | None
+) -> Message:
+    """What `transcript_picker` shows, for a caller that kept only the `best` (at most
+    PICKER_OPTIONS, in `reading_order`) of `readable` calls the picker may offer."""
+    options = [_option(call) for call in best[:PICKER_OPTIONS]]
     title = f"Transcripts · {label}" if label else "Transcripts"
     if not options:
         text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls to read yet."
         return message(text, [header(title), section(text)])
-    more = len(candidates) - len(options)
+    more = readable - len(options)
     note = f" The {plural(more, 'other call')} are in the call list." if more > 0 else ""
     blocks: list[Block] = [
         header(title),

@@ -12,11 +12,12 @@ from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
 from formatters.blocks import Message
-from formatters.calls import calls_page, transcript_picker
+from formatters.calls import page_of_calls, picker_of
 from formatters.errors import error_message
 from formatters.help import help_message
 from formatters.text import CALL_ID_WIDTH, code
 from formatters.transcript import CallFacts, transcript
+from handlers.call_folds import BestToRead, CallPage, CallsNamed
 from handlers.commands_parser import (
     BatchRequest,
     ExportCsv,
@@ -70,19 +71,24 @@ async def answer_batch(
         case ShowBatch(batch_id):
             return Reply(await summary(services, batch_id, who))
         case ListCalls(batch_id, page):
-            found = await fetch_calls(services, batch_id)
+            listed = await fetch_calls(services, batch_id, into=lambda: CallPage(page))
+            rows = listed.rows
             return Reply(
-                calls_page(
-                    found.calls,
+                page_of_calls(
+                    rows.shown(),
+                    total=rows.total,
                     batch_id=batch_id,
-                    label=found.label,
-                    page=page,
-                    truncated=found.truncated,
+                    label=listed.label,
+                    page=rows.page,
+                    truncated=listed.truncated,
                 )
             )
         case PickTranscript(batch_id):
-            found = await fetch_calls(services, batch_id)
-            return Reply(transcript_picker(found.calls, batch_id=batch_id, label=found.label))
+            picked = await fetch_calls(services, batch_id, into=BestToRead)
+            best = picked.rows
+            return Reply(
+                picker_of(best.best, readable=best.readable, batch_id=batch_id, label=picked.label)
+            )
         case ShowTranscript(batch_id, call_ref, page):
             return Reply(await _transcript(services, batch_id, call_ref, page))
         case WatchBatch():
@@ -101,7 +107,8 @@ async def answer_batch(
 
 
 async def _transcript(services: Services, batch_id: str, call_ref: str, page: int) -> Message:
-    found = _resolve_call((await fetch_calls(services, batch_id)).calls, call_ref)
+    named = await fetch_calls(services, batch_id, into=lambda: CallsNamed(call_ref))
+    found = _resolve_call(named.rows.calls, call_ref)
     if isinstance(found, Message):
         return found
     call_id = found.call_id or call_ref

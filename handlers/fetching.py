@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.bland.batch_ids import BatchApi, batch_api
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call, CallRow
+from bot.bland.models import Call
 from bot.bland.models_v2 import ListedCall
 from bot.bland.slices import Fold
 from bot.bland.stats import stats_of
@@ -33,14 +33,12 @@ TRANSCRIPT_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
-class BatchCallList:
-    """A batch's calls as the call list, the transcript picker and the export take them.
+class Fetched(Generic[F]):
+    """What was made of a batch's calls: `rows`, the `into()` they went to. `truncated`:
+    Bland sent as many as it lists at once, so there may be more."""
 
-    `truncated`: Bland sent as many as it lists at once, so there may be more."""
-
-    batch_id: str
     label: str | None
-    calls: Sequence[CallRow]
+    rows: F
     truncated: bool = False
 
 
@@ -68,17 +66,21 @@ async def fetch_view(services: Services, batch_id: str) -> BatchView:
     return view_of_v2(batch, logs)
 
 
-async def fetch_calls(services: Services, batch_id: str) -> BatchCallList:
-    """The batch's calls, without transcripts.
+async def fetch_calls(services: Services, batch_id: str, *, into: Callable[[], F]) -> Fetched[F]:
+    """The batch's calls, without transcripts, added to `into()` in order.
 
-    v2: from Bland's account-wide call list, asked for this batch (the filter is not
-    documented); raises CallsNotListedError when Bland ignored it. The batch itself is
-    asked too, for its label, and so that an unknown id is "not found", not "no calls"."""
+    v1: read a slice at a time, never all held (a second `into()` may be made: see
+    `BlandClient.export_batch`). v2: from Bland's account-wide call list, asked for this
+    batch (the filter is not documented); raises CallsNotListedError when Bland ignored
+    it. The batch itself is asked too, for its label, and so that an unknown id is "not
+    found", not "no calls"."""
     if batch_api(batch_id) == BatchApi.V1:
-        detail = await services.bland.get_batch_rows(batch_id)
-        return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
+        batch, rows = await services.bland.get_batch_rows(batch_id, into=into)
+        return Fetched(batch.batch_params.label, rows)
     label, calls, truncated = await _v2_calls(services, batch_id)
-    return BatchCallList(batch_id, label, calls, truncated=truncated)
+    made = into()
+    made.add(calls)
+    return Fetched(label, made, truncated=truncated)
 
 
 async def _v2_calls(services: Services, batch_id: str) -> tuple[str | None, list[ListedCall], bool]:
@@ -91,18 +93,9 @@ async def _v2_calls(services: Services, batch_id: str) -> tuple[str | None, list
     return view_of_v2(batch, ()).label, listed.calls, listed.truncated
 
 
-@dataclass(frozen=True)
-class Exported(Generic[F]):
-    """What a CSV export made of a batch's calls: `rows` (the `into()` they went to)."""
-
-    label: str | None
-    rows: F
-    truncated: bool = False
-
-
 async def export_calls(
     services: Services, batch_id: str, *, transcripts: bool, into: Callable[[], F]
-) -> Exported[F]:
+) -> Fetched[F]:
     """Every call of the batch, with transcripts when asked, added to `into()`.
 
     v1 answers in one request, given the export's longer deadline and larger cap, and
@@ -113,12 +106,12 @@ async def export_calls(
         batch, rows = await services.bland.export_batch(
             batch_id, transcripts=transcripts, into=into
         )
-        return Exported(batch.batch_params.label, rows)
+        return Fetched(batch.batch_params.label, rows)
     label, listed, truncated = await _v2_calls(services, batch_id)
     calls: Sequence[Call] = await _with_transcripts(services, listed) if transcripts else listed
     made = into()
     await asyncio.to_thread(made.add, calls)
-    return Exported(label, made, truncated=truncated)
+    return Fetched(label, made, truncated=truncated)
 
 
 async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:

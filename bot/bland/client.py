@@ -222,16 +222,17 @@ class BlandClient:
         }
         return await self._get_sliced(BatchOverview, f"/v1/batches/{batch_id}", params, CallTally)
 
-    async def get_batch_rows(self, batch_id: str) -> BatchRows:
+    async def get_batch_rows(self, batch_id: str, *, into: Callable[[], F]) -> tuple[BatchRows, F]:
         """The batch with each call's row (no transcripts, no analysis): what the call
-        list, the transcript picker and a transcript's header need."""
+        list, the transcript picker and a transcript's header need. The rows are added
+        to `into()` a slice at a time, never all held, as `export_batch` does."""
         check_batch_id(batch_id)
         params = {
             "include_calls": "true",
             "include_transcripts": "false",
             "include_analysis": "false",
         }
-        return await self._get(BatchRows, f"/v1/batches/{batch_id}", params)
+        return await self._get_sliced(BatchRows, f"/v1/batches/{batch_id}", params, into)
 
     async def batch_statuses(
         self, batch_ids: Sequence[str], *, concurrency: int = 8, within: float = 4.0

@@ -1,0 +1,61 @@
+"""The call views kept a slice at a time show exactly what they show given every call."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bland.models import BatchRows, CallRow
+from bot.demo.details import make_batch
+from formatters.calls import calls_page, page_of_calls, picker_of, transcript_picker
+from handlers.call_folds import BestToRead, CallPage, CallsNamed
+
+BATCH_ID = "FoldsTest0000001-gen-batch"
+
+
+def _calls(count: int) -> list[CallRow]:
+    detail = make_batch(BATCH_ID, calls=count, seed=9, errors=3)
+    return list(BatchRows.lenient(detail).call_data)
+
+
+def _in_slices(calls: list[CallRow], size: int) -> list[list[CallRow]]:
+    return [calls[i : i + size] for i in range(0, len(calls), size)]
+
+
+@pytest.mark.parametrize("count", [0, 1, 15, 16, 250])
+@pytest.mark.parametrize("page", [0, 1, 2, 9, 17, 99])
+@pytest.mark.parametrize("slice_size", [1, 7, 40, 1000])
+def test_a_page_kept_in_slices_is_the_page_of_all_calls(
+    count: int, page: int, slice_size: int
+) -> None:
+    calls = _calls(count) if count else []
+    kept = CallPage(page)
+    for part in _in_slices(calls, slice_size):
+        kept.add(part)
+    shown = page_of_calls(
+        kept.shown(), total=kept.total, batch_id=BATCH_ID, label="L", page=kept.page
+    )
+    assert shown == calls_page(calls, batch_id=BATCH_ID, label="L", page=page)
+
+
+@pytest.mark.parametrize("count", [0, 3, 250])
+@pytest.mark.parametrize("slice_size", [1, 30, 1000])
+def test_the_picker_kept_in_slices_offers_what_it_offers_of_all(
+    count: int, slice_size: int
+) -> None:
+    calls = _calls(count) if count else []
+    kept = BestToRead()
+    for part in _in_slices(calls, slice_size):
+        kept.add(part)
+    assert picker_of(kept.best, readable=kept.readable, batch_id=BATCH_ID, label=None) == (
+        transcript_picker(calls, batch_id=BATCH_ID, label=None)
+    )
+
+
+def test_calls_named_by_a_prefix_are_kept_in_order() -> None:
+    calls = _calls(250)
+    ref = (calls[42].call_id or "")[:1].upper()
+    kept = CallsNamed(ref)
+    for part in _in_slices(calls, 13):
+        kept.add(part)
+    assert kept.calls == [c for c in calls if (c.call_id or "").lower().startswith(ref.lower())]
+    assert calls[42] in kept.calls
