@@ -73,9 +73,17 @@ async def answer_batch(
         case ListCalls(batch_id, page):
             listed = await fetch_calls(services, batch_id, into=lambda: CallPage(page))
             rows = listed.rows
+            shown = rows.shown()
+            if shown is None:
+                # Past the end: the last page was only counted; read it (rare: a stale
+                # Next button, or a page number typed too large).
+                last = rows.page
+                listed = await fetch_calls(services, batch_id, into=lambda: CallPage(last))
+                rows = listed.rows
+                shown = rows.shown() or []
             return Reply(
                 page_of_calls(
-                    rows.shown(),
+                    shown,
                     total=rows.total,
                     batch_id=batch_id,
                     label=listed.label,

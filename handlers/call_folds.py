@@ -9,6 +9,7 @@ just that, so the view shows what it showed when it was given every call.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import deque
 from collections.abc import Sequence
 
@@ -17,32 +18,48 @@ from formatters.calls import PAGE_SIZE, PICKER_OPTIONS, readable, reading_order,
 
 
 class CallPage:
-    """The calls of page `page`, and how many calls there are."""
+    """The calls of page `page`, and how many calls there are. Read in slices, only the
+    slice(s) holding the page are made into models; the rest are only counted."""
 
     def __init__(self, page: int, page_size: int = PAGE_SIZE) -> None:
-        self.asked = page
+        self.asked = max(page, 1)
         self.page_size = page_size
         self.total = 0
         self._asked: list[CallRow] = []
-        # A page past the end shows the last: kept in case the asked one never comes.
+        # The last rows added, and how many calls had come by then: a page past the end
+        # shows the last page, which these hold when the calls came by `add` alone.
         self._last: deque[CallRow] = deque(maxlen=page_size)
+        self._last_at = 0
+
+    def wants(self, raw: bytes | bytearray, before: int, count: int) -> bool:
+        start = (self.asked - 1) * self.page_size
+        return before < start + self.page_size and start < before + count
+
+    def skip(self, count: int) -> None:
+        self.total += count
 
     def add(self, calls: Sequence[CallRow]) -> None:
-        start = (max(self.asked, 1) - 1) * self.page_size - self.total
+        start = (self.asked - 1) * self.page_size - self.total
         low, high = max(start, 0), min(start + self.page_size, len(calls))
         if low < high:
             self._asked += calls[low:high]
         self._last.extend(calls[-self.page_size :])
         self.total += len(calls)
+        self._last_at = self.total
 
     @property
     def page(self) -> int:
+        """The page shown: the one asked, or the last when it is past the end."""
         return shown_page(self.asked, self.total, self.page_size)
 
-    def shown(self) -> list[CallRow]:
-        if self._asked or self.page == max(self.asked, 1):
+    def shown(self) -> list[CallRow] | None:
+        """The calls of `page`; None when it is a last page that was only counted (ask
+        again for `page`)."""
+        if self.page == self.asked:
             return self._asked
         on_last = self.total - (self.page - 1) * self.page_size
+        if self._last_at != self.total or len(self._last) < on_last:
+            return None
         return list(self._last)[-on_last:]
 
 
@@ -61,11 +78,20 @@ class BestToRead:
 
 
 class CallsNamed:
-    """The calls whose id starts with `ref` (case-insensitive), in order."""
+    """The calls whose id starts with `ref` (case-insensitive), in order. Read in slices,
+    only slices whose bytes hold `ref` are made into models."""
 
     def __init__(self, ref: str) -> None:
         self.wanted = ref.lower()
+        self._in_bytes = re.compile(re.escape(ref.encode()), re.IGNORECASE)
         self.calls: list[CallRow] = []
+
+    def wants(self, raw: bytes | bytearray, before: int, count: int) -> bool:
+        # An id written with \u escapes would not be found in the bytes: read those.
+        return self._in_bytes.search(raw) is not None or b"\\u" in raw
+
+    def skip(self, count: int) -> None:
+        pass
 
     def add(self, calls: Sequence[CallRow]) -> None:
         wanted = self.wanted

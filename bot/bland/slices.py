@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from bot.bland.lenient import LenientModel
 
@@ -42,6 +43,23 @@ class Fold(Protocol):
     """What is made of the calls, a slice at a time."""
 
     def add(self, calls: Sequence[Any]) -> None: ...
+
+
+@runtime_checkable
+class PickyFold(Fold, Protocol):
+    """A fold that needs few of the calls. Each slice is first only counted (proved whole
+    calls with no model built: a quarter of the cost of building the calls' models);
+    `wants(raw, before, count)` then says, from the slice's bytes and place (`before`
+    calls came before its `count`), whether its calls are wanted (`add`), or only
+    counted (`skip`)."""
+
+    def wants(self, raw: bytes | bytearray, before: int, count: int) -> bool: ...
+
+    def skip(self, count: int) -> None: ...
+
+
+class _AnyObject(TypedDict):
+    """Any JSON object, its keys unread: what a slice only counted is validated as."""
 
 
 def parse_sliced(
@@ -85,12 +103,26 @@ def _sliced(
         return start, pos
     adapter = _adapter(item)
     cuts = _cuts_before(body, pos)
+    picky = fold if isinstance(fold, PickyFold) else None
+    before = 0
     while True:
-        read = _next(body, pos, item, adapter, cuts)
+        read = _next(
+            body,
+            pos,
+            None if picky is not None else item,
+            _COUNT if picky is not None else adapter,
+            cuts,
+        )
         if read is None:
             return None
-        calls, pos, done = read
-        fold.add(calls)
+        calls, (low, high), pos, done = read
+        if picky is None:
+            fold.add(calls)
+        elif picky.wants(body[low:high], before, len(calls)):
+            picky.add(_validate(body[low:high], item, adapter) or [])
+        else:
+            picky.skip(len(calls))
+        before += len(calls)
         if done:
             return start, pos
 
@@ -114,12 +146,12 @@ def _cuts_before(body: bytes | bytearray, pos: int) -> re.Pattern[bytes]:
 def _next(
     body: bytes | bytearray,
     pos: int,
-    item: type[LenientModel],
+    item: type[LenientModel] | None,
     adapter: TypeAdapter[list[Any]],
     cuts: re.Pattern[bytes],
-) -> tuple[list[Any], int, bool] | None:
-    """The next slice's calls from `pos`, where the one after starts, and whether the
-    array ended; None when no end makes whole calls."""
+) -> tuple[list[Any], tuple[int, int], int, bool] | None:
+    """The next slice's calls from `pos`, its span, where the one after starts, and
+    whether the array ended; None when no end makes whole calls."""
     reach = SLICE_BYTES
     while True:
         cut = cuts.search(body, pos + reach)
@@ -127,7 +159,7 @@ def _next(
             break
         calls = _validate(body[pos : cut.start() + 1], item, adapter)
         if calls is not None:
-            return calls, cut.end(), False
+            return calls, (pos, cut.start() + 1), cut.end(), False
         # Inside a call: reach twice as far, so a long call is parsed a bounded number of times.
         reach = max(2 * reach, cut.end() - pos)
     # No cut left: the rest of the array is one slice, ending at its `]`. Tried from the
@@ -136,14 +168,15 @@ def _next(
     for end in reversed(list(_END.finditer(body, pos))):
         calls = _validate(body[pos : end.start() + 1], item, adapter)
         if calls is not None:
-            return calls, end.end() - 1, True
+            return calls, (pos, end.start() + 1), end.end() - 1, True
     return None
 
 
 def _validate(
-    items: bytes | bytearray, item: type[LenientModel], adapter: TypeAdapter[list[Any]]
+    items: bytes | bytearray, item: type[LenientModel] | None, adapter: TypeAdapter[list[Any]]
 ) -> list[Any] | None:
-    """The slice's calls; None when the slice is not whole calls (not valid JSON)."""
+    """The slice's calls (its objects, unread, with no `item`); None when the slice is not
+    whole calls (not valid JSON)."""
     data = b"[" + items + b"]"
     try:
         return adapter.validate_json(data)
@@ -154,9 +187,12 @@ def _validate(
         raw = json.loads(data)
     except (ValueError, RecursionError):
         return None
+    if item is None:
+        return [one for one in raw if isinstance(one, dict)]
     return [item.item(one) for one in raw if isinstance(one, dict)]
 
 
+_COUNT: TypeAdapter[list[Any]] = TypeAdapter(list[_AnyObject])
 _ADAPTERS: dict[type[LenientModel], TypeAdapter[list[Any]]] = {}
 
 

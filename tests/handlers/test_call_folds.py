@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from bot.bland.client import parse
 from bot.bland.models import BatchRows, CallRow
+from bot.bland.slices import parse_sliced
 from bot.demo.details import make_batch
 from formatters.calls import calls_page, page_of_calls, picker_of, transcript_picker
 from handlers.call_folds import BestToRead, CallPage, CallsNamed
@@ -31,9 +35,9 @@ def test_a_page_kept_in_slices_is_the_page_of_all_calls(
     kept = CallPage(page)
     for part in _in_slices(calls, slice_size):
         kept.add(part)
-    shown = page_of_calls(
-        kept.shown(), total=kept.total, batch_id=BATCH_ID, label="L", page=kept.page
-    )
+    rows = kept.shown()
+    assert rows is not None  # every call was added: even a page past the end is there
+    shown = page_of_calls(rows, total=kept.total, batch_id=BATCH_ID, label="L", page=kept.page)
     assert shown == calls_page(calls, batch_id=BATCH_ID, label="L", page=page)
 
 
@@ -59,3 +63,38 @@ def test_calls_named_by_a_prefix_are_kept_in_order() -> None:
         kept.add(part)
     assert kept.calls == [c for c in calls if (c.call_id or "").lower().startswith(ref.lower())]
     assert calls[42] in kept.calls
+
+
+@pytest.fixture(scope="module")
+def big() -> tuple[bytes, list[CallRow]]:
+    """A batch of ~6 slices, as Bland sends it, and its calls read whole."""
+    detail = make_batch(BATCH_ID, calls=4000, seed=9, errors=30)
+    for call in detail["call_data"]:
+        call["transcripts"] = []
+    body = json.dumps(detail).encode()
+    return body, list(parse(BatchRows, body).call_data)
+
+
+@pytest.mark.parametrize("page", [1, 2, 100, 150, 266, 267, 268, 10_000])
+def test_a_page_read_in_slices_counts_the_rest(big: tuple[bytes, list[CallRow]], page: int) -> None:
+    body, calls = big
+    _, kept = parse_sliced(BatchRows, body, lambda: CallPage(page), parse)
+    rows = kept.shown()
+    if rows is None:  # past the end: the handler asks again for the last page
+        assert page > 267
+        _, kept = parse_sliced(BatchRows, body, lambda: CallPage(kept.page), parse)
+        rows = kept.shown()
+        assert rows is not None
+    shown = page_of_calls(rows, total=kept.total, batch_id=BATCH_ID, label=None, page=kept.page)
+    assert shown == calls_page(calls, batch_id=BATCH_ID, label=None, page=page)
+
+
+def test_calls_named_read_in_slices(big: tuple[bytes, list[CallRow]]) -> None:
+    body, calls = big
+    for ref in ((calls[3999].call_id or "")[:8].upper(), (calls[5].call_id or "")[:2], "zz"):
+
+        def named(ref: str = ref) -> CallsNamed:
+            return CallsNamed(ref)
+
+        _, kept = parse_sliced(BatchRows, body, named, parse)
+        assert kept.calls == [c for c in calls if (c.call_id or "").lower().startswith(ref.lower())]
