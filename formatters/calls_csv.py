@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import IO
 
-from bot.bland.models import Call, ExportCall, TranscriptLine, Utterance
+from bot.bland.models import Call, ExportCall, Line, TranscriptLine
 
 COLUMNS = (
     "call_id",
@@ -96,9 +96,13 @@ class CsvRows:
             self.rows += 1
 
 
-def transcript_text(lines: Iterable[TranscriptLine | Utterance]) -> str:
+def transcript_text(lines: Iterable[TranscriptLine | Line]) -> str:
     """The dialogue as `Speaker: text` lines, for one spreadsheet cell."""
-    return "\n".join(
-        f"{SPEAKERS.get(line.user or '', line.user or 'Unknown')}: {(line.text or '').strip()}"
+    said = (
+        (line.get("user"), line.get("text")) if isinstance(line, dict) else (line.user, line.text)
         for line in lines
+    )
+    return "\n".join(
+        f"{SPEAKERS.get(user or '', user or 'Unknown')}: {(text or '').strip()}"
+        for user, text in said
     )

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from bot.bland.client import parse
-from bot.bland.models import Analysis, BatchDetail, BatchOverview, Call, CallBrief
+from bot.bland.models import (
+    Analysis,
+    BatchDetail,
+    BatchExport,
+    BatchOverview,
+    Call,
+    CallBrief,
+    ExportCall,
+)
 from bot.bland.stats import batch_stats
 from bot.bland.values import BIGINT_MAX
 from bot.demo.details import make_batch
@@ -130,3 +138,21 @@ async def test_the_client_repairs_one_bad_call_of_a_served_batch(bland: BlandSer
     assert overview.call_data[BAD].corrected_duration is None
     stripped = [{k: v for k, v in c.items() if k != "transcripts"} for c in detail["call_data"]]
     _untouched(overview.call_data, stripped, CallBrief)
+
+
+def test_an_export_reads_lines_as_dicts_and_repairs_a_bad_line_alone() -> None:
+    detail = _detail()
+    lines = detail["call_data"][BAD]["transcripts"]
+    lines[0]["text"] = f"hi{NUL}"
+    lines.insert(1, "not a line")
+    lines.append({"user": 7, "text": {"not": "text"}, "id": OVER_INT8})
+
+    parsed = parse(BatchExport, _body(detail))
+
+    bad = parsed.call_data[BAD].transcripts
+    assert bad[0] == {"user": lines[0]["user"], "text": "hi\ufffd"}
+    assert bad[1:-1] == [{"user": line["user"], "text": line["text"]} for line in lines[2:-1]]
+    assert bad[-1] == {"user": "7"}
+    for index, call in enumerate(parsed.call_data):
+        if index != BAD:
+            assert call == ExportCall.model_validate(detail["call_data"][index])
