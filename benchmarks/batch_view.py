@@ -49,6 +49,7 @@ FLOOR_REPEATS = 3
 WARM_CALLS = 30
 REPLY_WITHIN = 300.0
 CHECK_EVERY = 0.005
+FIXED_RUNS = 3
 NO_TRANSCRIPTS = "include_calls=true&include_transcripts=false&include_analysis=true"
 
 
@@ -227,6 +228,11 @@ def measure(sizes: list[int], runs: int) -> tuple[list[Row], list[Growth]]:
                     harness = Harness(bot, bland, slack)
                     warm = view.text(ids[str(WARM_CALLS)], ids[f"{WARM_CALLS}:call"])
                     harness.command(warm)
+                    # What the command costs whatever the batch: Bolt, the signed request,
+                    # the reply, the store. It alone is more than 0.3x the floor at 1k.
+                    fixed = statistics.median(
+                        harness.command(warm)["cpu"] for _ in range(FIXED_RUNS)
+                    )
                     text = view.text(ids[str(size)], ids[f"{size}:call"])
                     count = runs if size < 50_000 else max(1, runs - 2)
                     samples = [harness.command(text) for _ in range(count)]
@@ -234,6 +240,18 @@ def measure(sizes: list[int], runs: int) -> tuple[list[Row], list[Growth]]:
                 plain = f"/v1/batches/{ids[str(size)]}?{NO_TRANSCRIPTS}"
                 no_transcripts = len(_fetch(bland.info["url"] + plain))
                 rows += _rows(view, size, samples, floor, fetched, no_transcripts)
+                rows.append(
+                    Row(
+                        view.figure,
+                        f"{size:,} calls",
+                        f"bot CPU of the same command on a {WARM_CALLS}-call batch",
+                        fixed,
+                        "s",
+                        floor=floor,
+                        floor_name="json.loads of the bytes fetched",
+                        note="the fixed cost per command",
+                    )
+                )
                 cpu = statistics.median(s["cpu"] for s in samples)
                 points.setdefault((view.figure, "bot CPU"), []).append((size, cpu))
                 rss = max(s["rss_above_idle"] for s in samples)
