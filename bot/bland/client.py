@@ -30,7 +30,7 @@ from bot.bland.batch_ids import (
     is_batch_id,
     is_v2_batch_id,
 )
-from bot.bland.envelope import envelope_errors, many, one, unwrap
+from bot.bland.envelope import envelope_errors, read_many, read_one, unwrap
 from bot.bland.errors import (
     BlandConnectionError,
     BlandError,
@@ -301,14 +301,13 @@ class BlandClient:
             params["take"] = str(take)
         if skip is not None:
             params["skip"] = str(skip)
-        data = await self._get_data("/v2/batches/list", params)
-        return many(BatchV2, data, what="batches")
+        return await self._get_many(BatchV2, "/v2/batches/list", params, what="batches")
 
     async def get_batch_v2(self, batch_id: str) -> BatchV2:
         """`GET /v2/batches/{id}`: one batch's metadata. Its progress is in `batch_logs`."""
         check_v2_batch_id(batch_id)
-        data = await self._get_data(f"/v2/batches/{batch_id}", {})
-        batch = one(BatchV2, data, what="batch")
+        body = await self._request("GET", f"/v2/batches/{batch_id}", {}, retries=self._max_retries)
+        batch = read_one(BatchV2, body, what="batch", secrets=self._secrets)
         return batch if batch.id else batch.model_copy(update={"id": batch_id})
 
     async def batch_logs(
@@ -322,8 +321,8 @@ class BlandClient:
         """`GET /v2/batches/{id}/logs`: newest first by default, as `v2_progress` reads them."""
         check_v2_batch_id(batch_id)
         path = f"/v2/batches/{batch_id}/logs"
-        data = await self._get_data(path, _log_params(take, direction, skip))
-        return many(LogEntry, data, what="log entries")
+        params = _log_params(take, direction, skip)
+        return await self._get_many(LogEntry, path, params, what="log entries")
 
     async def latest_logs(
         self,
@@ -346,7 +345,7 @@ class BlandClient:
         async def one_batch(batch_id: str) -> None:
             async with slots:
                 body = await self._request("GET", f"/v2/batches/{batch_id}/logs", params, retries=0)
-            found[batch_id] = many(LogEntry, self._unwrap(body), what="log entries")
+            found[batch_id] = read_many(LogEntry, body, what="log entries", secrets=self._secrets)
 
         valid = [b for b in dict.fromkeys(batch_ids) if is_v2_batch_id(b)]
         await _each_within(one_batch, valid, within=within, what="a batch log")
@@ -384,12 +383,15 @@ class BlandClient:
             truncated=len(listed.calls) >= limit,
         )
 
-    async def _get_data(self, path: str, params: Mapping[str, str]) -> Any:
-        """A v2 GET, retried like v1's, unwrapped to its envelope's `data`."""
+    async def _get_many(
+        self, model: type[M], path: str, params: Mapping[str, str], *, what: str
+    ) -> list[M]:
+        """A v2 GET, retried like v1's, its envelope's `data` read as a list of `model`."""
         body = await self._request("GET", path, params, retries=self._max_retries)
+        read = functools.partial(read_many, model, body, what=what, secrets=self._secrets)
         if len(body) > LARGE_BODY:
-            return await asyncio.to_thread(self._unwrap, body)
-        return self._unwrap(body)
+            return await asyncio.to_thread(read)
+        return read()
 
     def _unwrap(self, body: bytes | bytearray) -> Any:
         return unwrap(body, secrets=self._secrets)
