@@ -18,20 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 from typing import Any
 
 import aiohttp
 
-from benchmarks.processes import (
-    announce,
-    own_cpu_seconds,
-    peak_rss_bytes,
-    rss_bytes,
-    run_worker,
-    started,
-)
+from benchmarks.batch_view import peak, reset_peak
+from benchmarks.processes import announce, own_cpu_seconds, run_worker, started
 from benchmarks.report import Row
 from benchmarks.standins import BLAND_KEY
 
@@ -45,7 +40,9 @@ FLOOR_REPEATS = 2
 
 async def work(args: argparse.Namespace) -> dict[str, Any]:
     body = await fetch(f"{args.bland}/v1/batches/{args.batch_id}")
-    rss_before = rss_bytes()
+    # Peak from here (VmHWM after clear_refs): ru_maxrss would also count the harness's
+    # RSS, which a forked worker inherits as its starting high-water mark.
+    rss_before = reset_peak(os.getpid())
     out: dict[str, Any] = {"bytes": len(body), "rss_before": rss_before}
     if args.what == "transcripts":
         from bot.bland.models import BatchDetail
@@ -76,7 +73,7 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
             out["produced"] = csv_file.tell()
         out["entry_point"] = "parse_sliced(BatchExport) + formatters.calls_csv.CsvRows"
     out["cpu"] = own_cpu_seconds() - cpu0
-    out["peak_rss"] = peak_rss_bytes()
+    out["peak_rss"] = peak(os.getpid())
     floor = []
     for _ in range(FLOOR_REPEATS):
         cpu0 = own_cpu_seconds()
