@@ -54,7 +54,7 @@ PLANS = {
     "full": Plan(
         ack_rounds={10: 20, 100: 5, 300: 3},
         batch_sizes=[1_000, 10_000, 50_000],
-        batch_runs=3,
+        batch_runs=5,
         watch_sizes={"v1": [100, 1_000, 10_000], "v2": [100, 1_000, 10_000]},
         watch_interval=30.0,
         watch_intervals=1,
@@ -70,7 +70,7 @@ PLANS = {
     "quick": Plan(
         ack_rounds={10: 5, 100: 2},
         batch_sizes=[1_000, 10_000],
-        batch_runs=2,
+        batch_runs=3,
         watch_sizes={"v1": [100, 1_000], "v2": [100, 1_000]},
         watch_interval=5.0,
         watch_intervals=2,

@@ -49,6 +49,7 @@ def bland_dataset(sizes: list[int], watch: int) -> tuple[DemoDataset, dict[str, 
         batch = next(iter(made.batches.values()))
         dataset.add(batch)
         by_size[str(size)] = batch.batch_id
+        by_size[f"{size}:call"] = made.tour_call_id
     watched: list[str] = []
     if watch:
         made = benchmark_dataset(
@@ -117,6 +118,7 @@ async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
         if len(batch.calls) > WATCH_CALLS:
             batch.response_bytes(include_transcripts=False)
             batch.response_bytes(include_transcripts=False, include_analysis=False)
+            batch.response_bytes(include_transcripts=True, include_analysis=False)
     v2 = bland_v2_dataset(args.watch_v2) if args.watch_v2 else None
     server = BlandServer(dataset, api_key=BLAND_KEY, v2_dataset=v2)
     # The server's own request log would grow without bound over thousands of polls.
@@ -212,6 +214,12 @@ async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
             replies = sum(len(v) for v in slack.responses.values())
             return web.json_response({"methods": by_method, "responses": replies})
 
+        async def forget(request: web.Request) -> web.Response:
+            """Drop the files uploaded so far: a 50k-call export is tens of MB each time."""
+            slack.uploads.clear()
+            slack.files.clear()
+            return web.json_response({"ok": True})
+
         async def connected(request: web.Request) -> web.Response:
             await slack.wait_connected(within=float(request.query.get("within", "20")))
             return web.json_response({"ok": True})
@@ -236,6 +244,7 @@ async def run_slack(args: argparse.Namespace, stop: asyncio.Event) -> None:
         control.router.add_get("/_bench/responses", responses)
         control.router.add_get("/_bench/counts", counts)
         control.router.add_get("/_bench/connected", connected)
+        control.router.add_post("/_bench/forget", forget)
         runner = web.AppRunner(control, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, HOST, 0).start()

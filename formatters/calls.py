@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.bland.batch_ids import is_batch_id
 from bot.bland.call_outcomes import Outcome
-from bot.bland.models import Call
+from bot.bland.models import CallRow
 from formatters import action_ids
 from formatters.blocks import (
     Block,
@@ -65,7 +65,7 @@ def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
 
 
 def calls_page(
-    calls: Sequence[Call],
+    calls: Sequence[CallRow],
     *,
     batch_id: str,
     label: str | None,
@@ -77,13 +77,43 @@ def calls_page(
     """One page of calls; pages past the end show the last page. `truncated`: Bland
     listed as many calls as it lists at once, so the batch may have more. `outcome`:
     `calls` are only those that ended this way (the paging buttons keep to them)."""
-    pages = page_count(len(calls), page_size)
-    page = min(max(page, 1), pages)
+    page = shown_page(page, len(calls), page_size)
     shown = calls[(page - 1) * page_size : page * page_size]
+    return page_of_calls(
+        shown,
+        total=len(calls),
+        batch_id=batch_id,
+        label=label,
+        page=page,
+        page_size=page_size,
+        truncated=truncated,
+        outcome=outcome,
+    )
+
+
+def shown_page(page: int, total: int, page_size: int = PAGE_SIZE) -> int:
+    """The page shown when `page` is asked of `total` calls: pages past the end show the last."""
+    return min(max(page, 1), page_count(total, page_size))
+
+
+def page_of_calls(
+    shown: Sequence[CallRow],
+    *,
+    total: int,
+    batch_id: str,
+    label: str | None,
+    page: int,
+    page_size: int = PAGE_SIZE,
+    truncated: bool = False,
+    outcome: Outcome | None = None,
+) -> Message:
+    """Page `page` (see `shown_page`) of `total` calls, whose calls are `shown`: what
+    `calls_page` shows, for a caller that kept only that page of the calls."""
+    pages = page_count(total, page_size)
     kind = OUTCOME_TITLES[outcome] if outcome else "Calls"
     title = f"{kind} · {label}" if label else kind
     phrase = f" {OUTCOME_PHRASES[outcome]}" if outcome else ""
-    if not calls:
+    if not total:
         text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls{phrase or ' yet'}."
         blocks: list[Block] = [header(title), section(text)]
         if outcome:
@@ -95,11 +125,11 @@ def calls_page(
         header(title),
         context(
             f"{code(batch_id, BATCH_ID_WIDTH)} · calls {first:,}–{first + len(shown) - 1:,} "
-            f"of {len(calls):,}{phrase} · page {page:,} of {pages:,}"
+            f"of {total:,}{phrase} · page {page:,} of {pages:,}"
         ),
     ]
     if truncated:
-        blocks.append(context(truncated_note(len(calls))))
+        blocks.append(context(truncated_note(total)))
     blocks.extend(_call(call, batch_id) for call in shown)
     listed = f"calls {batch_id} {outcome} " if outcome else f"calls {batch_id} "
     nav: list[Block] = []
@@ -111,8 +141,7 @@ def calls_page(
     blocks.append(actions(*nav))
     last = first + len(shown) - 1
     text = (
-        f"Calls {first:,}–{last:,} of {len(calls):,}{phrase} "
-        f"in batch {clip(batch_id, BATCH_ID_WIDTH)}"
+        f"Calls {first:,}–{last:,} of {total:,}{phrase} in batch {clip(batch_id, BATCH_ID_WIDTH)}"
     )
     return message(text, blocks)
 
@@ -138,7 +167,7 @@ def _summary(batch_id: str) -> Block:
     return button("Summary", action_ids.OPEN, batch_id)
 
 
-def _call(call: Call, batch_id: str) -> Block:
+def _call(call: CallRow, batch_id: str) -> Block:
     call_id = call.call_id or "-"
     facts = [
         clip(call.status or call.queue_status or "unknown", STATUS_WIDTH),
@@ -162,16 +191,35 @@ def truncated_note(listed: int) -> str:
     return f"Bland lists at most {listed:,} calls at once: this batch may have more."
 
 
-def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None) -> Message:
+def readable(call: CallRow) -> bool:
+    """Whether the picker may offer the call: its id can be asked for."""
+    return bool(call.call_id and is_batch_id(call.call_id))
+
+
+def reading_order(call: CallRow) -> tuple[bool, float]:
+    """The picker's order: answered by a person first, then longest first."""
+    return (call.answered != "human", -(call.duration_seconds or 0))
+
+
+def transcript_picker(calls: Sequence[CallRow], *, batch_id: str, label: str | None) -> Message:
     """A select of the calls most worth reading: answered by a person, longest first."""
-    candidates = [c for c in calls if c.call_id and is_batch_id(c.call_id)]
-    candidates.sort(key=lambda c: (c.answered != "human", -(c.duration_seconds or 0)))
-    options = [_option(call) for call in candidates[:PICKER_OPTIONS]]
+    candidates = sorted(filter(readable, calls), key=reading_order)
+    return picker_of(
+        candidates[:PICKER_OPTIONS], readable=len(candidates), batch_id=batch_id, label=label
+    )
+
+
+def picker_of(
+    best: Sequence[CallRow], *, readable: int, batch_id: str, label: str | None
+) -> Message:
+    """What `transcript_picker` shows, for a caller that kept only the `best` (at most
+    PICKER_OPTIONS, in `reading_order`) of `readable` calls the picker may offer."""
+    options = [_option(call) for call in best[:PICKER_OPTIONS]]
     title = f"Transcripts · {label}" if label else "Transcripts"
     if not options:
         text = f"Batch {clip(batch_id, BATCH_ID_WIDTH)} has no calls to read yet."
         return message(text, [header(title), section(text)])
-    more = len(candidates) - len(options)
+    more = readable - len(options)
     note = f" The {plural(more, 'other call')} are in the call list." if more > 0 else ""
     blocks: list[Block] = [
         header(title),
@@ -198,7 +246,7 @@ def transcript_picker(calls: Sequence[Call], *, batch_id: str, label: str | None
     )
 
 
-def _option(call: Call) -> Block:
+def _option(call: CallRow) -> Block:
     who = call.answered or "no answer recorded"
     label = f"{call.to or 'unknown number'} · {seconds(call.duration_seconds)} · {who}"
     return option(label, call.call_id or "")

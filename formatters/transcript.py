@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.bland.models import Call, TranscriptLine
+from bot.bland.models import CallRow, TranscriptLine
 from bot.bland.times import parse_time
 from formatters import action_ids
 from formatters.blocks import Block, Message, actions, button, context, header, message, section
@@ -43,7 +43,7 @@ class CallFacts:
     duration_seconds: float | None = None
 
     @classmethod
-    def of(cls, call: Call, call_id: str) -> CallFacts:
+    def of(cls, call: CallRow, call_id: str) -> CallFacts:
         """The header facts of `call`, shown under `call_id` (its own may be missing)."""
         return cls(
             call_id=call_id,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bland.call_outcomes import calls_with
 from bot.bland.errors import BlandNotFoundError
 from bot.services import Services
 from bot.user_facing import UserFacingError
 from formatters.batch_list import batch_list
 from formatters.blocks import Message
-from formatters.calls import calls_page, transcript_picker
+from formatters.calls import calls_page, page_of_calls, picker_of
 from formatters.help import help_message
 from formatters.transcript import CallFacts, transcript
+from handlers.call_folds import BestToRead, CallPage, CallsNamed, CallsWith
 from handlers.call_view import show_call
 from handlers.commands_parser import (
     BatchRequest,
@@ -69,12 +69,11 @@ async def answer_batch(
             return Reply(help_message(reason))
         case ShowBatch(batch_id):
             return Reply(await summary(services, batch_id, who))
-        case ListCalls(batch_id, page, outcome):
-            found = await fetch_calls(services, batch_id)
-            calls = calls_with(found.calls, outcome) if outcome else found.calls
+        case ListCalls(batch_id, page, outcome) if outcome is not None:
+            found = await fetch_calls(services, batch_id, into=lambda: CallsWith(outcome))
             return Reply(
                 calls_page(
-                    calls,
+                    found.rows.listed(),
                     batch_id=batch_id,
                     label=found.label,
                     page=page,
@@ -82,9 +81,33 @@ async def answer_batch(
                     outcome=outcome,
                 )
             )
+        case ListCalls(batch_id, page):
+            listed = await fetch_calls(services, batch_id, into=lambda: CallPage(page))
+            rows = listed.rows
+            shown = rows.shown()
+            if shown is None:
+                # Past the end: the last page was only counted; read it (rare: a stale
+                # Next button, or a page number typed too large).
+                last = rows.page
+                listed = await fetch_calls(services, batch_id, into=lambda: CallPage(last))
+                rows = listed.rows
+                shown = rows.shown() or []
+            return Reply(
+                page_of_calls(
+                    shown,
+                    total=rows.total,
+                    batch_id=batch_id,
+                    label=listed.label,
+                    page=rows.page,
+                    truncated=listed.truncated,
+                )
+            )
         case PickTranscript(batch_id):
-            found = await fetch_calls(services, batch_id)
-            return Reply(transcript_picker(found.calls, batch_id=batch_id, label=found.label))
+            picked = await fetch_calls(services, batch_id, into=BestToRead)
+            best = picked.rows
+            return Reply(
+                picker_of(best.best, readable=best.readable, batch_id=batch_id, label=picked.label)
+            )
         case ShowTranscript(batch_id, call_ref, page):
             return Reply(await _transcript(services, batch_id, call_ref, page))
         case ShowCall():
@@ -107,7 +130,8 @@ async def answer_batch(
 
 
 async def _transcript(services: Services, batch_id: str, call_ref: str, page: int) -> Message:
-    found = resolve_call((await fetch_calls(services, batch_id)).calls, call_ref)
+    named = await fetch_calls(services, batch_id, into=lambda: CallsNamed(call_ref))
+    found = resolve_call(named.rows.calls, call_ref)
     if isinstance(found, Message):
         return found
     call_id = found.call_id or call_ref

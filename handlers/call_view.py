@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from bot.bland.batch_ids import is_batch_id
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call, CallDetail
+from bot.bland.models import CallDetail, CallRow
 from bot.services import Services
 from formatters.blocks import Message
 from formatters.call import call_view
+from handlers.call_folds import CallsNamed
 from handlers.commands_parser import ShowCall
 from handlers.fetching import fetch_calls, is_v2, resolve_call
 
@@ -36,7 +37,8 @@ async def show_call(services: Services, request: ShowCall) -> Message:
         call_id = request.call_ref
         return call_view(detail, call_id=call_id, batch_id=batch_id, page=request.page)
     batch_id = request.batch_id
-    found = resolve_call((await fetch_calls(services, batch_id)).calls, request.call_ref)
+    named = await fetch_calls(services, batch_id, into=lambda: CallsNamed(request.call_ref))
+    found = resolve_call(named.rows.calls, request.call_ref)
     if isinstance(found, Message):
         return found
     call_id = found.call_id or request.call_ref
@@ -51,7 +53,7 @@ async def show_call(services: Services, request: ShowCall) -> Message:
     )
 
 
-async def _from_batch(services: Services, batch_id: str, listed: Call) -> CallDetail:
+async def _from_batch(services: Services, batch_id: str, listed: CallRow) -> CallDetail:
     """The call as its v1 batch has it, transcript included: some accounts cannot read a
     batch's calls one by one. The batch has no summary, recording or price."""
     full = await services.bland.get_batch(
@@ -61,7 +63,7 @@ async def _from_batch(services: Services, batch_id: str, listed: Call) -> CallDe
     return CallDetail.lenient(match.model_dump(by_alias=True))
 
 
-def _with_listed(detail: CallDetail, listed: Call) -> CallDetail:
+def _with_listed(detail: CallDetail, listed: CallRow) -> CallDetail:
     """`detail`, with what only the batch's list said of the call filled in."""
     missing = {
         name: getattr(listed, name)

@@ -6,7 +6,6 @@ By default the file goes only to whoever asked, by DM: it holds phone numbers an
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -19,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.services import Services
 from bot.slack.errors import error_code
 from bot.slots import USER_BUSY
-from formatters.calls_csv import write_calls_csv
+from formatters.calls_csv import CsvRows
 from formatters.export import (
     TO_CHANNEL,
     TO_DM,
@@ -58,14 +57,20 @@ async def export_csv(
 
 
 async def _export(request: ExportCsv, services: Services, who: Who, slack: AsyncWebClient) -> Reply:
-    found = await export_calls(services, request.batch_id, transcripts=request.transcripts)
-    label = found.label
     fd, path = tempfile.mkstemp(prefix="batch-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-            rows = await asyncio.to_thread(
-                write_calls_csv, found.calls, out, transcripts=request.transcripts
+
+            def into() -> CsvRows:
+                # From the file's start: a second one is made if the answer is read again.
+                out.seek(0)
+                out.truncate()
+                return CsvRows(out, transcripts=request.transcripts)
+
+            found = await export_calls(
+                services, request.batch_id, transcripts=request.transcripts, into=into
             )
+        label, rows = found.label, found.rows.rows
         upload: dict[str, Any] = {
             "file": path,
             "filename": filename(label, request.batch_id),

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot.bland.batch_ids import BatchApi, batch_api
 from bot.bland.errors import BlandNotFoundError
-from bot.bland.models import Call
+from bot.bland.models import Call, CallBrief
+from bot.bland.models_v2 import ListedCall
+from bot.bland.slices import Fold
+from bot.bland.stats import stats_of
 from bot.bland.view import BatchView, view_of_v1, view_of_v2
 from bot.services import Services
 from bot.user_facing import UserFacingError
@@ -26,19 +29,19 @@ log = logging.getLogger(__name__)
 
 A = TypeVar("A")
 B = TypeVar("B")
+F = TypeVar("F", bound=Fold)
+R = TypeVar("R", bound=CallBrief)
 # A v2 export with transcripts asks for each call's: this many at a time.
 TRANSCRIPT_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
-class BatchCallList:
-    """A batch's calls as the call list, the transcript picker and the export take them.
+class Fetched(Generic[F]):
+    """What was made of a batch's calls: `rows`, the `into()` they went to. `truncated`:
+    Bland sent as many as it lists at once, so there may be more."""
 
-    `truncated`: Bland sent as many as it lists at once, so there may be more."""
-
-    batch_id: str
     label: str | None
-    calls: Sequence[Call]
+    rows: F
     truncated: bool = False
 
 
@@ -58,47 +61,60 @@ async def fetch_view(services: Services, batch_id: str) -> BatchView:
     """The batch as a summary shows it: v1 with its analysis and call figures (never
     transcripts); v2 with its metadata and newest log entries, asked at once."""
     if batch_api(batch_id) == BatchApi.V1:
-        return view_of_v1(await services.bland.get_batch_overview(batch_id))
+        overview, calls = await services.bland.get_batch_tally(batch_id)
+        return view_of_v1(overview, stats=stats_of(overview, calls))
     batch, logs = await _together(
         services.bland.get_batch_v2(batch_id), services.bland.batch_logs(batch_id)
     )
     return view_of_v2(batch, logs)
 
 
-async def fetch_calls(services: Services, batch_id: str) -> BatchCallList:
-    """The batch's calls, without transcripts.
+async def fetch_calls(services: Services, batch_id: str, *, into: Callable[[], F]) -> Fetched[F]:
+    """The batch's calls, without transcripts, added to `into()` in order.
 
-    v2: from Bland's account-wide call list, asked for this batch (the filter is not
-    documented); raises CallsNotListedError when Bland ignored it. The batch itself is
-    asked too, for its label, and so that an unknown id is "not found", not "no calls"."""
+    v1: read a slice at a time, never all held (a second `into()` may be made: see
+    `BlandClient.export_batch`). v2: from Bland's account-wide call list, asked for this
+    batch (the filter is not documented); raises CallsNotListedError when Bland ignored
+    it. The batch itself is asked too, for its label, and so that an unknown id is "not
+    found", not "no calls"."""
     if batch_api(batch_id) == BatchApi.V1:
-        detail = await services.bland.get_batch(
-            batch_id, include_calls=True, include_transcripts=False, include_analysis=False
-        )
-        return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
+        batch, rows = await services.bland.get_batch_rows(batch_id, into=into)
+        return Fetched(batch.batch_params.label, rows)
+    label, calls, truncated = await _v2_calls(services, batch_id)
+    made = into()
+    made.add(calls)
+    return Fetched(label, made, truncated=truncated)
+
+
+async def _v2_calls(services: Services, batch_id: str) -> tuple[str | None, list[ListedCall], bool]:
     batch, listed = await _together(
         services.bland.get_batch_v2(batch_id), services.bland.list_calls(batch_id=batch_id)
     )
     if listed.filter_ignored:
         log.info("Bland ignored the batch filter of the call list for %s", batch_id)
         raise CallsNotListedError(batch_id)
-    label = view_of_v2(batch, ()).label
-    return BatchCallList(batch_id, label, listed.calls, truncated=listed.truncated)
+    return view_of_v2(batch, ()).label, listed.calls, listed.truncated
 
 
-async def export_calls(services: Services, batch_id: str, *, transcripts: bool) -> BatchCallList:
-    """Every call of the batch for a CSV export, with transcripts when asked.
+async def export_calls(
+    services: Services, batch_id: str, *, transcripts: bool, into: Callable[[], F]
+) -> Fetched[F]:
+    """Every call of the batch, with transcripts when asked, added to `into()`.
 
-    v1 answers in one request, given the export's longer deadline and larger cap. v2's
-    call list has no transcripts, so each call's is asked for, a few at a time."""
+    v1 answers in one request, given the export's longer deadline and larger cap, and
+    read a slice at a time, never all held (a second `into()` may be made: see
+    `BlandClient.export_batch`). v2's call list has no transcripts, so each call's is
+    asked for, a few at a time."""
     if batch_api(batch_id) == BatchApi.V1:
-        detail = await services.bland.export_batch(batch_id, transcripts=transcripts)
-        return BatchCallList(batch_id, detail.batch_params.label, detail.call_data)
-    found = await fetch_calls(services, batch_id)
-    if not transcripts:
-        return found
-    calls = await _with_transcripts(services, found.calls)
-    return BatchCallList(batch_id, found.label, calls, truncated=found.truncated)
+        batch, rows = await services.bland.export_batch(
+            batch_id, transcripts=transcripts, into=into
+        )
+        return Fetched(batch.batch_params.label, rows)
+    label, listed, truncated = await _v2_calls(services, batch_id)
+    calls: Sequence[Call] = await _with_transcripts(services, listed) if transcripts else listed
+    made = into()
+    await asyncio.to_thread(made.add, calls)
+    return Fetched(label, made, truncated=truncated)
 
 
 async def _together(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
@@ -136,7 +152,7 @@ async def _with_transcripts(services: Services, calls: Sequence[Call]) -> list[C
     return [task.result() for task in tasks]
 
 
-def resolve_call(calls: Sequence[Call], ref: str) -> Call | Message:
+def resolve_call(calls: Sequence[R], ref: str) -> R | Message:
     """A full call id, or a unique prefix of one (case-insensitive)."""
     wanted = ref.lower()
     matches = [c for c in calls if c.call_id and c.call_id.lower().startswith(wanted)]

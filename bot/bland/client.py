@@ -30,7 +30,7 @@ from bot.bland.batch_ids import (
     is_batch_id,
     is_v2_batch_id,
 )
-from bot.bland.envelope import envelope_errors, many, one, unwrap
+from bot.bland.envelope import envelope_errors, read_many, read_one, unwrap
 from bot.bland.errors import (
     BlandConnectionError,
     BlandError,
@@ -42,9 +42,19 @@ from bot.bland.errors import (
 )
 from bot.bland.lenient import LenientModel
 from bot.bland.limits import DEFAULT_LIMITS, EXPORT_LIMITS, Limits
-from bot.bland.models import BatchDetail, BatchList, BatchOverview, CallDetail, StopResult
+from bot.bland.models import (
+    BatchDetail,
+    BatchExport,
+    BatchList,
+    BatchOverview,
+    BatchRows,
+    CallDetail,
+    StopResult,
+)
 from bot.bland.models_v2 import BatchCalls, BatchV2, CallList, LogEntry, StopResultV2
 from bot.bland.outcomes import outcome
+from bot.bland.slices import Fold, parse_sliced
+from bot.bland.stats import CallTally
 from bot.metrics import bland_request_done
 
 log = logging.getLogger(__name__)
@@ -65,6 +75,7 @@ ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
 T = TypeVar("T")
+F = TypeVar("F", bound=Fold)
 Direction = Literal["asc", "desc"]
 # Enough of a v2 batch's log to find its state: a batch logs a handful of lifecycle
 # phases and one `complete` event.
@@ -208,6 +219,30 @@ class BlandClient:
             return await asyncio.to_thread(self._parse, BatchOverview, body), len(body)
         return self._parse(BatchOverview, body), len(body)
 
+    async def get_batch_tally(self, batch_id: str) -> tuple[BatchOverview, CallTally]:
+        """What a summary needs, as `get_batch_overview` asks for it, but with the calls
+        gathered into a CallTally a slice at a time and never all held: the batch comes
+        back with its `call_data` empty. Memory: the answer's bytes plus one slice."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": "false",
+            "include_analysis": "true",
+        }
+        return await self._get_sliced(BatchOverview, f"/v1/batches/{batch_id}", params, CallTally)
+
+    async def get_batch_rows(self, batch_id: str, *, into: Callable[[], F]) -> tuple[BatchRows, F]:
+        """The batch with each call's row (no transcripts, no analysis): what the call
+        list, the transcript picker and a transcript's header need. The rows are added
+        to `into()` a slice at a time, never all held, as `export_batch` does."""
+        check_batch_id(batch_id)
+        params = {
+            "include_calls": "true",
+            "include_transcripts": "false",
+            "include_analysis": "false",
+        }
+        return await self._get_sliced(BatchRows, f"/v1/batches/{batch_id}", params, into)
+
     async def batch_statuses(
         self, batch_ids: Sequence[str], *, concurrency: int = 8, within: float = 4.0
     ) -> dict[str, str | None]:
@@ -230,17 +265,24 @@ class BlandClient:
         await _each_within(one, valid, within=within, what="a batch status")
         return found
 
-    async def export_batch(self, batch_id: str, *, transcripts: bool) -> BatchDetail:
-        """The batch with every call, for a CSV export: given the export's longer deadline
-        and larger size cap, since with transcripts it is the largest answer Bland gives."""
+    async def export_batch(
+        self, batch_id: str, *, transcripts: bool, into: Callable[[], F]
+    ) -> tuple[BatchExport, F]:
+        """Every call of the batch for a CSV export, added to `into()` a slice at a time
+        (in a worker thread for a large answer), never all held; the batch comes back
+        with its `call_data` empty. Given the export's longer deadline and larger size
+        cap, since with transcripts it is the largest answer Bland gives.
+
+        Should the answer have to be read whole after all (see `bot.bland.slices`), a
+        second `into()` is made and given every call: it must start afresh."""
         check_batch_id(batch_id)
         params = {
             "include_calls": "true",
             "include_transcripts": _flag(transcripts),
             "include_analysis": "false",
         }
-        return await self._get(
-            BatchDetail, f"/v1/batches/{batch_id}", params, limits=self._export_limits
+        return await self._get_sliced(
+            BatchExport, f"/v1/batches/{batch_id}", params, into, limits=self._export_limits
         )
 
     async def get_call(self, call_id: str) -> CallDetail:
@@ -268,14 +310,13 @@ class BlandClient:
             params["take"] = str(take)
         if skip is not None:
             params["skip"] = str(skip)
-        data = await self._get_data("/v2/batches/list", params)
-        return many(BatchV2, data, what="batches")
+        return await self._get_many(BatchV2, "/v2/batches/list", params, what="batches")
 
     async def get_batch_v2(self, batch_id: str) -> BatchV2:
         """`GET /v2/batches/{id}`: one batch's metadata. Its progress is in `batch_logs`."""
         check_v2_batch_id(batch_id)
-        data = await self._get_data(f"/v2/batches/{batch_id}", {})
-        batch = one(BatchV2, data, what="batch")
+        body = await self._request("GET", f"/v2/batches/{batch_id}", {}, retries=self._max_retries)
+        batch = read_one(BatchV2, body, what="batch", secrets=self._secrets)
         return batch if batch.id else batch.model_copy(update={"id": batch_id})
 
     async def batch_logs(
@@ -289,8 +330,8 @@ class BlandClient:
         """`GET /v2/batches/{id}/logs`: newest first by default, as `v2_progress` reads them."""
         check_v2_batch_id(batch_id)
         path = f"/v2/batches/{batch_id}/logs"
-        data = await self._get_data(path, _log_params(take, direction, skip))
-        return many(LogEntry, data, what="log entries")
+        params = _log_params(take, direction, skip)
+        return await self._get_many(LogEntry, path, params, what="log entries")
 
     async def latest_logs(
         self,
@@ -313,7 +354,7 @@ class BlandClient:
         async def one_batch(batch_id: str) -> None:
             async with slots:
                 body = await self._request("GET", f"/v2/batches/{batch_id}/logs", params, retries=0)
-            found[batch_id] = many(LogEntry, self._unwrap(body), what="log entries")
+            found[batch_id] = read_many(LogEntry, body, what="log entries", secrets=self._secrets)
 
         valid = [b for b in dict.fromkeys(batch_ids) if is_v2_batch_id(b)]
         await _each_within(one_batch, valid, within=within, what="a batch log")
@@ -351,14 +392,17 @@ class BlandClient:
             truncated=len(listed.calls) >= limit,
         )
 
-    async def _get_data(self, path: str, params: Mapping[str, str]) -> Any:
-        """A v2 GET, retried like v1's, unwrapped to its envelope's `data`."""
+    async def _get_many(
+        self, model: type[M], path: str, params: Mapping[str, str], *, what: str
+    ) -> list[M]:
+        """A v2 GET, retried like v1's, its envelope's `data` read as a list of `model`."""
         body = await self._request("GET", path, params, retries=self._max_retries)
+        read = functools.partial(read_many, model, body, what=what, secrets=self._secrets)
         if len(body) > LARGE_BODY:
-            return await asyncio.to_thread(self._unwrap, body)
-        return self._unwrap(body)
+            return await asyncio.to_thread(read)
+        return read()
 
-    def _unwrap(self, body: bytes) -> Any:
+    def _unwrap(self, body: bytes | bytearray) -> Any:
         return unwrap(body, secrets=self._secrets)
 
     async def _get(
@@ -370,12 +414,26 @@ class BlandClient:
             return await asyncio.to_thread(self._parse, model, body)
         return self._parse(model, body)
 
-    def _parse(self, model: type[M], body: bytes) -> M:
+    async def _get_sliced(
+        self,
+        model: type[M],
+        path: str,
+        params: Mapping[str, str],
+        fold: Callable[[], F],
+        *,
+        limits: Limits | None = None,
+    ) -> tuple[M, F]:
+        body = await self._request("GET", path, params, retries=self._max_retries, limits=limits)
+        if len(body) > LARGE_BODY:
+            return await asyncio.to_thread(parse_sliced, model, body, fold, self._parse)
+        return parse_sliced(model, body, fold, self._parse)
+
+    def _parse(self, model: type[M], body: bytes | bytearray) -> M:
         return parse(model, body, secrets=self._secrets)
 
     async def _send(
         self, method: str, path: str, params: Mapping[str, str], max_bytes: int
-    ) -> tuple[int, httpx.Headers, bytes]:
+    ) -> tuple[int, httpx.Headers, bytes | bytearray]:
         request = httpx.Request(
             method,
             _url(self._base + path, tuple(params.items())),
@@ -383,6 +441,7 @@ class BlandClient:
             extensions={"timeout": self._timeout},
         )
         response = await self._transport.handle_async_request(request)
+        body: bytes | bytearray
         try:
             if response.status_code >= 400:
                 body = await _read_start(response, ERROR_BODY_BYTES)
@@ -401,7 +460,7 @@ class BlandClient:
         *,
         retries: int,
         limits: Limits | None = None,
-    ) -> bytes:
+    ) -> bytes | bytearray:
         if limits is None:
             limits = self._limits
         loop = asyncio.get_running_loop()
@@ -486,7 +545,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def parse(model: type[M], body: bytes, *, secrets: Sequence[str] = ()) -> M:
+def parse(model: type[M], body: bytes | bytearray, *, secrets: Sequence[str] = ()) -> M:
     """`body` as `model`, repaired where it is odd; raises a BlandError, never ValueError."""
     parsed = _validate(model, body)
     # Bland sometimes answers 200 with `{"status": "error", "message": ...}`.
@@ -502,21 +561,22 @@ def _body(response: httpx.Response) -> AsyncGenerator[bytes, None]:
     return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
 
 
-async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytearray:
     """The whole body, or BlandTooLargeError as soon as it passes `max_bytes`."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise BlandTooLargeError(max_bytes)
-    chunks: list[bytes] = []
-    size = 0
+    # One growing buffer, not chunks joined at the end: joining held the answer twice,
+    # which was the peak memory of a sliced read (see bot.bland.slices). A bytearray is
+    # read like bytes everywhere the answer goes (json, pydantic, re).
+    body = bytearray()
     # Decoded bytes are counted, so a small gzip body cannot unpack past the cap.
     async with contextlib.aclosing(_body(response)) as stream:
         async for chunk in stream:
-            size += len(chunk)
-            if size > max_bytes:
+            if len(body) + len(chunk) > max_bytes:
                 raise BlandTooLargeError(max_bytes)
-            chunks.append(chunk)
-    return b"".join(chunks)
+            body += chunk
+    return body
 
 
 async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
@@ -532,11 +592,13 @@ async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(chunks)[:max_bytes]
 
 
-def _validate(model: type[M], body: bytes) -> M:
+def _validate(model: type[M], body: bytes | bytearray) -> M:
+    """The raw bytes validated in Rust; only when they fail, parsed in Python and repaired
+    where the Rust pass found fault (see `LenientModel.lenient`)."""
     try:
         return model.model_validate_json(body)
-    except ValidationError:
-        pass
+    except ValidationError as exc:
+        failed = exc
     try:
         data = json.loads(body)
     except ValueError as exc:
@@ -546,10 +608,10 @@ def _validate(model: type[M], body: bytes) -> M:
         raise BlandResponseError("Bland answered with JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise BlandResponseError("Bland answered with JSON that is not an object")
-    return model.lenient(data)
+    return model.lenient(data, failed=failed)
 
 
-def _error_fields(body: bytes) -> tuple[str | None, str | None]:
+def _error_fields(body: bytes | bytearray) -> tuple[str | None, str | None]:
     """The message and the v2 error code of an error answer, each None when absent.
 
     v1 answers `{"status": "error", "message": ...}`; v2 an envelope whose `errors`

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NotRequired
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from typing_extensions import TypedDict
 
 from bot.bland.lenient import LenientModel
 from bot.bland.values import CleanStr, Count, Finite, Scalar
@@ -101,18 +102,62 @@ class CallBrief(LenientModel):
         return None
 
 
-class Call(CallBrief):
+class CallRow(CallBrief):
+    """A call as the call list, the transcript picker and a transcript's header show it:
+    at 10k calls, reading only these costs a fifth less than reading the whole call."""
+
+    status: Str = None
+    to: Str = None
+    created_at: Str = None
+
+
+class Call(CallRow):
     """One entry of `call_data`. `corrected_duration` is seconds; `call_length` minutes."""
 
     nested: ClassVar[dict[str, type[LenientModel]]] = {"transcripts": TranscriptLine}
 
-    status: Str = None
-    to: Str = None
     from_: Str = Field(default=None, alias="from")
-    created_at: Str = None
     max_duration: Num = None
     endpoint_url: Str = None
     transcripts: list[TranscriptLine] = Field(default_factory=list)
+
+
+class Utterance(LenientModel):
+    """What a CSV export keeps of a transcript line: who spoke, and what was said. Only
+    the repair uses this model: the export reads lines as `Line` dicts."""
+
+    user: Str = None
+    text: Str = None
+
+
+class Line(TypedDict):
+    """A transcript line as a CSV export reads it: a dict, not a model, because at 10k
+    calls (~100k lines) making a model of each line took 120 ms of a 280 ms parse."""
+
+    __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
+
+    user: NotRequired[Str]
+    text: NotRequired[Str]
+
+
+class ExportCall(CallRow):
+    """A call as a CSV export reads it: its columns and its words, nothing else. At 10k
+    calls with transcripts, skipping each line's ids and times (and each call's unused
+    fields) and reading lines as dicts cuts the parse from 2x to ~1.1x json.loads."""
+
+    from_: Str = Field(default=None, alias="from")
+    transcripts: list[Line] = Field(default_factory=list)
+
+    @classmethod
+    def _repair(cls, key: Any, value: Any) -> Any:
+        if key == "transcripts" and isinstance(value, list):
+            # Line by line, as a nested model's items are: one bad line costs only itself.
+            return [
+                Utterance.lenient(line).model_dump(exclude_none=True)
+                for line in value
+                if isinstance(line, dict)
+            ]
+        return super()._repair(key, value)
 
 
 class CallLengths(LenientModel):
@@ -182,6 +227,30 @@ class BatchOverview(_Batch):
     }
 
     call_data: list[CallBrief] = Field(default_factory=list)
+
+
+class BatchRows(_Batch):
+    """The same response read for a call list: each call's row, no contact or words."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {
+        "batch_params": BatchParams,
+        "call_data": CallRow,
+        "analysis": Analysis,
+    }
+
+    call_data: list[CallRow] = Field(default_factory=list)
+
+
+class BatchExport(_Batch):
+    """The same response read for a CSV export: each call's columns and words."""
+
+    nested: ClassVar[dict[str, type[LenientModel]]] = {
+        "batch_params": BatchParams,
+        "call_data": ExportCall,
+        "analysis": Analysis,
+    }
+
+    call_data: list[ExportCall] = Field(default_factory=list)
 
 
 AnyBatch = BatchDetail | BatchOverview

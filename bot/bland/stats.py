@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, is_errored, tally
 from bot.bland.models import AnyBatch, CallBrief, ErrorMessage
@@ -84,77 +86,172 @@ class BatchStats:
         return (end - start).total_seconds()
 
 
-def batch_stats(detail: AnyBatch) -> BatchStats:
-    """Prefer Bland's own analysis; derive from `call_data` what it lacks."""
-    calls = detail.call_data
-    analysis = detail.analysis
-    lengths = analysis.call_lengths if analysis else None
+class CallTally:
+    """What statistics need of a batch's calls, gathered a slice at a time (see
+    `bot.bland.slices`), so the calls need not be kept. Gathered mostly in C (`map`,
+    `Counter`): at 10k calls a pass per property per call cost as much as the rest of
+    a summary."""
 
-    queue = dict(analysis.queue_statuses or {}) if analysis else {}
-    if not queue and calls:
-        queue = dict(Counter(call.queue_status or "unknown" for call in calls))
+    def __init__(self) -> None:
+        self.count = 0
+        self.completed = 0
+        self.queue: Counter[str | None] = Counter()
+        self.answered: Counter[str] = Counter()
+        self.errors: list[ErrorMessage] = []
+        # Calls that failed by `call_outcomes.is_errored`, for the outcome counts.
+        self.errored = 0
+        self.corrected: list[float | None] = []
+        self.minutes: list[float | None] = []
+        self.ends: list[str] = []
 
-    answered: Counter[str] = Counter(call.answered or "not recorded" for call in calls)
+    @classmethod
+    def of(cls, calls: Sequence[CallBrief]) -> CallTally:
+        tally = cls()
+        tally.add(calls)
+        return tally
 
-    durations = [d for d in (call.duration_seconds for call in calls) if d is not None]
-    average = lengths.average if lengths and lengths.average is not None else _mean(durations)
-    nonzero = [d for d in durations if d >= 1]
-    average_nonzero = (
-        lengths.average_nonzero
-        if lengths and lengths.average_nonzero is not None
-        else _mean(nonzero)
-    )
-    buckets = dict(lengths.summary or {}) if lengths else {}
-    if not buckets and durations:
-        buckets = _bucket(durations)
-
-    errors = list(analysis.error_messages) if analysis and analysis.error_messages else []
-    if not errors:
-        errors = [
+    def add(self, calls: Sequence[CallBrief]) -> None:
+        if not calls:
+            return
+        self.count += len(calls)
+        self.completed += len(list(filter(None, map(_COMPLETED, calls))))
+        self.queue.update(map(_QUEUE_STATUS, calls))
+        self.answered.update(_answered(calls))
+        self.errors += [
             ErrorMessage(call_id=call.call_id, error_message=call.error_message)
             for call in calls
             if call.error_message
         ]
+        self.errored += sum(map(is_errored, calls))
+        self.corrected += map(_CORRECTED, calls)
+        self.minutes += map(_MINUTES, calls)
+        ends = list(filter(None, map(_END_AT, calls)))
+        if ends:
+            self.ends.append(latest(ends))
+
+    def queue_statuses(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for status, count in self.queue.items():
+            counts[status or "unknown"] += count
+        return dict(counts)
+
+    def durations(self) -> list[float]:
+        """Seconds, from `corrected_duration` or else from `call_length` (minutes)."""
+        found: list[float] = []
+        for seconds, minutes in zip(self.corrected, self.minutes, strict=True):
+            if seconds is not None:
+                found.append(seconds)
+            elif minutes is not None:
+                found.append(minutes * 60)
+        return found
+
+
+def batch_stats(detail: AnyBatch) -> BatchStats:
+    """Prefer Bland's own analysis; derive from `call_data` what it lacks."""
+    return stats_of(detail, CallTally.of(detail.call_data))
+
+
+def stats_of(detail: AnyBatch, calls: CallTally) -> BatchStats:
+    """The statistics of a batch whose calls were gathered in `calls` (its own
+    `call_data` is not read): Bland's analysis first, the calls for what it lacks."""
+    analysis = detail.analysis
+    lengths = analysis.call_lengths if analysis else None
+
+    queue = dict(analysis.queue_statuses or {}) if analysis else {}
+    if not queue and calls.count:
+        queue = calls.queue_statuses()
+
+    average = lengths.average if lengths else None
+    average_nonzero = lengths.average_nonzero if lengths else None
+    buckets = dict(lengths.summary or {}) if lengths else {}
+    # Every call's duration: the outcome counts need them (`long`), whatever the analysis.
+    durations = calls.durations()
+    if average is None or average_nonzero is None or not buckets:
+        if average is None:
+            average = _mean(durations)
+        if average_nonzero is None:
+            average_nonzero = _mean([d for d in durations if d >= 1])
+        if not buckets and durations:
+            buckets = _bucket(durations)
+
+    errors = list(analysis.error_messages) if analysis and analysis.error_messages else []
+    if not errors:
+        errors = list(calls.errors)
 
     total = analysis.total_calls if analysis and analysis.total_calls is not None else None
-    if total is None and calls:
-        total = len(calls)
+    if total is None and calls.count:
+        total = calls.count
     completed = analysis.completed_calls if analysis else None
-    if completed is None and calls:
-        completed = sum(1 for call in calls if call.completed)
+    if completed is None and calls.count:
+        completed = calls.completed
     in_progress = analysis.in_progress_calls if analysis else None
-    if in_progress is None and calls and completed is not None:
-        in_progress = len(calls) - completed
+    if in_progress is None and calls.count and completed is not None:
+        in_progress = calls.count - completed
 
     errored = sum(count for status, count in queue.items() if status in ERRORED_QUEUE_STATUSES)
     if not errored:
         errored = len({e.call_id for e in errors}) if errors else 0
 
-    ends = [call.end_at for call in calls if call.end_at]
     return BatchStats(
         total=total,
         completed=completed,
         in_progress=in_progress,
         errored=errored,
         queue_statuses=queue,
-        answered_by=dict(answered) if calls else {},
+        answered_by=dict(calls.answered) if calls.count else {},
         average_seconds=average,
         average_nonzero_seconds=average_nonzero,
         length_buckets=buckets,
         errors=errors,
         started_at=detail.batch_params.created_at,
-        finished_at=max(ends, key=_sort_key) if ends else None,
-        outcomes=_outcomes(calls, answered, durations),
+        finished_at=latest(calls.ends) if calls.ends else None,
+        outcomes=tally(calls.answered, durations, calls.errored) if calls.count else {},
     )
 
 
-def _outcomes(
-    calls: Sequence[CallBrief], answered: Mapping[str, int], durations: list[float]
-) -> dict[Outcome, int]:
-    """Calls of each outcome, from the figures already gathered (see `tally`)."""
-    if not calls:
-        return {}
-    return tally(answered, durations, sum(1 for call in calls if is_errored(call)))
+_END_AT = attrgetter("end_at")
+_ANSWERED_BY = attrgetter("answered_by")
+_COMPLETED = attrgetter("completed")
+_QUEUE_STATUS = attrgetter("queue_status")
+_CORRECTED = attrgetter("corrected_duration")
+_MINUTES = attrgetter("call_length")
+NOT_RECORDED = "not recorded"
+
+
+def _answered(calls: Sequence[CallBrief]) -> Counter[str]:
+    """Calls per `answered` value; counted on the raw field in C when every value is a
+    string or None (lists, which Bland's docs show, take the per-call way)."""
+    try:
+        raw = Counter(map(_ANSWERED_BY, calls))
+    except TypeError:  # a list: unhashable
+        return Counter(call.answered or NOT_RECORDED for call in calls)
+    counts: Counter[str] = Counter()
+    for value, count in raw.items():
+        counts[NOT_RECORDED if value is None or value == "" else str(value)] += count
+    return counts
+
+
+# Timestamps of one shape in UTC (`...T14:01:58.046Z`, `...+00:00`) and of one length
+# sort as text in time order, so the latest of 10k is found without parsing 10k dates
+# (checked in one regex pass over them all: 2 ms at 10k, where parsing each took 7).
+_DIGITS_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+_UTC_SHAPES = (
+    re.compile(rf"(?:{_DIGITS_TIME}Z\n)*"),
+    re.compile(rf"(?:{_DIGITS_TIME}\+00:00\n)*"),
+)
+
+
+def latest(values: Sequence[str]) -> str:
+    """The latest of Bland's timestamps (one that cannot be read counts as the earliest)."""
+    if len(set(map(len, values))) == 1:
+        joined = "\n".join(values) + "\n"
+        for shape in _UTC_SHAPES:
+            if shape.fullmatch(joined):
+                candidate = max(values)
+                if parse_time(candidate) is not None:
+                    return candidate
+                break
+    return max(values, key=_sort_key)
 
 
 def _mean(values: list[float]) -> float | None:

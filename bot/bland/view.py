@@ -233,19 +233,23 @@ class BatchView:
         return CallCounts(total=self.total, completed=self.completed, errored=self.failed)
 
 
-def view_of_v1(batch: AnyBatch | BatchSummary, *, status: str | None = None) -> BatchView:
+def view_of_v1(
+    batch: AnyBatch | BatchSummary, *, status: str | None = None, stats: BatchStats | None = None
+) -> BatchView:
     """A v1 batch's view: from its details (`BatchDetail`/`BatchOverview`), or from a list
     entry (`BatchSummary`, which has no status: pass the one `batch_statuses` found).
 
     Running means `in-progress` and finished means any other status, as the watcher has
-    always read v1; with no status at all, neither.
+    always read v1; with no status at all, neither. `stats`: the details' statistics when
+    they were gathered as the calls were read (`BlandClient.get_batch_tally`).
     """
     params: BatchParams | BatchSummary
-    stats: BatchStats | None
     if isinstance(batch, BatchSummary):
         batch_id, params, stats = batch.batch_id, batch, None
     else:
-        batch_id, params, stats = batch.batch_params.id, batch.batch_params, batch_stats(batch)
+        batch_id, params = batch.batch_params.id, batch.batch_params
+        if stats is None:
+            stats = batch_stats(batch)
         status = batch.status
     known = status is not None and bool(status.strip())
     return BatchView(

@@ -22,6 +22,7 @@ from bot.bland.errors import (
     BlandTooLargeError,
 )
 from bot.bland.limits import Limits
+from bot.bland.stats import CallTally
 from bot.demo.server import BlandServer
 from tests.support.bland import BLAND_KEY
 from tests.support.local_http import serving
@@ -127,7 +128,7 @@ async def test_an_export_has_its_own_larger_cap(bland: BlandServer) -> None:
             await client.get_batch(SMALL)
         # Read whole under the export's cap, then found not to be JSON.
         with pytest.raises(BlandResponseError) as caught:
-            await client.export_batch(SMALL, transcripts=True)
+            await client.export_batch(SMALL, transcripts=True, into=CallTally)
     assert not isinstance(caught.value, BlandTooLargeError)
     assert bland.requests_to(f"/v1/batches/{SMALL}")[-1].query == {
         "include_calls": "true",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.bland.envelope import envelope_errors, many, one, unwrap
+from bot.bland.envelope import envelope_errors, many, one, read_many, read_one, unwrap
 from bot.bland.errors import (
     BlandAuthError,
     BlandNotFoundError,
@@ -80,3 +80,54 @@ def test_one_and_many_want_the_right_shape() -> None:
     entries = many(LogEntry, [{"id": "a"}, "junk", None, {"id": "b", "payload": "odd"}], what="")
     assert [entry.id for entry in entries] == ["a", "b"]
     assert entries[1].payload.state_change is None
+
+
+LOGS: list[Any] = [
+    {"id": "1", "event_type": "lifecycle", "payload": {"state_change": "in_progress"}},
+    {"id": "2", "event_type": "complete", "payload": {"calls_total": 3, "calls_failed": 1}},
+]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        LOGS,
+        [],
+        None,
+        [*LOGS, "not an entry", {"payload": {"calls_total": float("nan")}}],
+        [{"id": "x\ud800", "payload": "not an object"}],
+    ],
+)
+@pytest.mark.parametrize("errors", [None, [], {}])
+def test_read_many_reads_what_many_of_unwrap_reads(data: Any, errors: Any) -> None:
+    raw = json.dumps({"data": data, "errors": errors}).encode()
+    assert read_many(LogEntry, raw, what="log entries") == many(
+        LogEntry, unwrap(raw), what="log entries"
+    )
+
+
+def test_read_one_reads_what_one_of_unwrap_reads() -> None:
+    for data in ({"id": "b1", "label": "x"}, {"id": 5, "created_at": "\ud800"}):
+        raw = json.dumps({"data": data}).encode()
+        assert read_one(BatchV2, raw, what="batch") == one(BatchV2, unwrap(raw), what="batch")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        body({"data": LOGS, "errors": [{"error": "NOT_FOUND", "message": "no batch"}]}),
+        body({"errors": [{"error": "NOT_FOUND", "message": "no batch"}]}),
+    ],
+)
+def test_read_raises_errors_beside_valid_data(raw: bytes) -> None:
+    with pytest.raises(BlandNotFoundError):
+        read_many(LogEntry, raw, what="log entries")
+    with pytest.raises(BlandNotFoundError):
+        read_one(BatchV2, raw, what="batch")
+
+
+def test_read_without_data_is_a_response_error() -> None:
+    with pytest.raises(BlandResponseError):
+        read_many(LogEntry, body({"errors": None}), what="log entries")
+    with pytest.raises(BlandResponseError):
+        read_one(BatchV2, body({"data": None}), what="batch")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.bland.models import Call
-from formatters.calls_csv import neutralise, write_calls_csv
+from bot.bland.models import BatchDetail, Call
+from formatters.calls_csv import csv_line, neutralise, write_calls_csv
 
 
 @pytest.mark.parametrize(
@@ -48,3 +51,27 @@ def test_a_leading_newline_cannot_start_a_formula_row() -> None:
     assert rows[1][0] == "c1"
     assert rows[1][1] == "+15551234567"
     assert rows[1][9] == "'\n=cmd"
+
+
+_CELL = st.text(alphabet=st.sampled_from([*"ab ,\"\r\n\t'=+-@;|\\", "é", "—", "\u2028", "\x00"]))
+
+
+@given(st.lists(_CELL, min_size=10, max_size=12))
+def test_csv_line_writes_what_csv_writer_writes(cells: list[str]) -> None:
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerow(cells)
+    assert csv_line(cells) == expected.getvalue()
+
+
+def test_a_written_export_reads_back_with_csv(load_fixture: Any) -> None:
+    detail = BatchDetail.lenient(load_fixture("batch_details"))
+    calls = [
+        call.model_copy(update={"error_message": 'say "hi",\r\nthen\nbye', "to": " +1, 2"})
+        for call in detail.call_data
+    ]
+    out = io.StringIO(newline="")
+    assert write_calls_csv(calls, out, transcripts=True) == len(calls)
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert len(rows) == len(calls) + 1
+    assert rows[1][9] == 'say "hi",\r\nthen\nbye'
+    assert rows[1][1] == " +1, 2"

@@ -90,6 +90,25 @@ async def test_each_filter_lists_only_those_calls_on_every_page(
         assert nav(first)["Next ›"][1] == f"calls {MIXED} {outcome} 2"
 
 
+async def test_a_batch_read_in_many_slices_is_filtered_across_all_of_them(
+    app: SlackApp,
+) -> None:
+    """A v1 batch's calls are read a slice at a time (~256 kB each): the long calls of
+    a 3,000-call batch, longest first, come from every slice, not just one."""
+    big = "DemoMixed0003000-gen-batch"
+    detail = make_batch(big, calls=3000, seed=11, errors=40, label="Big")
+    app.bland.dataset.add(DemoBatch(detail))
+    assert len(json.dumps(detail["call_data"])) > 4 * 256 * 1024
+    wanted = expected(detail["call_data"], "long")
+    message = await app.reply(f"calls {big} long")
+    check_message(message)
+    assert listed(message) == wanted[:15]
+    count = len(wanted)
+    assert f"of {count:,} lasting a minute or more" in message["blocks"][1]["elements"][0]["text"]
+    last = await app.reply(f"calls {big} long 99999")
+    assert listed(last) == wanted[(count - 1) // 15 * 15 :]
+
+
 async def test_long_calls_come_longest_first_and_the_page_says_which_calls(
     app: SlackApp,
 ) -> None:
