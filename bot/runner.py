@@ -16,7 +16,8 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.app import build_app
+from bot.admission import Admission
+from bot.app import build_app, warm_up
 from bot.bland.client import BlandClient
 from bot.bland.limits import EXPORT_LIMITS
 from bot.metrics import Exposition
@@ -93,6 +94,7 @@ class Bot:
             store=self.store,
             admin_users=settings.bland_admin_users,
             http=self._session,
+            after_ack=Admission(settings.reply_concurrency),
         )
         secret = settings.slack_signing_secret
         self.app = build_app(
@@ -149,6 +151,8 @@ class Bot:
         await self._start_ops()
         if self.status_webhooks is not None:
             await self.status_webhooks.start()
+        if self.listen:
+            await warm_up(self.app)
         if not self.listen:
             log.info("watcher only: no Slack listener in this process")
         elif self.settings.socket_mode:

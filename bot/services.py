@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from bot.admission import REPLY_CONCURRENCY, Admission
 from bot.bland.client import BlandClient
 from bot.inflight import InFlight
 from bot.slots import Slots
@@ -25,7 +26,8 @@ EXPORTS = 2
 class Services:
     """The Bland client, the store (None where no database is wired, as in `preview`),
     one HTTP session for response_url posts (None: each post opens its own), the slots
-    that bound how many CSV exports run at once, and the requests being answered."""
+    that bound how many CSV exports run at once, the requests being answered, and the
+    turns for their work after the ack (`after_ack`)."""
 
     bland: BlandClient
     store: Store | None = None
@@ -33,3 +35,4 @@ class Services:
     http: aiohttp.ClientSession | None = None
     exports: Slots = field(default_factory=lambda: Slots(per_user=EXPORTS_PER_USER, total=EXPORTS))
     requests: InFlight = field(default_factory=InFlight)
+    after_ack: Admission = field(default_factory=lambda: Admission(REPLY_CONCURRENCY))
