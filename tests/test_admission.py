@@ -7,6 +7,7 @@ summary request until the test lets it go. Ordering and counts, never timing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.admission import Admission
 from bot.demo.server import BlandServer
 from bot.runner import Bot
 from bot.settings import load_settings
@@ -84,6 +86,8 @@ async def test_past_the_limit_a_command_is_acked_waits_and_is_answered(
         await eventually(lambda: bot.services.after_ack.waiting == 1)
         # ...and waits its turn without asking Bland anything.
         assert len(bland.requests_to(HELD)) == LIMIT
+        # Every ack was counted as it went out (bot.slack.ack_first).
+        assert bot.services.after_ack.unacked == 0
         assert not any(slack.responses.get(token) for token in [*in_flight, waiting])
 
         held.release()
@@ -147,3 +151,22 @@ async def test_the_first_commands_find_auth_test_already_answered(
             for token in [f"r{i}" for i in range(1, 4)]:
                 await slack.wait_for_response(token, within=20)
         assert len(slack.calls_to("auth.test")) == 1
+
+
+async def test_work_after_the_ack_waits_while_a_request_is_unacked() -> None:
+    """A turn starts only once every request that has arrived is acked."""
+    admission = Admission(4)
+    acked = admission.arrived()
+    turn = asyncio.ensure_future(admission.enter())
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not turn.done()
+    assert (admission.waiting, admission.unacked) == (1, 1)
+    acked()
+    acked()  # a second call does nothing
+    await turn
+    assert (admission.waiting, admission.unacked) == (0, 0)
+    admission.leave()
+    # With nothing unacked, a turn starts at once.
+    async with admission.admitted():
+        assert admission.waiting == 0
