@@ -48,7 +48,7 @@ async def serve(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_bolt.async_app import AsyncAck, AsyncApp
 
-    from bot.runner import Bot
+    from bot.runner import LISTEN_BACKLOG, Bot
     from bot.settings import load_settings
     from bot.slack.clients import make_slack_client
 
@@ -91,7 +91,8 @@ async def serve(args: argparse.Namespace) -> None:
     if http:
         runner = web.AppRunner(app.web_app(path="/slack/events", port=0), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        # The bot's own listen backlog, so the floor differs from it only in its listener.
+        await web.TCPSite(runner, "127.0.0.1", 0, backlog=LISTEN_BACKLOG).start()
         announce({"port": runner.addresses[0][1]})
         await stopping.wait()
         await runner.cleanup()

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
+from bot.slack.ack_first import count_acks
 from bot.slack.listener_metrics import instrument
 from handlers.listeners import register_listeners
+
+log = logging.getLogger(__name__)
+
+# Start-up waits this long for auth.test at most; past it, the first request asks.
+WARM_UP_SECONDS = 5.0
 
 
 def build_app(
@@ -32,5 +43,31 @@ def build_app(
 
     app.use(inject_services)
     instrument(app)
+    count_acks(app, services.after_ack)
     register_listeners(app)
     return app
+
+
+async def warm_up(app: AsyncApp) -> None:
+    """Ask auth.test once at start-up, as Bolt would on the first request.
+
+    Bolt asks it before the ack, and every request that arrives before the answer asks
+    again: a burst after a deploy would each wait a Slack round trip to be acked. On
+    failure the first request asks, as without this.
+    """
+    authorizations = [
+        m
+        # Bolt keeps its authorization in a private list; it has no public hook for this.
+        for m in app._async_middleware_list
+        if isinstance(m, AsyncSingleTeamAuthorization) and m.auth_test_result is None
+    ]
+    if not authorizations:
+        return
+    try:
+        async with asyncio.timeout(WARM_UP_SECONDS):
+            result = await app.client.auth_test()
+    except Exception as exc:
+        log.warning("auth.test at start-up failed (%s); the first request asks", type(exc).__name__)
+        return
+    for authorization in authorizations:
+        authorization.auth_test_result = result

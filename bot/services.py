@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from bot.admission import REPLY_CONCURRENCY, Admission
 from bot.bland.client import BlandClient
 from bot.clock import Clock, system_clock
 from bot.inflight import InFlight
@@ -25,9 +26,10 @@ EXPORTS = 2
 @dataclass
 class Services:
     """The Bland client, the store (None where no database is wired, as in `preview`),
-        one HTTP session for response_url posts (None: each post opens its own), the slots
-        that bound how many CSV exports run at once, the requests being answered, and the
-    clock digest schedules are read by."""
+    one HTTP session for response_url posts (None: each post opens its own), the slots
+    that bound how many CSV exports run at once, the requests being answered, the turns
+    for their work after the ack (`after_ack`), and the clock digest schedules are read
+    by."""
 
     bland: BlandClient
     store: Store | None = None
@@ -37,3 +39,4 @@ class Services:
     requests: InFlight = field(default_factory=InFlight)
     # When a digest set up now is first due (the watcher reads the same clock).
     clock: Clock = system_clock
+    after_ack: Admission = field(default_factory=lambda: Admission(REPLY_CONCURRENCY))

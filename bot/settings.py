@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.admission import REPLY_CONCURRENCY
 from bot.bland.limits import EXPORT_LIMITS
 from bot.slack.clients import TIMEOUT_SECONDS
 from bot.storage.urls import check_database_url
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     # batch's counts are 5.7 MB, so they refresh about every 6 minutes at the default.
     watch_progress_bytes_per_minute: int = Field(default=1_000_000, ge=10_000, le=10**10)
     watch_concurrency: int = Field(default=16, ge=1, le=512)
+    # Requests fetching, formatting and replying at once after their ack; more wait their
+    # turn (bot.admission), so a burst's acks are not held up by its replies.
+    reply_concurrency: int = Field(default=REPLY_CONCURRENCY, ge=1, le=512)
     watch_lease_seconds: float = Field(default=60.0, le=3600)
     watch_takeover_seconds: float = Field(default=15.0, ge=1, le=600)
     # How long a watched batch may answer 404 before its watches end (a week at most).

@@ -83,7 +83,13 @@ async def batch_action(
         return await answer_batch(request, services, who, slack=client, clicked=True)
 
     if in_view and client is not None:
-        await reply_in_view(client, body, lambda: answer(parse()), inflight=services.requests)
+        await reply_in_view(
+            client,
+            body,
+            lambda: answer(parse()),
+            inflight=services.requests,
+            admission=services.after_ack,
+        )
         if text and text.startswith("unwatch "):
             await publish_home(client, services, who.user_id)
         return

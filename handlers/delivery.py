@@ -40,8 +40,8 @@ async def reply_with(
     services: Services,
     replace_original: bool = False,
 ) -> None:
-    """Parse the request once, answer it, turn any failure into a clear ephemeral
-    message, and deliver the reply.
+    """Wait for a turn (`Services.after_ack`), parse the request once, answer it, turn
+    any failure into a clear ephemeral message, and deliver the reply.
 
     Nothing raised here reaches Bolt: the ack has already been sent, and an error that
     escaped would only be logged by Bolt with a traceback while the user saw nothing.
@@ -49,19 +49,29 @@ async def reply_with(
     """
     subject = None
     session = services.http
+    admitted = False
     try:
-        with services.requests.track():
-            request = parse()
-            subject = request.subject
-            reply = await answer(request)
-    except asyncio.CancelledError:
-        await within(LAST_WORD_SECONDS, deliver(respond, Reply(interrupted()), session=session))
-        raise
-    except Exception as exc:
-        reply = Reply(describe_error(exc, subject=subject))
-    await deliver(
-        respond, reply, replace_original=replace_original and not reply.public, session=session
-    )
+        try:
+            with services.requests.track():
+                # Tracked while waiting too: a shutdown tells a waiting request as well.
+                await services.after_ack.enter()
+                admitted = True
+                request = parse()
+                subject = request.subject
+                reply = await answer(request)
+        except asyncio.CancelledError:
+            last_word = deliver(respond, Reply(interrupted()), session=session)
+            await within(LAST_WORD_SECONDS, last_word)
+            raise
+        except Exception as exc:
+            reply = Reply(describe_error(exc, subject=subject))
+        # The reply is work too (a POST, and Slack's answer read): within the turn.
+        await deliver(
+            respond, reply, replace_original=replace_original and not reply.public, session=session
+        )
+    finally:
+        if admitted:
+            services.after_ack.leave()
 
 
 async def deliver(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.admission import Admission
 from bot.bland.errors import BlandError
 from bot.bland.view import BatchView
 from bot.inflight import InFlight
@@ -37,23 +39,28 @@ async def home_opened(
 async def publish_home(client: AsyncWebClient, services: Services, user_id: str) -> None:
     """Publish this user's Home tab; a Bland failure still shows their watches."""
     try:
-        watches = await services.store.list_watches(created_by=user_id) if services.store else []
-        digests = await services.store.list_digests(created_by=user_id) if services.store else []
-        recent: list[BatchView] = []
-        notes: list[str] = []
-        problem = None
-        try:
-            recent, notes = await latest_batches(services, MAX_RECENT)
-        except BlandError as exc:
-            problem = describe_error(exc).text
-        view = home_view(
-            [w for w in watches if w.state != WatchState.DONE],
-            recent,
-            recent_error=problem,
-            recent_notes=notes,
-            digests=digests,
-        )
-        await client.views_publish(user_id=user_id, view=view)
+        async with services.after_ack.admitted():
+            watches = (
+                await services.store.list_watches(created_by=user_id) if services.store else []
+            )
+            digests = (
+                await services.store.list_digests(created_by=user_id) if services.store else []
+            )
+            recent: list[BatchView] = []
+            notes: list[str] = []
+            problem = None
+            try:
+                recent, notes = await latest_batches(services, MAX_RECENT)
+            except BlandError as exc:
+                problem = describe_error(exc).text
+            view = home_view(
+                [w for w in watches if w.state != WatchState.DONE],
+                recent,
+                recent_error=problem,
+                recent_notes=notes,
+                digests=digests,
+            )
+            await client.views_publish(user_id=user_id, view=view)
     except Exception as exc:
         log.warning("could not publish App Home: %s", type(exc).__name__)
 
@@ -64,9 +71,10 @@ async def reply_in_view(
     work: Callable[[], Awaitable[Reply]],
     *,
     inflight: InFlight,
+    admission: Admission,
 ) -> None:
-    """A click in App Home opens a modal at once (the trigger lasts 3 s), then fills it;
-    a click inside that modal updates it in place."""
+    """A click in App Home opens a modal at once (the trigger lasts 3 s), then fills it
+    in its turn (`Services.after_ack`); a click inside that modal updates it in place."""
     view = body.get("view") or {}
     try:
         with inflight.track():
@@ -77,16 +85,19 @@ async def reply_in_view(
                     trigger_id=str(body.get("trigger_id")), view=loading()
                 )
                 view_id = str(opened["view"]["id"])
-            try:
-                reply = await work()
-            except asyncio.CancelledError:
-                # Cut off by a shutdown: the modal would say "Loading" for ever.
-                update = client.views_update(view_id=view_id, view=modal(interrupted()))
-                await within(LAST_WORD_SECONDS, update)
-                raise
-            except Exception as exc:
-                reply = Reply(describe_error(exc))
-            await client.views_update(view_id=view_id, view=modal(reply.message))
+            # The turn is held through the last update, which is work too.
+            async with contextlib.AsyncExitStack() as turn:
+                try:
+                    await turn.enter_async_context(admission.admitted())
+                    reply = await work()
+                except asyncio.CancelledError:
+                    # Cut off by a shutdown: the modal would say "Loading" for ever.
+                    update = client.views_update(view_id=view_id, view=modal(interrupted()))
+                    await within(LAST_WORD_SECONDS, update)
+                    raise
+                except Exception as exc:
+                    reply = Reply(describe_error(exc))
+                await client.views_update(view_id=view_id, view=modal(reply.message))
     except Exception as exc:
         log.warning("could not answer a click in a view: %s", type(exc).__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -41,7 +42,7 @@ class Fault:
     request path, and `method` is None or equal to the request method.
 
     `sent` counts the body bytes a drip or flood wrote before the client went away;
-    `done` is set when it stopped writing.
+    `done` is set when it stopped writing. A hang also ends at `release()`.
     """
 
     kind: str
@@ -58,6 +59,11 @@ class Fault:
     used: int = field(default=0, init=False)
     sent: int = field(default=0, init=False)
     done: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    released: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    def release(self) -> None:
+        """Let the requests a hang holds, and any it holds from now on, be answered."""
+        self.released.set()
 
     def matches(self, request: web.Request) -> bool:
         return (
@@ -85,8 +91,11 @@ class Fault:
         if self.kind == "invalid_json":
             return web.Response(text='{"status": "success", "batches": [', content_type=JSON_TYPE)
         if self.kind == "hang":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(closing.wait(), self.seconds)
+            ends = [asyncio.ensure_future(e.wait()) for e in (closing, self.released)]
+            timeout = self.seconds if math.isfinite(self.seconds) else None
+            await asyncio.wait(ends, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for end in ends:
+                end.cancel()
             if closing.is_set():
                 return error(503, "Server shutting down")
         return None
@@ -175,6 +184,10 @@ class FaultControls:
     def hang_next(self, times: int = 1, *, seconds: float, path: str | None = None) -> Fault:
         """The next `times` matching requests stall `seconds` before answering normally."""
         return self.add_fault(Fault("hang", times, path=path, seconds=seconds))
+
+    def hold_next(self, times: int = 1, *, path: str | None = None) -> Fault:
+        """The next `times` matching requests wait until the returned fault's `release()`."""
+        return self.add_fault(Fault("hang", times, path=path, seconds=math.inf))
 
     def garble_next(self, times: int = 1, *, path: str | None = None) -> Fault:
         """The next `times` matching requests answer 200 with a body that is not JSON."""
