@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.digests.schedule import Cadence, DigestSchedule
 from bot.storage.base import Digest
 from formatters.blocks import Message, context, message, section
+from formatters.errors import error_message
 from formatters.text import SLACK_ID_WIDTH, clip, slack_date
 
 SET_ONE = "Set one with `/batch digest daily 09:00` or `/batch digest weekly mon 09:00`."
@@ -55,4 +56,18 @@ def digest_off(*, removed: bool, user_id: str) -> Message:
     who = f"<@{clip(user_id, SLACK_ID_WIDTH)}>"
     return message(
         "Digest turned off", [section(f":no_bell: {who} turned this channel's digest off.")]
+    )
+
+
+def digest_cannot_post(reason: str, *, bot_user_id: str | None) -> Message:
+    """No digest: Slack refuses the bot's posts here (`reason` is Slack's error code)."""
+    if reason == "is_archived":
+        return error_message(
+            "This channel is archived, so I can't post here: the digest is not set.",
+            "Set it in a channel that isn't archived.",
+        )
+    me = f"<@{clip(bot_user_id, SLACK_ID_WIDTH)}>" if bot_user_id else "@Bland Batches"
+    return error_message(
+        "I can't post in this channel, so the digest is not set.",
+        f"In a private channel, invite me first: /invite {me}. Then set it again.",
     )

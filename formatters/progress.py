@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ FINISHED = "finished"
 UNWATCHED = "unwatched"
 # Bland answers "not found" for the batch: its watches ended.
 GONE = "gone"
+DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,18 @@ def timing_note(timing: Timing | None) -> str | None:
     if timing.counts_at is not None:
         when = datetime.fromtimestamp(timing.counts_at, UTC).isoformat()
         parts.append(f"Counts as of {slack_date(when, '{time}')}")
-    if timing.seconds_left is not None:
-        parts.append(about_left(timing.seconds_left))
+    # A NaN, infinite or spent estimate says nothing worth showing.
+    left = timing.seconds_left
+    if left is not None and math.isfinite(left) and left > 0:
+        parts.append(about_left(left))
     return " · ".join(parts) or None
 
 
 def about_left(seconds: float) -> str:
-    """`about 40 min left`, `about 2 h 10 min left`: an estimate, so whole minutes."""
+    """`about 40 min left`, `about 2 h 10 min left`: an estimate, so whole minutes; from
+    two days on, whole days (`about 104 days left`), not thousands of hours."""
+    if seconds >= 2 * DAY:
+        return f"about {round(seconds / DAY):,} days left"
     minutes = max(1, round(seconds / 60))
     if minutes < 60:
         return f"about {minutes} min left"

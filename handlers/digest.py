@@ -8,10 +8,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digests.schedule import FALLBACK_TZ, DigestSchedule, is_known_zone
 from bot.services import Services
+from bot.slack.channel_check import channel_refuses_posts
 from bot.slack.errors import failure_reason
 from bot.storage.base import Store
 from bot.user_facing import UserFacingError
-from formatters.digest_setting import digest_off, digest_set, digest_shown
+from formatters.digest_setting import (
+    digest_cannot_post,
+    digest_off,
+    digest_set,
+    digest_shown,
+)
 from handlers.digest_parser import DigestOff, DigestRequest, SetDigest, ShowDigest
 from handlers.replies import Reply, Who
 
@@ -29,6 +35,11 @@ async def answer_digest(
             removed = await store.remove_digest(channel)
             return Reply(digest_off(removed=removed, user_id=who.user_id), public=removed)
         case SetDigest(cadence, minute_of_day, weekday):
+            if slack is not None:
+                # Refused now, or the first run would fail and drop the digest unseen.
+                refusal = await channel_refuses_posts(slack, channel)
+                if refusal is not None:
+                    return Reply(digest_cannot_post(refusal, bot_user_id=who.bot_user_id))
             tz, note = await user_time_zone(slack, who.user_id)
             schedule = DigestSchedule(cadence, minute_of_day, tz, weekday)
             digest = await store.set_digest(

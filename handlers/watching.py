@@ -13,6 +13,7 @@ from bot.bland.batch_ids import is_v2_batch_id
 from bot.bland.models import AnyBatch
 from bot.bland.stats import batch_stats
 from bot.services import Services
+from bot.slack.channel_check import channel_refuses_posts
 from bot.slack.clients import posting_client
 from bot.slack.errors import CHANNEL_GONE, error_code, failure_reason
 from bot.storage.base import Store, Watch, WatchKind
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 # A claim to post a progress message older than this was abandoned (its process died
 # mid-post): one post, with its few 429 retries, takes seconds.
 PROGRESS_CLAIM_SECONDS = 120.0
-# What a campaign watch's check of the channel can be sure of (see _channel_refuses_posts).
-POSTS_NEVER_LAND = frozenset({"channel_not_found", "is_archived"})
 # The post landed but the watch had gone meanwhile, so it was taken down again.
 NOT_KEPT = "not_kept"
 # A timeout or dropped connection: Slack may have accepted the post.
@@ -165,7 +164,7 @@ async def _watch_campaign(
     campaign_id = request.target_id
     channel = _channel(who)
     if slack is not None:
-        refusal = await _channel_refuses_posts(slack, channel)
+        refusal = await channel_refuses_posts(slack, channel)
         if refusal is not None:
             return Reply(_cannot_post(WatchKind.CAMPAIGN, campaign_id, refusal, who))
     # Bland has no campaign lookup: one listed batch says the campaign is in use, none
@@ -189,26 +188,6 @@ async def _watch_campaign(
         empty_campaign=not sample.batches,
     )
     return Reply(message, public=created)
-
-
-async def _channel_refuses_posts(slack: AsyncWebClient, channel: str) -> str | None:
-    """Slack's reason the bot could never post in `channel`, when one read can tell.
-
-    A campaign watch posts nothing until a batch ends, and its confirmation goes through
-    the response_url, which works where the bot can't post. Reading one message of
-    history is the cheapest call that fails like a post: `channel_not_found` for a
-    private channel (or DM) the bot isn't in, `is_archived`. It answers `not_in_channel`
-    for a public channel the bot hasn't joined, where `chat:write.public` still lets it
-    post, so that (like any other failure) lets the watch go ahead.
-    """
-    try:
-        await slack.conversations_history(channel=channel, limit=1)
-    except SlackApiError as exc:
-        code = error_code(exc)
-        return code if code in POSTS_NEVER_LAND else None
-    except Exception as exc:
-        log.info("could not check %s before a campaign watch (%s)", channel, type(exc).__name__)
-    return None
 
 
 async def _post_progress(

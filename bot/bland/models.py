@@ -94,10 +94,13 @@ class CallBrief(LenientModel):
 
     @property
     def duration_seconds(self) -> float | None:
-        """Seconds, from `corrected_duration` or else from `call_length` (minutes)."""
-        if self.corrected_duration is not None:
+        """Seconds, from `corrected_duration` or else from `call_length` (minutes).
+
+        A negative figure says nothing (no call lasts less than nothing): it is skipped
+        like a null, so it never reaches a view, an average or the `long` filter."""
+        if self.corrected_duration is not None and self.corrected_duration >= 0:
             return self.corrected_duration
-        if self.call_length is not None:
+        if self.call_length is not None and self.call_length >= 0:
             return self.call_length * 60
         return None
 

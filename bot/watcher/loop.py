@@ -222,7 +222,9 @@ class Watcher:
         # The loop first: it may still be claiming, and what it claims is in flight too.
         await _wind_down({loop}, finish_by=settle_by, give_up_at=settle_by)
         cancelled = await _wind_down(
-            self._polls | self._sends, finish_by=settle_by, give_up_at=deadline - FLUSH_SECONDS
+            self._polls | self._sends | self._digests_running,
+            finish_by=settle_by,
+            give_up_at=deadline - FLUSH_SECONDS,
         )
         if cancelled:
             log.info(
@@ -322,19 +324,17 @@ class Watcher:
                 self._spawn(self._polls, self._poll(due))
 
     async def _claim_digests(self) -> None:
-        free = min(
-            self._concurrency - len(self._polls), DIGESTS_AT_ONCE - len(self._digests_running)
-        )
+        # Beside the polls, never in their places: a digest waiting on a slow Bland list
+        # must not hold up the poll that notices a batch ended (and so its alert).
+        free = DIGESTS_AT_ONCE - len(self._digests_running)
         if free <= 0 or self._stopping.is_set():
             return
         for digest in await self._store.claim_due_digests(
             owner=self.owner, now=self._clock(), limit=free, lease_seconds=self._lease
         ):
             self._took_over("digest of", digest.channel_id, digest.taken_from)
-            # With the polls: stopping waits for it, then cancels it (its lease given back).
-            task = self._spawn(self._polls, self._digests.send(digest))
-            self._digests_running.add(task)
-            task.add_done_callback(self._digests_running.discard)
+            # Stopping waits for it, then cancels it (its lease given back).
+            self._spawn(self._digests_running, self._digests.send(digest))
 
     async def _flush(self) -> None:
         """Record the polls finished since the last pass, in one transaction."""

@@ -52,6 +52,20 @@ def test_time_left_reads_as_an_estimate() -> None:
     assert about_left(2 * 3600 + 10 * 60) == "about 2 h 10 min left"
 
 
+def test_a_far_end_reads_in_days_and_a_senseless_one_is_not_said() -> None:
+    # 1,000,000 calls at 5 a minute: hours by the thousand would read as a glitch.
+    assert about_left(9_000_000) == "about 104 days left"
+    assert about_left(2 * 86_400) == "about 2 days left"
+    assert about_left(47 * 3600) == "about 47 h left"
+    counts = CallCounts(total=10, completed=5, errored=0)
+    for senseless in (float("nan"), float("inf"), -60.0):
+        message = progress_message(
+            batch_id=BATCH, label=None, counts=counts, timing=Timing(AT, senseless)
+        )
+        check_message(message)
+        assert "left" not in contexts(message.blocks)[1]
+
+
 def test_v2_running_says_the_time_left_by_its_dispatch_rate() -> None:
     counts = LifecycleCounts(
         total=None,

@@ -249,3 +249,14 @@ async def test_the_recording_never_reaches_the_logs(app: SlackApp, debug_log: io
     assert logged, "nothing was logged at DEBUG: the check would prove nothing"
     leaks = [line[:160] for line in logged.splitlines() if "secret-recording" in line]
     assert leaks == []
+
+
+async def test_a_negative_duration_is_left_out_not_shown(app: SlackApp) -> None:
+    # No call lasts less than nothing: Bland's -100 says it doesn't know, like null.
+    call = first_call(app)
+    give_every_field(call, corrected_duration=-100, call_length=-2)
+    message = await app.reply(f"call {SMALL} {call['call_id'][:8]}")
+    check_message(message)
+    assert not [f for f in fields(message) if f.startswith("*Duration*")]
+    assert "-100" not in dumped(message) and "-120" not in dumped(message)
+    assert message["text"] == f"Call {call['call_id']}, answered by human"

@@ -98,3 +98,21 @@ async def test_time_zone_falls_back_to_utc_when_slack_cannot_say(app: SlackApp) 
     app.slack.add_user("U0MARS", tz="Mars/Olympus_Mons")
     reply = await app.reply("digest daily 07:45", channel_id=CHANNEL, user_id="U0MARS")
     assert "daily at 07:45 (UTC)" in said(reply) and "couldn't read your time zone" in said(reply)
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [("channel_not_found", "/invite <@U0BOT>"), ("is_archived", "archived")],
+)
+async def test_a_digest_where_the_bot_cannot_post_is_refused(
+    app: SlackApp, error: str, says: str
+) -> None:
+    # The confirmation goes through the response_url, which works where the bot can't
+    # post: accepted, the digest would fail at its first run and be dropped unseen.
+    app.slack.fail_channel("G0PRIVATE", error)
+    reply = await app.reply("digest daily 09:00", channel_id="G0PRIVATE")
+    check_message(reply)
+    assert reply["response_type"] == "ephemeral"
+    assert says in said(reply)
+    assert "not set" in said(reply)
+    assert await app.store.list_digests() == []

@@ -232,3 +232,23 @@ async def test_a_list_that_fails_is_named_and_the_rest_still_goes(
     text = json.dumps(digests_in(slack_api)[0]["blocks"])
     assert "v2 batches could not be listed: Bland had a server error." in text
     assert NEW in text and RUNNING in text and V2_LIVE not in text
+
+
+async def test_a_slow_digest_never_holds_up_a_completion_alert(
+    bland: BlandServer, slack_api: RealClockSlack, tmp_path: Path
+) -> None:
+    # One poll at a time: a digest building from a Bland list that hangs must not take
+    # that one place, or the batch ending meanwhile is noticed only after the digest.
+    clock = SetClock(E)
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    async with running_bot(bland, slack_api, url, clock=clock, watch_concurrency=1) as bot:
+        async with as_slack(bot, bland, slack_api) as app:
+            await app.reply(f"watch {RUNNING}", channel_id="C0WATCH", user_id="U0MEMBER")
+            await app.reply("digest daily 10:30", channel_id=CHANNEL, user_id="U0MEMBER")
+        bland.hang_next(5, seconds=12, path="/v2/batches/list")
+        clock.set(E + timedelta(minutes=31))
+        await eventually(lambda: bland.count("/v2/batches/list") > 0, within=10)
+        bland.complete_batch(RUNNING)
+        await eventually(lambda: len(alerts_in(slack_api, "C0WATCH")) == 1, within=30)
+        assert digests_in(slack_api) == [], "the alert waited for the digest"
+        await eventually(lambda: len(digests_in(slack_api)) == 1, within=30)
