@@ -136,12 +136,13 @@ class CallTally:
         return dict(counts)
 
     def durations(self) -> list[float]:
-        """Seconds, from `corrected_duration` or else from `call_length` (minutes)."""
+        """Seconds, from `corrected_duration` or else from `call_length` (minutes), by
+        the rule of `CallBrief.duration_seconds`: a negative figure counts as missing."""
         found: list[float] = []
         for seconds, minutes in zip(self.corrected, self.minutes, strict=True):
-            if seconds is not None:
+            if seconds is not None and seconds >= 0:
                 found.append(seconds)
-            elif minutes is not None:
+            elif minutes is not None and minutes >= 0:
                 found.append(minutes * 60)
         return found
 

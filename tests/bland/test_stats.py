@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.bland.call_outcomes import Outcome
 from bot.bland.models import BatchOverview
 from bot.bland.stats import batch_stats, latest
 
@@ -71,3 +72,18 @@ def test_lengths_come_from_the_calls_only_when_the_analysis_lacks_them() -> None
     stats = batch_stats(given)
     assert stats.average_seconds == 7 and stats.length_buckets == {"0-5": 9}
     assert stats.average_nonzero_seconds == pytest.approx(32)
+
+
+def test_a_negative_duration_counts_as_missing_in_every_figure() -> None:
+    """The summary reads calls a slice at a time (`CallTally`), not through
+    `CallBrief.duration_seconds`: the same rule holds there, so a -100 s call moves no
+    average, no bucket and no `long` count, and its call_length still may."""
+    calls = [
+        {"corrected_duration": -100},
+        {"corrected_duration": -5, "call_length": 2},
+        {"corrected_duration": 30},
+    ]
+    stats = batch_stats(_overview(calls))
+    assert stats.average_seconds == pytest.approx((120 + 30) / 2)
+    assert sum(stats.length_buckets.values()) == 2
+    assert stats.outcomes[Outcome.LONG] == 1
