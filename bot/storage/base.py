@@ -477,8 +477,9 @@ class Store(Protocol):
     ) -> Digest:
         """The channel's digest, replacing any it had (and voiding a claim on the old one)."""
 
-    async def remove_digest(self, channel_id: str) -> bool:
-        """Turn the channel's digest off; False when it had none."""
+    async def remove_digest(self, channel_id: str, *, set_before: datetime | None = None) -> bool:
+        """Turn the channel's digest off; False when it had none. With `set_before`, only
+        a setting made no later than that (the one a refused digest was built from)."""
 
     async def get_digest(self, channel_id: str) -> Digest | None: ...
 

@@ -67,9 +67,19 @@ class DigestsSql(SqlBase):
             )
         return _read_digest(rows[0])
 
-    async def remove_digest(self, channel_id: str) -> bool:
+    async def remove_digest(self, channel_id: str, *, set_before: datetime | None = None) -> bool:
         async with self.transaction() as tx:
-            return await tx.execute("DELETE FROM digests WHERE channel_id = ?", channel_id) > 0
+            if set_before is None:
+                return await tx.execute("DELETE FROM digests WHERE channel_id = ?", channel_id) > 0
+            return (
+                await tx.execute(
+                    "DELETE FROM digests WHERE channel_id = ? "
+                    "AND created_at <= CAST(? AS DOUBLE PRECISION)",
+                    channel_id,
+                    set_before.timestamp(),
+                )
+                > 0
+            )
 
     async def get_digest(self, channel_id: str) -> Digest | None:
         async with self.transaction() as tx:

@@ -217,7 +217,10 @@ class AlertSender:
             suspended = await self._store.suspend_channel(alert.channel_id, reason=error)
             await self._store.drop_alert(alert.id, reason=error)
             # A digest would be refused every period: the channel's digest ends too.
-            if alert.kind == AlertKind.DIGEST and await self._store.remove_digest(alert.channel_id):
+            # Only the setting it was built from: one made again since then stands.
+            if alert.kind == AlertKind.DIGEST and await self._store.remove_digest(
+                alert.channel_id, set_before=alert.created_at
+            ):
                 log.warning(
                     "channel %s refused its digest (%s): turned it off", alert.channel_id, error
                 )

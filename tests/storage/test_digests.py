@@ -131,3 +131,19 @@ async def test_a_stopping_owner_gives_its_digests_back(store: Store) -> None:
     await store.forget("A")
     [again] = await store.claim_due_digests(owner="B", now=T0, limit=5, lease_seconds=LEASE)
     assert again.taken_from is None
+
+
+async def test_a_refusal_ends_only_the_setting_its_digest_was_built_from(store: Store) -> None:
+    """The outbox ends a channel's digest when Slack refuses it; a setting made again
+    since that digest was queued (the bot invited back, the digest set anew) stays."""
+    await set_daily(store)
+    first = await store.get_digest("C1")
+    assert first is not None
+    await asyncio.sleep(0.05)
+    await store.set_digest(channel_id="C1", schedule=WEEKLY, created_by="U2", next_run_at=T0)
+    assert not await store.remove_digest("C1", set_before=first.created_at)
+    assert await store.get_digest("C1") is not None
+    again = await store.get_digest("C1")
+    assert again is not None
+    assert await store.remove_digest("C1", set_before=again.created_at)
+    assert await store.get_digest("C1") is None
