@@ -76,7 +76,9 @@ class DigestsSql(SqlBase):
                     "DELETE FROM digests WHERE channel_id = ? "
                     "AND created_at <= CAST(? AS DOUBLE PRECISION)",
                     channel_id,
-                    set_before.timestamp(),
+                    # Stored as float seconds, read back as a datetime (whole microseconds):
+                    # a millisecond's slack keeps the setting a digest was built from ≤.
+                    set_before.timestamp() + 0.001,
                 )
                 > 0
             )

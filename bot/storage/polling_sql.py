@@ -187,10 +187,11 @@ class PollingSql(OutboxSql):
                         if p.counts is not None
                     ],
                 )
-                # The rate reading and bytes of those fetches, for the next poll's pacing.
-                for p in counted:
-                    if p.sample is not None or p.fetched_bytes is not None:
-                        await self._store_sample(tx, p.batch_id, p.sample, p.fetched_bytes)
+                # The rate reading and bytes of those fetches, for the next poll's pacing:
+                # two statements for the lot, not two per poll.
+                await self._store_samples(
+                    tx, [(p.batch_id, p.sample, p.fetched_bytes) for p in counted]
+                )
             await tx.executemany(
                 self._q(
                     "UPDATE batches SET status = CAST(? AS TEXT), "
@@ -239,7 +240,7 @@ class PollingSql(OutboxSql):
                 return None
             await self._store_counts(tx, batch_id, counts)
             if sample is not None or fetched_bytes is not None:
-                await self._store_sample(tx, batch_id, sample, fetched_bytes)
+                await self._store_samples(tx, [(batch_id, sample, fetched_bytes)])
             if render_warning is None or percent is None:
                 return []
             rows = await tx.fetch(
@@ -272,34 +273,40 @@ class PollingSql(OutboxSql):
                     alerts.append(alert)
         return alerts
 
-    async def _store_sample(
-        self, tx: Tx, batch_id: str, sample: WorkSample | None, fetched_bytes: int | None
+    async def _store_samples(
+        self, tx: Tx, samples: Sequence[tuple[str, WorkSample | None, int | None]]
     ) -> None:
-        if fetched_bytes is not None:
-            await tx.execute(
-                "UPDATE batches SET counts_bytes = CAST(? AS BIGINT) WHERE batch_id = ?",
-                fetched_bytes,
+        """Each batch's bytes fetched for its counts, and its rate reading, where given."""
+        sized = [(fetched, batch_id) for batch_id, _, fetched in samples if fetched is not None]
+        if sized:
+            await tx.executemany(
+                "UPDATE batches SET counts_bytes = CAST(? AS BIGINT) WHERE batch_id = ?", sized
+            )
+        read = [
+            (
+                int(sample.restart),
+                int(sample.restart),
+                clamp_count(sample.done),
+                clamp_count(sample.done),
+                clamp_count(sample.total),
                 batch_id,
             )
-        if sample is None:
-            return
-        done = clamp_count(sample.done)
-        await tx.execute(
-            self._q(
-                "UPDATE batches SET "
-                "rate_since_at = CASE WHEN ? = 1 THEN {now} ELSE rate_since_at END, "
-                "rate_since_done = CASE WHEN ? = 1 THEN CAST(? AS BIGINT) "
-                "ELSE rate_since_done END, "
-                "rate_at = {now}, rate_done = CAST(? AS BIGINT), rate_total = CAST(? AS BIGINT) "
-                "WHERE batch_id = ?"
-            ),
-            int(sample.restart),
-            int(sample.restart),
-            done,
-            done,
-            clamp_count(sample.total),
-            batch_id,
-        )
+            for batch_id, sample, _ in samples
+            if sample is not None
+        ]
+        if read:
+            await tx.executemany(
+                self._q(
+                    "UPDATE batches SET "
+                    "rate_since_at = CASE WHEN ? = 1 THEN {now} ELSE rate_since_at END, "
+                    "rate_since_done = CASE WHEN ? = 1 THEN CAST(? AS BIGINT) "
+                    "ELSE rate_since_done END, "
+                    "rate_at = {now}, rate_done = CAST(? AS BIGINT), "
+                    "rate_total = CAST(? AS BIGINT) "
+                    "WHERE batch_id = ?"
+                ),
+                read,
+            )
 
     async def progress_to_update(self, batch_id: str, *, shown: str) -> list[Watch]:
         async with self.transaction() as tx:
