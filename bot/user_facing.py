@@ -9,7 +9,7 @@ class UserFacingError(Exception):
     """An error whose message is safe and clear to show as it is: plain words, no secret.
 
     Handlers show `str(exc)` to the user. A subclass with one fixed message sets
-    `default_message`, so `raise NoStoreError` needs no text at the raise.
+    `default_message`, so raising it needs no text.
     """
 
     default_message: ClassVar[str] = ""

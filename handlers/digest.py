@@ -10,8 +10,6 @@ from bot.digests.schedule import FALLBACK_TZ, DigestSchedule, is_known_zone
 from bot.services import Services
 from bot.slack.channel_check import channel_refuses_posts
 from bot.slack.errors import failure_reason
-from bot.storage.base import Store
-from bot.user_facing import UserFacingError
 from formatters.digest_setting import (
     digest_cannot_post,
     digest_off,
@@ -20,14 +18,18 @@ from formatters.digest_setting import (
 )
 from handlers.digest_parser import DigestOff, DigestRequest, SetDigest, ShowDigest
 from handlers.replies import Reply, Who
+from handlers.requirements import need_channel, need_store
 
 log = logging.getLogger(__name__)
+
+NEEDS_STORE = "Digests need the bot's database, which isn't open in this mode."
+NEEDS_CHANNEL = "A digest is posted in a channel: run this command in one."
 
 
 async def answer_digest(
     request: DigestRequest, services: Services, who: Who, *, slack: AsyncWebClient | None
 ) -> Reply:
-    store, channel = _store(services), _channel(who)
+    store, channel = need_store(services, NEEDS_STORE), need_channel(who, NEEDS_CHANNEL)
     match request:
         case ShowDigest():
             return Reply(digest_shown(await store.get_digest(channel)))
@@ -72,23 +74,3 @@ async def user_time_zone(slack: AsyncWebClient | None, user_id: str) -> tuple[st
         log.warning("digest: no usable time zone for the user; using UTC")
         return FALLBACK_TZ, fallback
     return tz, None
-
-
-def _store(services: Services) -> Store:
-    if services.store is None:
-        raise NoStoreError
-    return services.store
-
-
-def _channel(who: Who) -> str:
-    if not who.channel_id:
-        raise NoChannelError
-    return who.channel_id
-
-
-class NoStoreError(UserFacingError):
-    default_message = "Digests need the bot's database, which isn't open in this mode."
-
-
-class NoChannelError(UserFacingError):
-    default_message = "A digest is posted in a channel: run this command in one."

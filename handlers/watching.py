@@ -17,7 +17,6 @@ from bot.slack.channel_check import channel_refuses_posts
 from bot.slack.clients import posting_client
 from bot.slack.errors import CHANNEL_GONE, error_code, failure_reason
 from bot.storage.base import Store, Watch, WatchKind
-from bot.user_facing import UserFacingError
 from formatters.blocks import Message
 from formatters.errors import error_message
 from formatters.progress import RUNNING, UNWATCHED, Timing, progress_message
@@ -31,10 +30,14 @@ from formatters.watches import (
 )
 from handlers.commands_parser import UnwatchBatch, WatchBatch
 from handlers.replies import Reply, Who
+from handlers.requirements import need_channel, need_store
 from handlers.summary import summary
 from handlers.watching_v2 import WatchProbe, probe_v2
 
 log = logging.getLogger(__name__)
+
+NEEDS_STORE = "Watching needs the bot's database, which isn't open in this mode."
+NEEDS_CHANNEL = "Watches post to a channel: run this command in one."
 
 # A claim to post a progress message older than this was abandoned (its process died
 # mid-post): one post, with its few 429 retries, takes seconds.
@@ -46,14 +49,16 @@ MAYBE_POSTED = "maybe_posted"
 
 
 async def list_channel_watches(services: Services, who: Who) -> Reply:
-    watches = await _store(services).list_watches(channel_id=_channel(who))
+    watches = await need_store(services, NEEDS_STORE).list_watches(
+        channel_id=need_channel(who, NEEDS_CHANNEL)
+    )
     return Reply(watch_list(watches))
 
 
 async def watch(
     services: Services, request: WatchBatch, who: Who, *, slack: AsyncWebClient | None = None
 ) -> Reply:
-    store = _store(services)
+    store = need_store(services, NEEDS_STORE)
     if request.kind == WatchKind.CAMPAIGN:
         return await _watch_campaign(services, store, request, who, slack)
     batch_id = request.target_id
@@ -67,7 +72,7 @@ async def watch(
     )
     if isinstance(probe, Message):
         return Reply(probe)
-    channel = _channel(who)
+    channel = need_channel(who, NEEDS_CHANNEL)
     found, created = await store.add_watch(
         channel_id=channel,
         kind=WatchKind.BATCH,
@@ -162,7 +167,7 @@ async def _watch_campaign(
     services: Services, store: Store, request: WatchBatch, who: Who, slack: AsyncWebClient | None
 ) -> Reply:
     campaign_id = request.target_id
-    channel = _channel(who)
+    channel = need_channel(who, NEEDS_CHANNEL)
     if slack is not None:
         refusal = await channel_refuses_posts(slack, channel)
         if refusal is not None:
@@ -242,8 +247,8 @@ async def _post_progress(
 
 
 async def unwatch(services: Services, request: UnwatchBatch, who: Who) -> Reply:
-    store = _store(services)
-    channel = request.channel_id or _channel(who)
+    store = need_store(services, NEEDS_STORE)
+    channel = request.channel_id or need_channel(who, NEEDS_CHANNEL)
     if request.channel_id is not None:
         # From App Home: only a watch this user set up, whatever the button claims.
         mine = await store.list_watches(channel_id=channel, created_by=who.user_id)
@@ -266,27 +271,3 @@ def _unwatched_progress(found: Watch) -> dict[str, Any]:
     return progress_message(
         batch_id=found.target_id, label=found.label, counts=found.counts(), state=UNWATCHED
     ).as_kwargs()
-
-
-def _store(services: Services) -> Store:
-    if services.store is None:
-        raise NoStoreError
-    return services.store
-
-
-def _channel(who: Who) -> str:
-    if not who.channel_id:
-        raise NoChannelError
-    return who.channel_id
-
-
-class NoStoreError(UserFacingError):
-    """Watching needs the database, which this way of running has not opened."""
-
-    default_message = "Watching needs the bot's database, which isn't open in this mode."
-
-
-class NoChannelError(UserFacingError):
-    """Watching needs a channel to post in."""
-
-    default_message = "Watches post to a channel: run this command in one."

@@ -21,6 +21,9 @@ SMALL = "DemoSmall0000003-gen-batch"
     ("command", "told"),
     [
         (f"/batch watch {SMALL}", "Watching needs the bot's database, which isn't open"),
+        ("/batch watches", "Watching needs the bot's database, which isn't open"),
+        ("/batch digest daily 09:00", "Digests need the bot's database, which isn't open"),
+        ("/batch digest", "Digests need the bot's database, which isn't open"),
         (f"/batch export {SMALL}", "That needs a connection to Slack, which a preview doesn't"),
     ],
 )
