@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from benchmarks.processes import announce, clean_env, started
+from benchmarks.processes import announce, clean_env, serve_bot, started
 from benchmarks.report import Growth, Row, fit_growth, judged
 from benchmarks.standins import BLAND_KEY, control
 
@@ -48,35 +48,25 @@ async def serve(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_bolt.async_app import AsyncAck, AsyncApp
 
-    from bot.runner import LISTEN_BACKLOG, Bot
-    from bot.settings import load_settings
+    from bot.runner import LISTEN_BACKLOG
     from bot.slack.clients import make_slack_client
 
     http = args.mode == "http"
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    port: int | None = None
     if args.app == "real":
-        settings = load_settings(
+        await serve_bot(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SECRET if http else "",
             slack_app_token="" if http else APP_TOKEN,
             slack_api_url=args.slack,
             bland_api_key=BLAND_KEY,
             bland_api_url=args.bland,
-            port=0,
             database_url=f"sqlite:///{args.db}",
-            log_level="WARNING",
         )
-        bot = Bot(settings, host="127.0.0.1")
-        await bot.start()
-        port = bot.port
-        announce({"port": port})
-        await stopping.wait()
-        await bot.stop()
         return
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     app = AsyncApp(
         client=make_slack_client(BOT_TOKEN, args.slack),
         signing_secret=SECRET if http else None,

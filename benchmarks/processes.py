@@ -156,6 +156,25 @@ def announce(info: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+async def serve_bot(**settings: Any) -> None:
+    """In a worker: the real bot (`bot.runner.Bot` on 127.0.0.1, port chosen by the OS)
+    with these settings, until SIGTERM or SIGINT; its port announced once it listens."""
+    import asyncio
+
+    from bot.runner import Bot
+    from bot.settings import load_settings
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    bot = Bot(load_settings(port=0, log_level="WARNING", **settings), host="127.0.0.1")
+    await bot.start()
+    announce({"port": bot.port})
+    await stopping.wait()
+    await bot.stop()
+
+
 def own_cpu_seconds() -> float:
     """This process's user + system CPU (every thread), from the OS's per-process clock
     (CLOCK_PROCESS_CPUTIME_ID: finer than /proc's 10 ms ticks)."""

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
 import tempfile
 import time
 import urllib.parse
@@ -32,7 +31,15 @@ from typing import Any
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from benchmarks.processes import Child, announce, clean_env, own_cpu_seconds, run_worker, started
+from benchmarks.processes import (
+    Child,
+    announce,
+    clean_env,
+    own_cpu_seconds,
+    run_worker,
+    serve_bot,
+    started,
+)
 from benchmarks.report import Growth, Row, fit_growth, judged
 from benchmarks.standins import BLAND_KEY, control
 
@@ -60,30 +67,16 @@ PACED_MAX_GETS = 2_000
 
 async def serve(args: argparse.Namespace) -> None:
     """Run the real bot (HTTP mode: listener and watcher) until SIGTERM; announce its port."""
-    from bot.runner import Bot
-    from bot.settings import load_settings
-
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    settings = load_settings(
+    await serve_bot(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SECRET,
         slack_app_token="",
         slack_api_url=args.slack,
         bland_api_key=BLAND_KEY,
         bland_api_url=args.bland,
-        port=0,
         database_url=f"sqlite:///{args.db}",
         watch_poll_seconds=args.interval,
-        log_level="WARNING",
     )
-    bot = Bot(settings, host="127.0.0.1")
-    await bot.start()
-    announce({"port": bot.port})
-    await stopping.wait()
-    await bot.stop()
 
 
 # -- the floor ----------------------------------------------------------------------------

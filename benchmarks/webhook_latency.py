@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import random
-import signal
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import aiohttp
 
 from benchmarks.ack_latency import SECRET as SIGNING_SECRET
 from benchmarks.ack_latency import percentile, signed_command
-from benchmarks.processes import announce, clean_env, started
+from benchmarks.processes import clean_env, serve_bot, started
 from benchmarks.report import Row, judged
 from benchmarks.standins import control
 
@@ -45,14 +44,7 @@ MODES = ("webhook", "polling", "relay")
 
 async def serve(args: argparse.Namespace) -> None:
     """Run the real bot until SIGTERM; announce its port."""
-    from bot.runner import Bot
-    from bot.settings import load_settings
-
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    settings = load_settings(
+    await serve_bot(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_app_token="",
@@ -60,16 +52,9 @@ async def serve(args: argparse.Namespace) -> None:
         bland_api_key=args.key,
         bland_api_url=args.bland,
         bland_webhook_secret=WEBHOOK_SECRET,
-        port=0,
         database_url=f"sqlite:///{args.db}",
         watch_poll_seconds=args.interval,
-        log_level="WARNING",
     )
-    bot = Bot(settings, host="127.0.0.1")
-    await bot.start()
-    announce({"port": bot.port})
-    await stopping.wait()
-    await bot.stop()
 
 
 # -- the harness side ---------------------------------------------------------------------
