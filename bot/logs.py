@@ -147,8 +147,6 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL at INFO; that is noise at the watcher's volume.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     # slack_sdk logs every message it sends, whole, at DEBUG: transcripts, phone numbers
     # and a call's recording link (only ever meant for whoever asked) would be logged.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, root.level))

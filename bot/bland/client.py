@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
 import math
 import random
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar
 
 import aiohttp
-import httpx
-from httpx_aiohttp import AiohttpTransport
+from aiohttp.http_exceptions import ContentEncodingError
 from pydantic import ValidationError
+from yarl import URL
 
 from bot.bland.batch_ids import (
     check_batch_id,
@@ -119,7 +118,6 @@ class BlandClient:
         max_retries: int = 3,
         backoff: Backoff = Backoff(),
         max_connections: int = 64,
-        transport: httpx.AsyncBaseTransport | None = None,
         limits: Limits = DEFAULT_LIMITS,
         export_limits: Limits = EXPORT_LIMITS,
     ) -> None:
@@ -129,21 +127,21 @@ class BlandClient:
         self._export_limits = export_limits
         self._secrets = (api_key,)
         self._base = base_url.rstrip("/")
-        self._headers = httpx.Headers(
-            {"authorization": api_key, "accept": "application/json", "user-agent": USER_AGENT}
-        )
-        self._timeout = {
-            "connect": timeouts.connect,
-            "read": timeouts.read,
-            "write": timeouts.read,
-            "pool": timeouts.connect,
+        self._headers = {
+            "authorization": api_key,
+            "accept": "application/json",
+            "user-agent": USER_AGENT,
         }
-        # Requests go straight to the transport: httpx's client layer (URL merging,
-        # cookies, redirects) doubled the CPU of a watcher poll and we need none of it.
-        self._owns_transport = transport is None
-        self._transport = transport or AiohttpTransport(
-            limits=httpx.Limits(max_connections=max_connections)
+        # `connect` covers waiting for a pooled connection too; `sock_read` each read.
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeouts.connect,
+            sock_connect=timeouts.connect,
+            sock_read=timeouts.read,
         )
+        self._max_connections = max_connections
+        # Made on first use, inside the running loop, as aiohttp requires.
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -157,8 +155,23 @@ class BlandClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._owns_transport:
-            await self._transport.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        # aiohttp directly, not httpx over it: httpx's request and response objects,
+        # header copies and byte streams were a sixth of a watcher poll's CPU.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                headers=self._headers,
+                timeout=self._timeout,
+                # Bland's answers are read as sent; cookies would only cost a lookup.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                raise_for_status=False,
+            )
+        return self._session
 
     async def list_batches(
         self,
@@ -433,24 +446,21 @@ class BlandClient:
 
     async def _send(
         self, method: str, path: str, params: Mapping[str, str], max_bytes: int
-    ) -> tuple[int, httpx.Headers, bytes | bytearray]:
-        request = httpx.Request(
-            method,
-            _url(self._base + path, tuple(params.items())),
-            headers=self._headers,
-            extensions={"timeout": self._timeout},
-        )
-        response = await self._transport.handle_async_request(request)
+    ) -> tuple[int, str | None, bytes | bytearray]:
+        """One request: the status, the Retry-After header and the body (capped)."""
+        url = _url(self._base + path, tuple(params.items()))
+        session = self._open_session()
+        response = await session.request(method, url, allow_redirects=False)
         body: bytes | bytearray
         try:
-            if response.status_code >= 400:
+            if response.status >= 400:
                 body = await _read_start(response, ERROR_BODY_BYTES)
             else:
                 body = await _read_capped(response, max_bytes)
         finally:
-            # Closing a half-read answer drops its connection rather than draining it.
-            await response.aclose()
-        return response.status_code, response.headers, body
+            # Releasing a half-read answer drops its connection rather than draining it.
+            response.release()
+        return response.status, response.headers.get("retry-after"), body
 
     async def _request(
         self,
@@ -470,7 +480,9 @@ class BlandClient:
             started = time.perf_counter()
             try:
                 async with asyncio.timeout_at(deadline):
-                    status, headers, body = await self._send(method, path, params, limits.max_bytes)
+                    status, retry_header, body = await self._send(
+                        method, path, params, limits.max_bytes
+                    )
                 if status < 400:
                     # A 2xx that is not a JSON object fails to parse later: counted here
                     # by its first byte, so the check costs nothing on the hot path.
@@ -481,34 +493,29 @@ class BlandClient:
                 error: BlandError = status_error(
                     status,
                     message,
-                    _retry_after(headers.get("retry-after")),
+                    _retry_after(retry_header),
                     secrets=self._secrets,
                     code=code,
                 )
                 retryable = status in RETRYABLE_STATUSES
+            except aiohttp.ServerTimeoutError:
+                # A connect or a read that took too long (aiohttp's own timeouts, which
+                # are TimeoutErrors too, so caught before the deadline's).
+                error, retryable = BlandTimeoutError("Bland did not answer in time"), True
             except TimeoutError:
                 # asyncio.timeout_at's: the deadline passed, so there is no time to retry.
                 bland_request_done(method, path, "timeout", started)
                 raise BlandTimeoutError(
                     f"Bland's answer was too slow: not complete within {limits.deadline:g} s"
                 ) from None
-            except httpx.TimeoutException as exc:
-                # httpx-aiohttp reports a refused connection as a connect timeout.
-                if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
-                    error = BlandConnectionError("Bland refused the connection")
-                else:
-                    error = BlandTimeoutError("Bland did not answer in time")
-                retryable = True
-            except httpx.TransportError as exc:
-                error, retryable = BlandConnectionError(type(exc).__name__), True
+            except aiohttp.ClientConnectorError:
+                error, retryable = BlandConnectionError("Bland refused the connection"), True
             except BlandError as exc:
                 # Raised while reading (an answer over the size cap): counted, not retried.
                 bland_request_done(method, path, outcome(exc), started)
                 raise
-            except (httpx.HTTPError, aiohttp.ClientError) as exc:
-                # A body that fails to decode or a status line that is not HTTP: an answer,
-                # just not a readable one, so it is not retried (as invalid JSON is not).
-                error, retryable = BlandResponseError(type(exc).__name__), False
+            except aiohttp.ClientError as exc:
+                error, retryable = _transport_error(exc)
             bland_request_done(method, path, outcome(error), started)
             if not retryable or attempt >= retries:
                 raise error
@@ -530,11 +537,26 @@ class BlandClient:
             attempt += 1
 
 
+def _transport_error(exc: aiohttp.ClientError) -> tuple[BlandError, bool]:
+    """The BlandError for a failure on the wire, and whether to try again.
+
+    A dropped connection or a body cut short may work next time; a body that fails to
+    decode, or a status line that is not HTTP, is an answer, just not a readable one,
+    so it is not retried (as invalid JSON is not)."""
+    if isinstance(exc, aiohttp.ClientPayloadError) and isinstance(
+        exc.__cause__, ContentEncodingError
+    ):
+        return BlandResponseError("ContentEncodingError"), False
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
+        return BlandConnectionError(type(exc).__name__), True
+    return BlandResponseError(type(exc).__name__), False
+
+
 @functools.lru_cache(maxsize=32_768)
-def _url(address: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
-    """Parsed once: the watcher asks for the same URLs every interval, and httpx's URL
-    parsing was a quarter of a poll's CPU."""
-    return httpx.URL(address, params=params)
+def _url(address: str, params: tuple[tuple[str, str], ...]) -> URL:
+    """Parsed once: the watcher asks for the same URLs every interval, and URL parsing
+    was a quarter of a poll's CPU."""
+    return URL(address).with_query(params)
 
 
 def _log_params(take: int, direction: Direction, skip: int) -> dict[str, str]:
@@ -555,13 +577,7 @@ def parse(model: type[M], body: bytes | bytearray, *, secrets: Sequence[str] = (
     return parsed
 
 
-def _body(response: httpx.Response) -> AsyncGenerator[bytes, None]:
-    # httpx types aiter_bytes() as an iterator, but it is a generator, which lets a read
-    # that stops early close it at once rather than leave it to the garbage collector.
-    return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
-
-
-async def _read_capped(response: httpx.Response, max_bytes: int) -> bytearray:
+async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> bytearray:
     """The whole body, or BlandTooLargeError as soon as it passes `max_bytes`."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -571,24 +587,22 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytearray:
     # read like bytes everywhere the answer goes (json, pydantic, re).
     body = bytearray()
     # Decoded bytes are counted, so a small gzip body cannot unpack past the cap.
-    async with contextlib.aclosing(_body(response)) as stream:
-        async for chunk in stream:
-            if len(body) + len(chunk) > max_bytes:
-                raise BlandTooLargeError(max_bytes)
-            body += chunk
+    async for chunk in response.content.iter_any():
+        if len(body) + len(chunk) > max_bytes:
+            raise BlandTooLargeError(max_bytes)
+        body += chunk
     return body
 
 
-async def _read_start(response: httpx.Response, max_bytes: int) -> bytes:
+async def _read_start(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     """At most the first `max_bytes` of the body; the rest is never read."""
     chunks: list[bytes] = []
     size = 0
-    async with contextlib.aclosing(_body(response)) as stream:
-        async for chunk in stream:
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= max_bytes:
-                break
+    async for chunk in response.content.iter_any():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= max_bytes:
+            break
     return b"".join(chunks)[:max_bytes]
 
 

@@ -229,7 +229,7 @@ def debug_log() -> Iterator[io.StringIO]:
     """The app's own logging at DEBUG, into a buffer; the root logger restored after."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    loggers = {name: logging.getLogger(name).level for name in ("httpx", "slack_sdk")}
+    loggers = {name: logging.getLogger(name).level for name in ("slack_sdk",)}
     stream = io.StringIO()
     configure_logging("DEBUG", stream=stream)
     yield stream
