@@ -28,6 +28,9 @@ RATIO_TARGET = 1.1
 # CPU per poll across N processes, against one process's in the same run.
 CPU_RATIO_TARGET = 1.2
 SETTLE_SECONDS = 2.0
+# While every batch is parked: each process's CPU with nothing due (its ticks, claims
+# that come back empty, heartbeats), the cost that grows with processes, not polls.
+IDLE_SECONDS = 3.0
 BEHIND = 0.9
 
 
@@ -78,6 +81,12 @@ async def _one_config(
                 stack.enter_context(started(["benchmarks.multiprocess", "proc"], env=env))
                 for _ in range(processes)
             ]
+            await asyncio.sleep(0.5)
+            idle0 = [c.cpu_seconds() for c in children]
+            idle_wall0 = time.perf_counter()
+            await asyncio.sleep(IDLE_SECONDS)
+            idle = [c.cpu_seconds() - c0 for c, c0 in zip(children, idle0, strict=True)]
+            idle_rate = sum(idle) / (time.perf_counter() - idle_wall0)
             await seed_schedule(store, ids, interval, park=False)
             await asyncio.sleep(min(SETTLE_SECONDS, interval / 4))
             before = await poll_counts(store)
@@ -90,7 +99,13 @@ async def _one_config(
             rss = [c.rss() for c in children]
     finally:
         await store.close()
-    return {"cpu": cpu, "window": wall, "rss": rss, **window_stats(before, after)}
+    return {
+        "cpu": cpu,
+        "window": wall,
+        "rss": rss,
+        "idle_cpu_per_second": idle_rate,
+        **window_stats(before, after),
+    }
 
 
 def measure(
@@ -135,6 +150,8 @@ def _rows(
     judged_cpu = count > 1 and one_process is not None and cpu_per_poll is not None
     label = f"{count} proc, {batches:,} batches"
     shares = ", ".join(f"{100 * c / result['window']:.1f}" for c in result["cpu"])
+    idle = result["idle_cpu_per_second"]
+    idle_per_poll = idle * result["window"] / result["polls"] if result["polls"] else 0.0
     return [
         Row(
             FIGURE,
@@ -164,6 +181,18 @@ def _rows(
                 else None
             ),
             note=f"% of a core per process: {shares}",
+        ),
+        Row(
+            FIGURE,
+            label,
+            "idle share of a core, all processes (nothing due)",
+            100 * idle,
+            "%",
+            note=(
+                f"{1e6 * idle_per_poll:.0f} µs of each poll's CPU at this rate; "
+                f"{IDLE_SECONDS:g} s with every batch parked"
+            ),
+            status="info",
         ),
     ]
 
