@@ -13,7 +13,6 @@ from slack_bolt.middleware.authorization.async_single_team_authorization import 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from bot.slack.ack_first import count_acks
 from bot.slack.listener_metrics import instrument
 from handlers.listeners import register_listeners
 
@@ -43,7 +42,6 @@ def build_app(
 
     app.use(inject_services)
     instrument(app)
-    count_acks(app, services.after_ack)
     register_listeners(app)
     return app
 
