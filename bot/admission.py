@@ -44,8 +44,9 @@ class Admission:
         return self._unacked
 
     def arrived(self) -> Callable[[], None]:
-        """Count a request as waiting for its ack; call what is returned once it is acked
-        (later calls do nothing). Past ACK_WITHIN it stops counting by itself."""
+        """Count a request as waiting for its ack; call what is returned once its ack has
+        left (`bot.slack.ack_first`; later calls do nothing). Past ACK_WITHIN it stops
+        counting by itself."""
         self._unacked += 1
         self._acked.clear()
         settled = False

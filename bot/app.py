@@ -6,14 +6,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from bot.slack.ack_first import count_acks
 from bot.slack.listener_metrics import instrument
 from handlers.listeners import register_listeners
 
@@ -21,6 +23,27 @@ log = logging.getLogger(__name__)
 
 # Start-up waits this long for auth.test at most; past it, the first request asks.
 WARM_UP_SECONDS = 5.0
+
+
+class _InjectServices(AsyncMiddleware):
+    """Puts `services` in every request's context.
+
+    A middleware class, not a function: Bolt builds a function middleware's arguments by
+    constructing every one it could inject (say, respond, complete, ...) on each request,
+    before the ack."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        req.context["services"] = self._services
+        return await next()
 
 
 def build_app(
@@ -35,15 +58,8 @@ def build_app(
         raise_error_for_unhandled_request=False,
     )
 
-    async def inject_services(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-    ) -> None:
-        context["services"] = services
-        await next()
-
-    app.use(inject_services)
+    app.use(_InjectServices(services))
     instrument(app)
-    count_acks(app, services.after_ack)
     register_listeners(app)
     return app
 
@@ -57,7 +73,9 @@ async def warm_up(app: AsyncApp) -> None:
     """
     authorizations = [
         m
-        # Bolt keeps its authorization in a private list; it has no public hook for this.
+        # Bolt keeps its authorization in a private list, and has no public hook (checked
+        # in 1.30): `token_verification_enabled` is the sync App's only (bolt-python
+        # PR #180), and an `authorize=` function is ignored while the client has a token.
         for m in app._async_middleware_list
         if isinstance(m, AsyncSingleTeamAuthorization) and m.auth_test_result is None
     ]

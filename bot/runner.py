@@ -14,7 +14,6 @@ import signal
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.admission import Admission
 from bot.app import build_app, warm_up
@@ -27,6 +26,7 @@ from bot.readiness import Readiness
 from bot.services import Services
 from bot.settings import Settings
 from bot.shutdown import CANCEL_GRACE, Step, exit_after, run_steps
+from bot.slack.ack_first import CountingSocketModeHandler, counting_middleware
 from bot.slack.clients import make_slack_client
 from bot.storage import open_store
 from bot.watcher import Watcher
@@ -58,6 +58,7 @@ HTTP_DRAIN_SECONDS = 1.0
 # net.core.somaxconn (4096 by default).
 LISTEN_BACKLOG = 1024
 CLIENT_STOP_SECONDS = 0.5
+SLACK_EVENTS = "/slack/events"
 STORE_STOP_SECONDS = 1.5
 STOP_WITHIN = 9.0
 # From the stop's start to the last-resort exit (bot.shutdown.exit_after). A stop that
@@ -149,7 +150,7 @@ class Bot:
             exposition=Exposition(),
             token=token.get_secret_value() if token else None,
         )
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: CountingSocketModeHandler | None = None
         self._http: web.AppRunner | None = None
         self._ops_http: web.AppRunner | None = None
         self.port: int | None = None
@@ -167,12 +168,15 @@ class Bot:
         elif self.settings.socket_mode:
             token = self.settings.slack_app_token
             assert token is not None
-            self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
+            self._socket = CountingSocketModeHandler(
+                self.app, token.get_secret_value(), admission=self.services.after_ack
+            )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack in Socket Mode")
             await self._start_webhook_listener()
         else:
-            web_app = self.app.web_app(path="/slack/events", port=self.settings.port)
+            web_app = self.app.web_app(path=SLACK_EVENTS, port=self.settings.port)
+            web_app.middlewares.append(counting_middleware(self.services.after_ack, SLACK_EVENTS))
             self.ops.add_routes(web_app)
             if self._webhook_route is not None:
                 self._webhook_route.add_to(web_app)
@@ -272,7 +276,7 @@ class Bot:
             await self._http.cleanup()
 
 
-async def _close_socket_mode(handler: AsyncSocketModeHandler) -> None:
+async def _close_socket_mode(handler: CountingSocketModeHandler) -> None:
     client = handler.client
     try:
         await handler.close_async()  # type: ignore[no-untyped-call]

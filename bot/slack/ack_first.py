@@ -1,43 +1,52 @@
-"""Counting each command and click from its arrival until its listener acks it, so that
-work after the ack waits while any request is unacked (`bot.admission`)."""
+"""Counting each Slack request from its arrival until its ack has left, so that work after
+the ack waits while any request is unacked (`bot.admission`).
+
+Counted at the transport, not at the listener's `ack()`: Bolt sends the ack only when it
+next looks at `ack()` (every 10 ms), and a request still being read or dispatched has no
+listener yet. Counted from Bolt's middleware to `ack()`, a burst of 100 commands over
+Socket Mode opened the gate 1-2 ms after the first `ack()`, while most of the others were
+not yet dispatched, and their acks then queued behind 16 replies' work.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.response import BoltResponse
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.admission import Admission
 
 
-class _CountedAck(AsyncAck):
-    """The listener's ack (Bolt's, or the metrics' timing one), reporting when called."""
+def counting_middleware(admission: Admission, path: str) -> Middleware:
+    """An aiohttp middleware counting each request to `path` until its handler returns:
+    aiohttp writes the response right after, in the same task."""
 
-    def __init__(self, inner: AsyncAck, acked: Callable[[], None]) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._inner = inner
-        self._acked = acked
-
-    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+    @web.middleware
+    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path != path:
+            return await handler(request)
+        acked = admission.arrived()
         try:
-            # Bolt's listener runner reads the response from the ack in the context.
-            self.response = await self._inner(*args, **kwargs)
-            return self.response
+            return await handler(request)
         finally:
-            self._acked()
+            acked()
+
+    return count
 
 
-def count_acks(app: AsyncApp, admission: Admission) -> None:
-    """Count every slash command and click until acked; add after `instrument(app)`."""
+class CountingSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, counting each envelope until its ack is sent."""
 
-    async def counted(
-        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-    ) -> None:
-        if isinstance(body.get("command"), str) or body.get("type") == "block_actions":
-            context["ack"] = _CountedAck(context.ack, admission.arrived())
-        await next()
+    def __init__(self, app: AsyncApp, app_token: str, *, admission: Admission) -> None:
+        super().__init__(app, app_token)
+        self._admission = admission
 
-    app.use(counted)
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        acked = self._admission.arrived()
+        try:
+            await super().handle(client, req)
+        finally:
+            acked()

@@ -12,11 +12,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.listener.async_listener_completion_handler import (
     AsyncListenerCompletionHandler,
 )
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -56,26 +57,36 @@ class _ReplyTimer(AsyncListenerCompletionHandler):
             LISTENER_SECONDS.labels("reply").observe(time.perf_counter() - started)
 
 
-async def _count_and_time(
-    body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-) -> None:
-    command = body.get("command")
-    actions = body.get("actions")
-    if isinstance(command, str):
-        SLACK_COMMANDS.labels(command if command in COMMANDS else OTHER).inc()
-    elif body.get("type") == "block_actions" and isinstance(actions, list) and actions:
-        action = actions[0].get("action_id") if isinstance(actions[0], dict) else None
-        SLACK_ACTIONS.labels(action if action in ACTIONS else OTHER).inc()
-    else:
-        await next()
-        return
-    started = time.perf_counter()
-    context[_STARTED] = started
-    context["ack"] = _TimedAck(started)
-    await next()
+class _CountAndTime(AsyncMiddleware):
+    """Counts each command and click, and hands its listener the timing `ack`.
+
+    A middleware class, not a function: Bolt builds a function middleware's arguments by
+    constructing every one it could inject on each request, before the ack."""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        body: dict[str, Any] = req.body
+        command = body.get("command")
+        actions = body.get("actions")
+        if isinstance(command, str):
+            SLACK_COMMANDS.labels(command if command in COMMANDS else OTHER).inc()
+        elif body.get("type") == "block_actions" and isinstance(actions, list) and actions:
+            action = actions[0].get("action_id") if isinstance(actions[0], dict) else None
+            SLACK_ACTIONS.labels(action if action in ACTIONS else OTHER).inc()
+        else:
+            return await next()
+        started = time.perf_counter()
+        req.context[_STARTED] = started
+        req.context["ack"] = _TimedAck(started)
+        return await next()
 
 
 def instrument(app: AsyncApp) -> None:
     """Count and time every command and click the app receives."""
-    app.use(_count_and_time)
+    app.use(_CountAndTime())
     app.listener_runner.listener_completion_handler = _ReplyTimer()
