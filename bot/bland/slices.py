@@ -10,8 +10,9 @@ the array's `]`), about every `SLICE_BYTES`. Such a place may be inside a call (
 two transcript lines) or inside a string; then the slice is not valid JSON by itself,
 and it is extended to a later cut. A slice that is valid JSON starts and ends between
 calls (its parser is in the same state as on the whole answer), so no call is ever cut
-in two. Anything unexpected (`call_data` named twice, or not an array, or no end that
-makes whole calls) and the answer is parsed whole, as before: same result, more memory.
+in two. Anything unexpected (`call_data` named again after its array, or not an array,
+or no end that makes whole calls) and the answer is parsed whole, as before: same
+result, more memory.
 """
 
 from __future__ import annotations
@@ -93,14 +94,15 @@ def _sliced(
 
     None (before `fold` was fed anything, or with what it was fed to be thrown away)
     when the array cannot be read in slices."""
-    if body.count(_KEY) != 1:
-        return None
-    found = _ARRAY_START.search(body)
+    # The first `"call_data"` must open the array, and none may follow the array (see
+    # `_only_array`); any inside the calls is theirs. A count over the whole answer was
+    # 3 ms of a 10k-call summary.
+    found = _ARRAY_START.match(body, max(body.find(_KEY), 0))
     if found is None:
         return None
     start = pos = found.end()
     if body[pos : pos + 1] == b"]":
-        return start, pos
+        return _only_array(body, start, pos)
     adapter = _adapter(item)
     cuts = _cuts_before(body, pos)
     picky = fold if isinstance(fold, PickyFold) else None
@@ -124,7 +126,13 @@ def _sliced(
             picky.skip(len(calls))
         before += len(calls)
         if done:
-            return start, pos
+            return _only_array(body, start, pos)
+
+
+def _only_array(body: bytes | bytearray, start: int, end: int) -> tuple[int, int] | None:
+    """The array's span, unless `"call_data"` is named after it: then the array read
+    may be one deeper in (the answer's own coming later), and the answer is read whole."""
+    return None if body.find(_KEY, end) != -1 else (start, end)
 
 
 def _cuts_before(body: bytes | bytearray, pos: int) -> re.Pattern[bytes]:

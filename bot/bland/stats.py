@@ -6,9 +6,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import attrgetter
 
-from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, is_errored, tally
+from bot.bland.call_outcomes import ERRORED_QUEUE_STATUSES, Outcome, count_errored, tally
 from bot.bland.models import AnyBatch, CallBrief, ErrorMessage
 from bot.bland.times import parse_time
 
@@ -119,10 +120,9 @@ class CallTally:
         self.answered.update(_answered(calls))
         self.errors += [
             ErrorMessage(call_id=call.call_id, error_message=call.error_message)
-            for call in calls
-            if call.error_message
+            for call in compress(calls, map(_ERROR_MESSAGE, calls))
         ]
-        self.errored += sum(map(is_errored, calls))
+        self.errored += count_errored(calls)
         self.corrected += map(_CORRECTED, calls)
         self.minutes += map(_MINUTES, calls)
         ends = list(filter(None, map(_END_AT, calls)))
@@ -211,6 +211,7 @@ def stats_of(detail: AnyBatch, calls: CallTally) -> BatchStats:
 
 
 _END_AT = attrgetter("end_at")
+_ERROR_MESSAGE = attrgetter("error_message")
 _ANSWERED_BY = attrgetter("answered_by")
 _COMPLETED = attrgetter("completed")
 _QUEUE_STATUS = attrgetter("queue_status")

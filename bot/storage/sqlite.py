@@ -28,8 +28,9 @@ class _SqliteTx:
         self._db = db
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
-        async with self._db.execute(sql, args) as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
+        # One trip to aiosqlite's thread, not three (execute, fetchall, close): each
+        # trip wakes that thread and then the loop. list_watches: ~330 -> ~235 us of CPU.
+        return [dict(row) for row in await self._db.execute_fetchall(sql, args)]
 
     async def execute(self, sql: str, *args: object) -> int:
         async with self._db.execute(sql, args) as cursor:

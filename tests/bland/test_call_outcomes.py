@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.bland.call_outcomes import (
     Outcome,
     calls_with,
+    count_errored,
+    is_errored,
     outcome_counts,
     outcome_of_word,
     outcomes_of,
@@ -81,3 +85,25 @@ def test_words() -> None:
     assert outcome_of_word("No_Answer") == Outcome.NO_ANSWER
     assert outcome_of_word("LONG") == Outcome.LONG
     assert outcome_of_word("humans") is None
+
+
+_STATUS = st.one_of(
+    st.none(), st.sampled_from(["complete", "error", " Failed ", "call_error", "queued", ""])
+)
+_MESSAGE = st.one_of(st.none(), st.sampled_from(["", "  ", "busy", "\n"]))
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"queue_status": _STATUS, "error_message": _MESSAGE, "status": _STATUS}
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([CallBrief, Call]),
+)
+def test_count_errored_counts_what_is_errored_says(
+    payloads: list[dict[str, Any]], model: type[CallBrief]
+) -> None:
+    calls = [model.lenient(payload) for payload in payloads]
+    assert count_errored(calls) == sum(1 for call in calls if is_errored(call))

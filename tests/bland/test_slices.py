@@ -132,3 +132,18 @@ def test_errors_are_those_of_the_whole_reading() -> None:
             Kept,
             parse,
         )
+
+
+def test_a_call_data_inside_the_calls_leaves_them_sliced(detail: dict[str, Any]) -> None:
+    # The answer's own array comes first; one named inside a call is that call's field.
+    calls = [dict(call) for call in detail["call_data"]]
+    for call in calls[::50]:
+        call["request_data"] = {"call_data": [{"call_id": "not-a-call"}]}
+    assert _same_as_whole(BatchDetail, _body({**detail, "call_data": calls})) == 1
+
+
+def test_a_call_data_after_the_calls_is_read_whole(detail: dict[str, Any]) -> None:
+    later = {**detail, "analysis": {"call_data": []}}
+    assert _same_as_whole(BatchDetail, _body(later)) == 2
+    empty_first = {"call_data": [], **{k: v for k, v in later.items() if k != "call_data"}}
+    assert _same_as_whole(BatchDetail, _body(empty_first)) == 2
