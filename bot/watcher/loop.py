@@ -89,6 +89,10 @@ MAX_ALERT_SENDERS = 8
 # `stop()` returns within this, whatever Bland, Slack or the store are doing.
 STOP_WITHIN_SECONDS = 3.5
 FLUSH_AT = 64
+# Claims take up to this many times `concurrency` batches at once (and come back for
+# more once the backlog is down to `concurrency`): each claim, and the flush before it,
+# is a transaction, and at twice `concurrency` they were a fifth of a poll's CPU.
+CLAIM_AHEAD = 4
 # Of the stop's time, kept for giving back the leases of cancelled work, then for
 # recording the polls that finished; in-flight work may run until these are left.
 RELEASE_SECONDS = 1.0
@@ -151,7 +155,7 @@ class Watcher:
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
         self._sends: set[asyncio.Task[None]] = set()
-        # Claims take up to twice `concurrency` batches at once, one transaction for many
+        # Claims take up to CLAIM_AHEAD x `concurrency` batches at once, one transaction for many
         # polls; the slots bound how many talk to Bland at a time.
         self._slots = asyncio.Semaphore(self._concurrency)
         # Successful polls are recorded together at the next pass of the loop.
@@ -318,7 +322,9 @@ class Watcher:
         backlog = len(self._polls)
         if backlog < self._concurrency:
             for due in await self._store.claim_due_batches(
-                owner=self.owner, limit=2 * self._concurrency - backlog, lease_seconds=self._lease
+                owner=self.owner,
+                limit=CLAIM_AHEAD * self._concurrency - backlog,
+                lease_seconds=self._lease,
             ):
                 self._took_over("batch", due.batch_id, due.taken_from)
                 self._spawn(self._polls, self._poll(due))
