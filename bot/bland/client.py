@@ -69,7 +69,8 @@ _STATUS_ONLY = {
 _OVERVIEW = {"include_calls": "true", "include_transcripts": "false", "include_analysis": "true"}
 USER_AGENT = "bland-batches-slack/0.1"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-# Of an error answer only the message is wanted; a huge error page is not read whole.
+# Of an error answer (or a redirect, which is never followed: it would take the API key
+# elsewhere) only the message is wanted; a huge error page is not read whole.
 ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
@@ -453,7 +454,7 @@ class BlandClient:
         response = await session.request(method, url, allow_redirects=False)
         body: bytes | bytearray
         try:
-            if response.status >= 400:
+            if response.status >= 300:
                 body = await _read_start(response, ERROR_BODY_BYTES)
             else:
                 body = await _read_capped(response, max_bytes)
@@ -483,7 +484,7 @@ class BlandClient:
                     status, retry_header, body = await self._send(
                         method, path, params, limits.max_bytes
                     )
-                if status < 400:
+                if status < 300:
                     # A 2xx that is not a JSON object fails to parse later: counted here
                     # by its first byte, so the check costs nothing on the hot path.
                     ok = body[:64].lstrip()[:1] == b"{"

@@ -19,6 +19,7 @@ from bot.bland.client import Backoff, BlandClient, Timeouts
 from bot.bland.errors import (
     BlandConnectionError,
     BlandResponseError,
+    BlandStatusError,
     BlandTimeoutError,
     BlandTooLargeError,
 )
@@ -184,3 +185,25 @@ async def test_every_request_says_who_asks_and_takes_gzip(
     assert "\r\nuser-agent: bland-batches-slack/" in head
     # A 10k-call batch is megabytes of JSON: compressed on the wire, a fraction of that.
     assert "\r\naccept-encoding: gzip" in head
+
+
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "302 Found", "307 Temporary Redirect"])
+async def test_a_redirect_is_an_error_and_is_not_followed(raw: Start, status: str) -> None:
+    # Elsewhere answers as Bland would: following the redirect would read it, and send
+    # the API key to another host.
+    elsewhere = await raw(lambda n: answer_of(json.dumps(BATCH).encode()))
+    location = f"location: {elsewhere.url}/v1/batches/b1"
+    # The redirect's own body is a batch too: a 3xx is no answer, whatever it holds.
+    server = await raw(
+        lambda n: answer_of(json.dumps(BATCH).encode(), location).replace(
+            b"200 OK", status.encode(), 1
+        )
+    )
+    async with client(server.url) as bland:
+        with pytest.raises(BlandStatusError) as caught:
+            await bland.get_batch("b1")
+    assert caught.value.status_code == int(status[:3])
+    assert "redirect" in str(caught.value)
+    assert elsewhere.url not in str(caught.value)
+    assert elsewhere.heads == []
+    assert len(server.heads) == 1
