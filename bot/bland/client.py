@@ -141,8 +141,11 @@ class BlandClient:
             sock_read=timeouts.read,
         )
         self._max_connections = max_connections
-        # Made on first use, inside the running loop, as aiohttp requires.
+        # Made on first use, inside the running loop, as aiohttp requires; it belongs to
+        # that loop for good. After `aclose()` none is made again (see `_open_session`).
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     async def __aenter__(self) -> Self:
         return self
@@ -156,23 +159,40 @@ class BlandClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the pool; later requests raise BlandConnectionError. Idempotent."""
+        self._closed = True
         session, self._session = self._session, None
-        if session is not None:
+        # A pool made in another loop can only be closed there; if that loop has ended
+        # its sockets went with it, and there is nothing left to await here.
+        if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
 
     def _open_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and self._loop is loop and not session.closed:
+            return session
+        if self._closed:
+            # A request left behind by shutdown must not open a pool nobody will close.
+            raise BlandConnectionError("the Bland client is closed")
+        if self._loop is not None and self._loop is not loop:
+            # aiohttp's pool cannot move between loops: it failed with "Event loop is
+            # closed", not a BlandError. One client per loop, as the bot has.
+            raise BlandConnectionError(
+                "the Bland client was made in another event loop; make one per loop"
+            )
+        self._loop = loop
         # aiohttp directly, not httpx over it: httpx's request and response objects,
         # header copies and byte streams were a sixth of a watcher poll's CPU.
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
-                headers=self._headers,
-                timeout=self._timeout,
-                # Bland's answers are read as sent; cookies would only cost a lookup.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                raise_for_status=False,
-            )
-        return self._session
+        self._session = session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._max_connections),
+            headers=self._headers,
+            timeout=self._timeout,
+            # Bland's answers are read as sent; cookies would only cost a lookup.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            raise_for_status=False,
+        )
+        return session
 
     async def list_batches(
         self,
