@@ -723,9 +723,20 @@ async def _each_within(
     tasks = [asyncio.create_task(fetch(item)) for item in ids]
     if not tasks:
         return
-    done, pending = await asyncio.wait(tasks, timeout=within)
-    for task in pending:
-        task.cancel()
+    try:
+        done, _ = await asyncio.wait(tasks, timeout=within)
+    finally:
+        # Also when the caller is cancelled (a list view cut off by shutdown): no request
+        # runs on unowned, and none ends in "Task exception was never retrieved".
+        for task in tasks:
+            task.cancel()
+            task.add_done_callback(_retrieved)
     for task in done:
-        if task.exception() is not None:
+        if not task.cancelled() and task.exception() is not None:
             log.info("%s was not available: %s", what, type(task.exception()).__name__)
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """Marks the task's outcome as seen: those cut off were given up on, not forgotten."""
+    if not task.cancelled():
+        task.exception()

@@ -5,6 +5,7 @@ back, and misuse must end in a BlandError that says what is wrong."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,9 @@ from bot.bland.errors import BlandConnectionError
 from tests.support.local_http import serving
 
 BATCH = {"status": "completed", "batch_params": {"id": "b1", "label": "Life"}, "calls": []}
+IDS = [f"AAcQq8zXxLB56LW{n}-gen-batch" for n in range(3)]
+# A guard against a hang, not a timing assertion.
+GUARD = 20
 
 
 def batch_app(asked: list[str]) -> web.Application:
@@ -76,6 +80,54 @@ async def test_a_request_cancelled_mid_answer_leaves_the_client_usable() -> None
         batch = await bland.get_batch("b1")
         release.set()
     assert batch.batch_params.label == "Life"
+
+
+async def test_a_cancelled_fan_out_leaves_no_request_behind() -> None:
+    # A list view cut off by shutdown: its per-batch requests must go with it, not run
+    # on unowned and end in "Task exception was never retrieved".
+    arrived: list[str] = []
+    all_arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def gone(request: web.Request) -> web.Response:
+        arrived.append(request.path)
+        if len(arrived) == len(IDS):
+            all_arrived.set()
+        await release.wait()
+        return web.json_response({"message": "gone"}, status=404)
+
+    app = web.Application()
+    app.router.add_get("/v1/batches/{batch_id}", gone)
+    reported: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    # Released whatever happens, so the server's cleanup never waits for its handlers.
+    app.on_shutdown.append(lambda _: _set(release))
+    try:
+        async with serving(app) as url, BlandClient(api_key="k", base_url=url) as bland:
+            listing = asyncio.create_task(bland.batch_statuses(IDS, within=GUARD))
+            await all_arrived.wait()
+            asking = [task for task in asyncio.all_tasks() if _is_fan_out(task)]
+            assert len(asking) == len(IDS)
+            listing.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await listing
+            assert all(task.done() or task.cancelling() for task in asking)
+            release.set()
+            await asyncio.wait(asking, timeout=GUARD)
+            del asking
+            gc.collect()
+    finally:
+        loop.set_exception_handler(None)
+    assert [context["message"] for context in reported] == []
+
+
+async def _set(event: asyncio.Event) -> None:
+    event.set()
+
+
+def _is_fan_out(task: asyncio.Task[object]) -> bool:
+    name = getattr(task.get_coro(), "__qualname__", "")
+    return isinstance(name, str) and name.startswith("BlandClient.batch_statuses.<locals>")
 
 
 @pytest.fixture
