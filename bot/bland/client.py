@@ -69,7 +69,8 @@ _STATUS_ONLY = {
 _OVERVIEW = {"include_calls": "true", "include_transcripts": "false", "include_analysis": "true"}
 USER_AGENT = "bland-batches-slack/0.1"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-# Of an error answer only the message is wanted; a huge error page is not read whole.
+# Of an error answer (or a redirect, which is never followed: it would take the API key
+# elsewhere) only the message is wanted; a huge error page is not read whole.
 ERROR_BODY_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=LenientModel)
@@ -140,8 +141,11 @@ class BlandClient:
             sock_read=timeouts.read,
         )
         self._max_connections = max_connections
-        # Made on first use, inside the running loop, as aiohttp requires.
+        # Made on first use, inside the running loop, as aiohttp requires; it belongs to
+        # that loop for good. After `aclose()` none is made again (see `_open_session`).
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     async def __aenter__(self) -> Self:
         return self
@@ -155,23 +159,40 @@ class BlandClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the pool; later requests raise BlandConnectionError. Idempotent."""
+        self._closed = True
         session, self._session = self._session, None
-        if session is not None:
+        # A pool made in another loop can only be closed there; if that loop has ended
+        # its sockets went with it, and there is nothing left to await here.
+        if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
 
     def _open_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and self._loop is loop and not session.closed:
+            return session
+        if self._closed:
+            # A request left behind by shutdown must not open a pool nobody will close.
+            raise BlandConnectionError("the Bland client is closed")
+        if self._loop is not None and self._loop is not loop:
+            # aiohttp's pool cannot move between loops: it failed with "Event loop is
+            # closed", not a BlandError. One client per loop, as the bot has.
+            raise BlandConnectionError(
+                "the Bland client was made in another event loop; make one per loop"
+            )
+        self._loop = loop
         # aiohttp directly, not httpx over it: httpx's request and response objects,
         # header copies and byte streams were a sixth of a watcher poll's CPU.
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
-                headers=self._headers,
-                timeout=self._timeout,
-                # Bland's answers are read as sent; cookies would only cost a lookup.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                raise_for_status=False,
-            )
-        return self._session
+        self._session = session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._max_connections),
+            headers=self._headers,
+            timeout=self._timeout,
+            # Bland's answers are read as sent; cookies would only cost a lookup.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            raise_for_status=False,
+        )
+        return session
 
     async def list_batches(
         self,
@@ -453,7 +474,7 @@ class BlandClient:
         response = await session.request(method, url, allow_redirects=False)
         body: bytes | bytearray
         try:
-            if response.status >= 400:
+            if response.status >= 300:
                 body = await _read_start(response, ERROR_BODY_BYTES)
             else:
                 body = await _read_capped(response, max_bytes)
@@ -483,7 +504,7 @@ class BlandClient:
                     status, retry_header, body = await self._send(
                         method, path, params, limits.max_bytes
                     )
-                if status < 400:
+                if status < 300:
                     # A 2xx that is not a JSON object fails to parse later: counted here
                     # by its first byte, so the check costs nothing on the hot path.
                     ok = body[:64].lstrip()[:1] == b"{"
@@ -702,9 +723,20 @@ async def _each_within(
     tasks = [asyncio.create_task(fetch(item)) for item in ids]
     if not tasks:
         return
-    done, pending = await asyncio.wait(tasks, timeout=within)
-    for task in pending:
-        task.cancel()
+    try:
+        done, _ = await asyncio.wait(tasks, timeout=within)
+    finally:
+        # Also when the caller is cancelled (a list view cut off by shutdown): no request
+        # runs on unowned, and none ends in "Task exception was never retrieved".
+        for task in tasks:
+            task.cancel()
+            task.add_done_callback(_retrieved)
     for task in done:
-        if task.exception() is not None:
+        if not task.cancelled() and task.exception() is not None:
             log.info("%s was not available: %s", what, type(task.exception()).__name__)
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """Marks the task's outcome as seen: those cut off were given up on, not forgotten."""
+    if not task.cancelled():
+        task.exception()

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from bot.bland.redact import redact
 
+REDIRECTED = "redirected elsewhere, which is not followed (check BLAND_API_URL)"
+
 
 class BlandError(Exception):
     """Base of every error the Bland client raises: catch this, never ValueError."""
@@ -80,6 +82,10 @@ def status_error(
     log line that shows it is free of `secrets` (the API key), token-shaped text and
     line breaks.
     """
+    if 300 <= status_code < 400:
+        # Not followed, so never an answer; Bland's words and the Location are not shown,
+        # since a redirect's target is not Bland's to name. The usual cause is the URL.
+        return BlandStatusError(status_code, REDIRECTED)
     if message is not None:
         message = redact(message, secrets=secrets) or None
     if status_code in (401, 403):
