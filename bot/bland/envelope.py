@@ -71,11 +71,10 @@ def read_many(
     """A v2 answer whose `data` is a list of `model`: validated from the bytes in Rust
     when it has no errors and every item fits, else as `many(model, unwrap(body))` (the
     same result, repaired item by item in Python)."""
-    try:
-        envelope = _envelope(model, many=True).validate_json(body)
-    except ValidationError:
-        return many(model, unwrap(body, secrets=secrets), what=what)
-    if envelope_errors(envelope.get("errors")):
+    envelope = _fits(_envelope(model, many=True), body)
+    # The slow way runs outside any `except`: an error it raises must not carry the
+    # ValidationError, whose text quotes Bland's body, into a traceback.
+    if envelope is None or envelope_errors(envelope.get("errors")):
         return many(model, unwrap(body, secrets=secrets), what=what)
     return envelope["data"] or []
 
@@ -84,14 +83,19 @@ def read_one(
     model: type[M], body: bytes | bytearray, *, what: str, secrets: Sequence[str] = ()
 ) -> M:
     """A v2 answer whose `data` is one `model`, read as `read_many` reads a list."""
-    try:
-        envelope = _envelope(model, many=False).validate_json(body)
-    except ValidationError:
-        return one(model, unwrap(body, secrets=secrets), what=what)
-    if envelope_errors(envelope.get("errors")):
+    envelope = _fits(_envelope(model, many=False), body)
+    if envelope is None or envelope_errors(envelope.get("errors")):
         return one(model, unwrap(body, secrets=secrets), what=what)
     data: M = envelope["data"]
     return data
+
+
+def _fits(adapter: TypeAdapter[Any], body: bytes | bytearray) -> Any:
+    """`body` validated by `adapter` in Rust, or None when it does not fit."""
+    try:
+        return adapter.validate_json(body)
+    except ValidationError:
+        return None
 
 
 T = TypeVar("T")

@@ -131,3 +131,26 @@ def test_read_without_data_is_a_response_error() -> None:
         read_many(LogEntry, body({"errors": None}), what="log entries")
     with pytest.raises(BlandResponseError):
         read_one(BatchV2, body({"data": None}), what="batch")
+
+
+SECRET = "sk-live-4f9a8b7c6d5e4f3a2b1c"
+
+
+def _chain(exc: BaseException) -> str:
+    """Every exception a traceback of `exc` would print, as text."""
+    parts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        parts.append(str(seen))
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("read", [read_one, read_many], ids=["one", "many"])
+def test_an_answer_that_fails_carries_none_of_bland_s_body_in_its_chain(read: Any) -> None:
+    # A hostile (or careless) Bland echoes the key into an answer we cannot read: the
+    # error, and anything a DEBUG traceback of it prints, must not hold the body.
+    raw = body({"nodata": SECRET})
+    with pytest.raises(BlandResponseError) as caught:
+        read(BatchV2, raw, what="batch", secrets=(SECRET,))
+    assert SECRET not in _chain(caught.value)
