@@ -103,6 +103,11 @@ PROGRESS_EVERY_POLLS = 2
 CAMPAIGN_SCAN_POLLS = 5
 # Digests built at once by one process: each asks Bland for a few dozen batches.
 DIGESTS_AT_ONCE = 2
+# Due campaign scans and digests are looked for every this many ticks, and at once
+# after `wake()`: each look is a transaction that nearly always finds nothing, and at
+# one a tick they were half of an idle process's CPU (which every process pays, busy or
+# not). Both fall due on a scale of minutes.
+SCAN_TICKS = 5
 
 
 def default_owner() -> str:
@@ -162,6 +167,7 @@ class Watcher:
         self._done_polls: list[PollDone] = []
         self._alerts_wanted = True
         self._last_side_claim = 0.0
+        self._last_scan_claim = 0.0
         # Readiness: when the loop should next pass (monotonic), and claims failed in a row.
         self._due_at: float | None = None
         self.claim_failures = 0
@@ -295,10 +301,10 @@ class Watcher:
     async def _claim(self) -> None:
         await self._flush()
         now = time.monotonic()
-        # Alerts and campaigns are looked for once a tick, or at once when work was queued;
-        # only batches are claimed on every pass, in chunks.
+        # Alerts are looked for once a tick, campaigns and digests every SCAN_TICKS, all at
+        # once when work was queued; only batches are claimed on every pass, in chunks.
         if self._alerts_wanted or now - self._last_side_claim >= self._tick:
-            self._alerts_wanted = False
+            wanted, self._alerts_wanted = self._alerts_wanted, False
             self._last_side_claim = now
             free = self._alert_senders - len(self._sends)
             if free > 0:
@@ -309,14 +315,9 @@ class Watcher:
                     self._spawn(self._sends, self._sender.deliver(alert))
             if self._stopping.is_set():
                 return
-            free = self._concurrency - len(self._polls)
-            if free > 0:
-                for campaign in await self._store.claim_due_campaigns(
-                    owner=self.owner, limit=free, lease_seconds=self._lease
-                ):
-                    self._took_over("campaign", campaign.campaign_id, campaign.taken_from)
-                    self._spawn(self._polls, self._scan(campaign))
-            await self._claim_digests()
+            if wanted or now - self._last_scan_claim >= self._tick * SCAN_TICKS:
+                self._last_scan_claim = now
+                await self._claim_scans()
         if self._stopping.is_set():
             return
         backlog = len(self._polls)
@@ -328,6 +329,17 @@ class Watcher:
             ):
                 self._took_over("batch", due.batch_id, due.taken_from)
                 self._spawn(self._polls, self._poll(due))
+
+    async def _claim_scans(self) -> None:
+        """Due campaign scans, as polls beside the batches', and due digests."""
+        free = self._concurrency - len(self._polls)
+        if free > 0:
+            for campaign in await self._store.claim_due_campaigns(
+                owner=self.owner, limit=free, lease_seconds=self._lease
+            ):
+                self._took_over("campaign", campaign.campaign_id, campaign.taken_from)
+                self._spawn(self._polls, self._scan(campaign))
+        await self._claim_digests()
 
     async def _claim_digests(self) -> None:
         # Beside the polls, never in their places: a digest waiting on a slow Bland list
