@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psutil
 
 from benchmarks.ack_latency import signed_command
-from benchmarks.processes import Child, clean_env, started
+from benchmarks.processes import Child, clean_env, cpu_between, cpu_ns, started
 from benchmarks.report import Growth, Row, fit_growth, judged
 from benchmarks.standins import BLAND_KEY, control
 
@@ -80,24 +79,6 @@ FIGURE = VIEWS[0].figure
 
 
 # -- reading the bot from outside ---------------------------------------------------------
-
-
-def cpu_ns(pid: int) -> tuple[int, float]:
-    """(Summed thread run time in ns from schedstat, user+system seconds from /proc ticks)."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            total += int((task / "schedstat").read_text().split()[0])
-    times = psutil.Process(pid).cpu_times()
-    return total, float(times.user + times.system)
-
-
-def cpu_between(before: tuple[int, float], after: tuple[int, float]) -> float:
-    """Seconds of CPU between two readings: the precise thread sum, unless a thread that
-    ended took its time with it (then the ticks, which keep it, say more)."""
-    precise = (after[0] - before[0]) / 1e9
-    ticks = after[1] - before[1]
-    return ticks if ticks > precise + 0.02 else precise
 
 
 def reset_peak(pid: int) -> int:

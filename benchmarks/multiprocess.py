@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from benchmarks import takeover
-from benchmarks.processes import announce, clean_env, started
+from benchmarks.processes import announce, clean_env, cpu_between, cpu_ns, started
 from benchmarks.report import Growth, Row, judged
 from benchmarks.standins import BLAND_KEY
 from benchmarks.watch_store import add_watches, poll_counts, seed_schedule, window_stats
@@ -82,10 +82,11 @@ async def _one_config(
                 for _ in range(processes)
             ]
             await asyncio.sleep(0.5)
-            idle0 = [c.cpu_seconds() for c in children]
+            # In ns per thread (schedstat): /proc's 10 ms ticks are most of an idle window.
+            idle0 = [cpu_ns(c.pid) for c in children]
             idle_wall0 = time.perf_counter()
             await asyncio.sleep(IDLE_SECONDS)
-            idle = [c.cpu_seconds() - c0 for c, c0 in zip(children, idle0, strict=True)]
+            idle = [cpu_between(c0, cpu_ns(c.pid)) for c, c0 in zip(children, idle0, strict=True)]
             idle_rate = sum(idle) / (time.perf_counter() - idle_wall0)
             await seed_schedule(store, ids, interval, park=False)
             await asyncio.sleep(min(SETTLE_SECONDS, interval / 4))

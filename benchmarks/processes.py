@@ -23,6 +23,24 @@ PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def cpu_ns(pid: int) -> tuple[int, float]:
+    """(Summed thread run time in ns from schedstat, user+system seconds from /proc ticks)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0])
+    times = psutil.Process(pid).cpu_times()
+    return total, float(times.user + times.system)
+
+
+def cpu_between(before: tuple[int, float], after: tuple[int, float]) -> float:
+    """Seconds of CPU between two readings: the precise thread sum, unless a thread that
+    ended took its time with it (then the ticks, which keep it, say more)."""
+    precise = (after[0] - before[0]) / 1e9
+    ticks = after[1] - before[1]
+    return ticks if ticks > precise + 0.02 else precise
+
+
 class ChildFailed(RuntimeError):
     """A subprocess did not start, or its worker failed; the message has its log tail."""
 
