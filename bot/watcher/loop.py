@@ -90,9 +90,12 @@ MAX_ALERT_SENDERS = 8
 STOP_WITHIN_SECONDS = 3.5
 FLUSH_AT = 64
 # Claims take up to this many times `concurrency` batches at once (and come back for
-# more once the backlog is down to `concurrency`): each claim, and the flush before it,
-# is a transaction, and at twice `concurrency` they were a fifth of a poll's CPU.
-CLAIM_AHEAD = 4
+# more once the backlog is down to `concurrency`). No more than 2: a claimed batch may
+# wait for a slot behind one round of polls, each bounded by Bland's 30 s deadline, and
+# must still be polled within its 60 s lease, or another process takes it over and polls
+# it twice. (4 cut a poll's CPU by about a fifth, the claims being fewer transactions,
+# but left the last rounds of a slow Bland's claims polled after their leases.)
+CLAIM_AHEAD = 2
 # Of the stop's time, kept for giving back the leases of cancelled work, then for
 # recording the polls that finished; in-flight work may run until these are left.
 RELEASE_SECONDS = 1.0
