@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
 # The default of REPLY_CONCURRENCY: a quarter of the Bland client's 64 connections, so
@@ -82,6 +82,16 @@ class Admission:
 
     def leave(self) -> None:
         self._slots.release()
+
+    @contextlib.contextmanager
+    def unacked_until_done(self) -> Iterator[None]:
+        """`arrived()` for the block: counted as unacked until it ends (the transport's
+        handler, whose end is the ack leaving; see `bot.slack.ack_first`)."""
+        acked = self.arrived()
+        try:
+            yield
+        finally:
+            acked()
 
     @asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:

@@ -28,11 +28,8 @@ def counting_middleware(admission: Admission, path: str) -> Middleware:
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path != path:
             return await handler(request)
-        acked = admission.arrived()
-        try:
+        with admission.unacked_until_done():
             return await handler(request)
-        finally:
-            acked()
 
     return count
 
@@ -45,8 +42,5 @@ class CountingSocketModeHandler(AsyncSocketModeHandler):
         self._admission = admission
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        acked = self._admission.arrived()
-        try:
+        with self._admission.unacked_until_done():
             await super().handle(client, req)
-        finally:
-            acked()

@@ -163,8 +163,8 @@ class Watcher:
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
         self._sends: set[asyncio.Task[None]] = set()
-        # Claims take up to CLAIM_AHEAD x `concurrency` batches at once, one transaction for many
-        # polls; the slots bound how many talk to Bland at a time.
+        # A claim takes many batches in one transaction (CLAIM_AHEAD); the slots bound how
+        # many talk to Bland at a time.
         self._slots = asyncio.Semaphore(self._concurrency)
         # Successful polls are recorded together at the next pass of the loop.
         self._done_polls: list[PollDone] = []
