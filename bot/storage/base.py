@@ -322,6 +322,11 @@ class Store(Protocol):
     async def release_batch(self, batch_id: str, *, owner: str) -> bool:
         """Give a leased batch back unpolled (on shutdown); it is due again at once."""
 
+    async def renew_batch(self, batch_id: str, *, owner: str, lease_seconds: float) -> bool:
+        """Extend `owner`'s lease on a batch to `lease_seconds` from now, if it still holds
+        it (a lapsed lease nobody took counts) and the batch is still watched. False if
+        another owner took it over, or the batch is done."""
+
     async def claim_batch(
         self, batch_id: str, *, owner: str, lease_seconds: float
     ) -> DueBatch | None:

@@ -218,6 +218,21 @@ class PollingSql(OutboxSql):
                 > 0
             )
 
+    async def renew_batch(self, batch_id: str, *, owner: str, lease_seconds: float) -> bool:
+        async with self.transaction() as tx:
+            return (
+                await tx.execute(
+                    self._q(
+                        "UPDATE batches SET lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
+                        "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
+                    ),
+                    lease_seconds,
+                    batch_id,
+                    owner,
+                )
+                > 0
+            )
+
     async def record_progress(
         self,
         batch_id: str,

@@ -126,3 +126,31 @@ def _takeovers_counted() -> float:
 def _heartbeats(tmp_path: Path) -> list[str]:
     with sqlite3.connect(tmp_path / "bland.db") as db:
         return [row[0] for row in db.execute("SELECT owner FROM processes")]
+
+
+async def test_a_claim_that_lapsed_while_waiting_for_a_slot_is_not_polled(
+    any_store: Store, bland: BlandServer, run_watcher: RunWatcher
+) -> None:
+    # Claims run ahead of the slots: with one slot, a claimed batch waits behind the
+    # poll in front of it. When that poll outlasts the lease, another process may take
+    # the waiting claim over; polling it then as well would ask Bland twice.
+    waiting = [f"LeaseWait000000{i}-gen-batch" for i in range(4)]
+    for batch_id in waiting:
+        bland.add_batch(in_progress_batch(batch_id))
+        await watch(any_store, "C01", batch_id)
+    held = bland.hold_next(path="/v1/batches/")
+
+    async with run_watcher(any_store, concurrency=1, lease_seconds=1.0):
+        await eventually(lambda: held.used == 1, within=10)
+        [first] = bland.requests
+        # Every lease this watcher took has lapsed while the first poll is held.
+        await asyncio.sleep(1.5)
+        taken = await any_store.claim_due_batches(owner="other", limit=10, lease_seconds=60)
+        assert {due.batch_id for due in taken} == set(waiting)
+        assert any(due.taken_from is not None for due in taken), "nothing was claimed ahead"
+        held.release()
+        # Long enough for the claims that waited to be polled, if they were going to be.
+        await asyncio.sleep(1.5)
+
+    asked = [batch_id for batch_id in waiting if polls(bland, batch_id)]
+    assert asked == [first.path.rsplit("/", 1)[-1]], asked
