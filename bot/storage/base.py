@@ -298,9 +298,10 @@ class Store(Protocol):
     # --- Polling (the watcher) ---
 
     async def claim_due_batches(
-        self, *, owner: str, limit: int, lease_seconds: float
+        self, *, owner: str, limit: int, lease_seconds: float, within: float = 0.0
     ) -> list[DueBatch]:
-        """Lease up to `limit` due batches that at least one active watch still wants."""
+        """Lease up to `limit` batches due now or within `within` seconds, soonest first,
+        that at least one active watch still wants."""
 
     async def finish_poll(
         self,
