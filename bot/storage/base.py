@@ -298,10 +298,9 @@ class Store(Protocol):
     # --- Polling (the watcher) ---
 
     async def claim_due_batches(
-        self, *, owner: str, limit: int, lease_seconds: float, within: float = 0.0
+        self, *, owner: str, limit: int, lease_seconds: float
     ) -> list[DueBatch]:
-        """Lease up to `limit` batches due now or within `within` seconds, soonest first,
-        that at least one active watch still wants."""
+        """Lease up to `limit` due batches that at least one active watch still wants."""
 
     async def finish_poll(
         self,

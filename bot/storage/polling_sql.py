@@ -36,7 +36,7 @@ class PollingSql(OutboxSql):
     """Batches are polled on a lease; a poll records its status, counts or completion."""
 
     async def claim_due_batches(
-        self, *, owner: str, limit: int, lease_seconds: float, within: float = 0.0
+        self, *, owner: str, limit: int, lease_seconds: float
     ) -> list[DueBatch]:
         if limit <= 0:
             return []
@@ -47,8 +47,7 @@ class PollingSql(OutboxSql):
                     "lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
                     "WHERE batch_id IN ("
                     " SELECT t.batch_id FROM batches t"
-                    " WHERE t.state = 'watching'"
-                    " AND t.next_poll_at <= {now} + CAST(? AS DOUBLE PRECISION)"
+                    " WHERE t.state = 'watching' AND t.next_poll_at <= {now}"
                     f" AND {CLAIMABLE}"
                     f" AND (EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
                     f"  AND w.target_id = t.batch_id AND w.state = '{WatchState.ACTIVE}')"
@@ -60,7 +59,6 @@ class PollingSql(OutboxSql):
                 ),
                 owner,
                 lease_seconds,
-                max(0.0, within),
                 limit,
             )
             shown: dict[str, set[str]] = {}

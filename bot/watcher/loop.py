@@ -89,13 +89,6 @@ MAX_ALERT_SENDERS = 8
 # `stop()` returns within this, whatever Bland, Slack or the store are doing.
 STOP_WITHIN_SECONDS = 3.5
 FLUSH_AT = 64
-# Batches falling due within this many ticks are claimed, and polled, together: up to two
-# seconds early, on a 30 s interval (`next_poll_delay` keeps the next poll at least half
-# an interval away, so never twice in one). Polls are spread over the interval; claiming
-# only what was due at that moment woke the loop, Bland's connection and the store for
-# each poll on its own. Sleeping each claimed poll until its due time was measured too,
-# and cost more than it saved: a request sent alone costs its wake-ups alone.
-CLAIM_WINDOW_TICKS = 2
 # Claims take up to this many times `concurrency` batches at once (and come back for
 # more once the backlog is down to `concurrency`): fewer, larger claim transactions,
 # which cut a poll's CPU by about a fifth against 2 (8 was no better than 4). On a day
@@ -173,9 +166,6 @@ class Watcher:
         # Ticks bound how late a due poll is noticed; no tick is longer than a second.
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
-        # The last claim took all it was allowed: more may be due, so claim again as soon
-        # as the backlog is down, not at the next tick.
-        self._claim_full = False
         self._sends: set[asyncio.Task[None]] = set()
         # A claim takes many batches in one transaction (CLAIM_AHEAD); the slots bound how
         # many talk to Bland at a time.
@@ -338,19 +328,14 @@ class Watcher:
         if self._stopping.is_set():
             return
         backlog = len(self._polls)
-        limit = CLAIM_AHEAD * self._concurrency - backlog
-        if backlog < self._concurrency or (limit > 0 and not self._claim_full):
-            claimed = await self._store.claim_due_batches(
+        if backlog < self._concurrency:
+            for due in await self._store.claim_due_batches(
                 owner=self.owner,
-                limit=limit,
+                limit=CLAIM_AHEAD * self._concurrency - backlog,
                 lease_seconds=self._lease,
-                within=self._tick * CLAIM_WINDOW_TICKS,
-            )
-            self._claim_full = len(claimed) >= limit
-            claimed_at = time.monotonic()
-            for due in claimed:
+            ):
                 self._took_over("batch", due.batch_id, due.taken_from)
-                self._spawn(self._polls, self._poll(due, claimed_at=claimed_at))
+                self._spawn(self._polls, self._poll(due, claimed_at=time.monotonic()))
 
     async def _claim_scans(self) -> None:
         """Due campaign scans, as polls beside the batches', and due digests."""
@@ -427,12 +412,8 @@ class Watcher:
                 log.error("watcher task failed: %r", finished.exception())
             if tasks is self._sends:
                 self._alerts_wanted = True
-            # Alerts are claimed again as soon as a sender is free. Batches only once the
-            # backlog is down to the slots, and only after a claim that took all it was
-            # allowed: otherwise all that falls due before the next tick is claimed.
-            if tasks is self._sends or (
-                tasks is self._polls and self._claim_full and len(self._polls) <= self._concurrency
-            ):
+            # Claim again once half the batch backlog is done, not after every poll.
+            if tasks is self._sends or len(self._polls) <= self._concurrency:
                 self._wake.set()
 
         task.add_done_callback(_done)

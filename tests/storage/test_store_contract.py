@@ -154,21 +154,6 @@ async def test_release_batch_makes_it_due_again(store: Store) -> None:
     ] == [B1]
 
 
-async def test_a_claim_takes_what_falls_due_within_its_window_and_no_more(store: Store) -> None:
-    await watch(store, "C1", B1)
-    await watch(store, "C1", B2)
-    [first, second] = await store.claim_due_batches(owner="p1", limit=2, lease_seconds=LEASE)
-    assert await store.finish_poll(first.batch_id, owner="p1", status="in-progress", delay=5)
-    assert await store.finish_poll(second.batch_id, owner="p1", status="in-progress", delay=60)
-    assert await store.claim_due_batches(owner="p2", limit=5, lease_seconds=LEASE) == []
-    ahead = await store.claim_due_batches(owner="p2", limit=5, lease_seconds=LEASE, within=10)
-    assert [d.batch_id for d in ahead] == [first.batch_id]
-    # Claimed ahead is leased like claimed due: nobody else takes it meanwhile.
-    assert await store.claim_due_batches(owner="p3", limit=5, lease_seconds=LEASE, within=10) == []
-    # A negative window is no window.
-    assert await store.claim_due_batches(owner="p3", limit=5, lease_seconds=LEASE, within=-99) == []
-
-
 async def test_unwatched_batches_are_not_polled(store: Store) -> None:
     await watch(store, "C1")
     await store.remove_watch(channel_id="C1", kind=WatchKind.BATCH, target_id=B1)
