@@ -147,11 +147,6 @@ class BlandClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
-    @property
-    def deadline(self) -> float:
-        """Seconds one request may take, its retries included (all but the export)."""
-        return self._limits.deadline
-
     async def __aenter__(self) -> Self:
         return self
 

@@ -93,9 +93,9 @@ FLUSH_AT = 64
 # more once the backlog is down to `concurrency`): fewer, larger claim transactions,
 # which cut a poll's CPU by about a fifth against 2 (8 was no better than 4). On a day
 # Bland is slow a claimed batch may wait for its slot behind rounds of polls, each
-# bounded by Bland's deadline, for longer than its lease; so one that waited past
-# `renew_after` renews its lease before polling, and is dropped if another process
-# took it over meanwhile (see `Watcher._poll`).
+# bounded by Bland's deadline, for longer than its lease; so one that waited for more
+# than half its lease renews it before polling, and is dropped if another process took
+# it over meanwhile (see `Watcher._poll`).
 CLAIM_AHEAD = 4
 # Of the stop's time, kept for giving back the leases of cancelled work, then for
 # recording the polls that finished; in-flight work may run until these are left.
@@ -156,8 +156,9 @@ class Watcher:
         self.owner = owner or default_owner()
         self._lease = lease_seconds
         # A claim that waited longer than this for a slot renews its lease first, so that
-        # the poll (up to Bland's deadline) still ends inside it.
-        self._renew_after = max(0.0, min(lease_seconds / 2, lease_seconds - bland.deadline))
+        # every poll starts with at least half its lease left: with the defaults (60 s,
+        # Bland's 30 s deadline) a poll then ends inside its lease.
+        self._renew_after = lease_seconds / 2
         self._takeover = takeover_seconds
         # Claims this process took from an owner that died or hung past its lease.
         self.takeovers = 0
