@@ -120,7 +120,7 @@ def signed_command(text: str, response_url: str, index: int) -> tuple[bytes, dic
     headers = {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": stamp,
-        "x-slack-signature": signature,
+        "x-slack-signature": signature or "",
     }
     return body.encode(), headers
 

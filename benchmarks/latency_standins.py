@@ -45,7 +45,7 @@ async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
         for n, batch_id in enumerate(ids)
     )
     server = BlandServer(DemoDataset(), api_key=BLAND_KEY, v2_dataset=dataset)
-    server.requests = _Discard()  # type: ignore[assignment]
+    server.requests = _Discard()
     first_read: dict[str, float] = {}
 
     @web.middleware

@@ -122,7 +122,7 @@ async def run_bland(args: argparse.Namespace, stop: asyncio.Event) -> None:
     v2 = bland_v2_dataset(args.watch_v2) if args.watch_v2 else None
     server = BlandServer(dataset, api_key=BLAND_KEY, v2_dataset=v2)
     # The server's own request log would grow without bound over thousands of polls.
-    server.requests = _Discard()  # type: ignore[assignment]
+    server.requests = _Discard()
     served = Served()
     server.app.middlewares.append(served.middleware)
     server.app.router.add_get("/_bench/served", served.report)

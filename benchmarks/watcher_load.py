@@ -159,7 +159,7 @@ def signed_watch(batch_id: str, response_url: str, index: int) -> tuple[bytes, d
     headers = {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": stamp,
-        "x-slack-signature": signature,
+        "x-slack-signature": signature or "",
     }
     return body.encode(), headers
 
