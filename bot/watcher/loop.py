@@ -424,6 +424,11 @@ class Watcher:
         bind(batch_id=due.batch_id)
         try:
             async with self._slots:
+                if self._stopping.is_set():
+                    # stop() began while this claim waited: it is not in flight, so it
+                    # goes back unpolled for another process to take at once.
+                    await self._give_back(due)
+                    return
                 if time.monotonic() - claimed_at > self._renew_after and not (
                     await self._store.renew_batch(
                         due.batch_id, owner=self.owner, lease_seconds=self._lease

@@ -174,6 +174,31 @@ async def test_a_claim_whose_watches_were_removed_while_it_waited_is_not_polled(
     )
 
 
+async def test_stop_gives_back_waiting_claims_and_polls_none_of_them(
+    any_store: Store, bland: BlandServer, run_watcher: RunWatcher
+) -> None:
+    batch_ids = await _waiting_behind_a_held_poll(any_store, bland, "StopWaiting0000")
+    held = bland.hold_next(path="/v1/batches/")
+
+    async with run_watcher(
+        any_store, concurrency=1, lease_seconds=60.0, poll_seconds=ONCE
+    ) as watcher:
+        await eventually(lambda: held.used == 1, within=10)
+        first = _first(bland)
+        stopping = asyncio.create_task(watcher.stop())
+        await asyncio.sleep(0.2)
+        # The poll in flight ends while the watcher stops: its slot frees up.
+        held.release()
+        await stopping
+
+    waited = [b for b in batch_ids if b != first]
+    assert {b: n for b, n in _asked(bland, batch_ids).items() if b != first} == dict.fromkeys(
+        waited, 0
+    ), "a claim that got its slot after stop() began was polled"
+    taken = await any_store.claim_due_batches(owner="other", limit=10, lease_seconds=60)
+    assert {due.batch_id for due in taken} == set(waited)
+
+
 async def test_a_renewal_the_database_fails_asks_bland_nothing_and_is_polled_later(
     any_store: Store,
     bland: BlandServer,
