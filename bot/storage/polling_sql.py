@@ -31,6 +31,14 @@ _NOT_WARNED = (
     f" AND a.channel_id = w.channel_id AND a.kind = '{AlertKind.WARNING}')"
 )
 
+# The batch `t` has an active watch, of its own or of its campaign.
+_WATCHED = (
+    f"(EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.BATCH}'"
+    f" AND w.target_id = t.batch_id AND w.state = '{WatchState.ACTIVE}')"
+    f" OR EXISTS (SELECT 1 FROM watches w WHERE w.kind = '{WatchKind.CAMPAIGN}'"
+    f" AND w.target_id = t.campaign_id AND w.state = '{WatchState.ACTIVE}'))"
+)
+
 
 class PollingSql(OutboxSql):
     """Batches are polled on a lease; a poll records its status, counts or completion."""
@@ -223,8 +231,11 @@ class PollingSql(OutboxSql):
             return (
                 await tx.execute(
                     self._q(
-                        "UPDATE batches SET lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
-                        "WHERE batch_id = ? AND lease_owner = ? AND state = 'watching'"
+                        "UPDATE batches AS t SET lease_until = {now} + CAST(? AS DOUBLE PRECISION) "
+                        "WHERE t.batch_id = ? AND t.lease_owner = ? AND t.state = 'watching'"
+                        # Still watched, as a claim asks: removing the last watch leaves
+                        # the batch 'watching', and a poll then would be for no one.
+                        f" AND {_WATCHED}"
                     ),
                     lease_seconds,
                     batch_id,

@@ -424,28 +424,38 @@ class Watcher:
         bind(batch_id=due.batch_id)
         try:
             async with self._slots:
+                if self._stopping.is_set():
+                    # stop() began while this claim waited: it is not in flight, so it
+                    # goes back unpolled for another process to take at once.
+                    await self._give_back(due)
+                    return
                 if time.monotonic() - claimed_at > self._renew_after and not (
                     await self._store.renew_batch(
                         due.batch_id, owner=self.owner, lease_seconds=self._lease
                     )
                 ):
                     log.info(
-                        "batch %s: taken over while it waited for a slot; not polled here",
+                        "batch %s: taken over, finished or unwatched while it waited for a "
+                        "slot; not polled here",
                         due.batch_id,
                     )
                     return
                 await self._poll_once(due)
         except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    self._store.release_batch(due.batch_id, owner=self.owner), RELEASE_SECONDS
-                )
+            await self._give_back(due)
             raise
         except Exception as exc:
             # Anything else (a bug, the database failing a write) is a failed poll too:
             # left to its lease, the batch would be fetched again every lease period,
             # failing the same way, and its alert would never go out.
             await self._poll_failed(due, exc)
+
+    async def _give_back(self, due: DueBatch) -> None:
+        """Release the lease of a claim left unpolled; if that fails, it lapses instead."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self._store.release_batch(due.batch_id, owner=self.owner), RELEASE_SECONDS
+            )
 
     async def _poll_once(self, due: DueBatch) -> None:
         batch_id = due.batch_id
