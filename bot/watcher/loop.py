@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -167,6 +168,10 @@ class Watcher:
         # Ticks bound how late a due poll is noticed; no tick is longer than a second.
         self._tick = min(1.0, max(0.05, poll_seconds / 5))
         self._polls: set[asyncio.Task[None]] = set()
+        # Batches this process has a poll task for. A poll that outlasts its lease (Bland
+        # slow, a slot free) leaves it claimable by anyone, this process included: a
+        # claim of one of these renews the lease but starts no second poll.
+        self._polling: set[str] = set()
         self._sends: set[asyncio.Task[None]] = set()
         # A claim takes many batches in one transaction (CLAIM_AHEAD); the slots bound how
         # many talk to Bland at a time.
@@ -335,8 +340,12 @@ class Watcher:
                 limit=CLAIM_AHEAD * self._concurrency - backlog,
                 lease_seconds=self._lease,
             ):
+                if due.batch_id in self._polling:
+                    continue
                 self._took_over("batch", due.batch_id, due.taken_from)
-                self._spawn(self._polls, self._poll(due, claimed_at=time.monotonic()))
+                self._polling.add(due.batch_id)
+                task = self._spawn(self._polls, self._poll(due, claimed_at=time.monotonic()))
+                task.add_done_callback(functools.partial(self._not_polling, due.batch_id))
 
     async def _claim_scans(self) -> None:
         """Due campaign scans, as polls beside the batches', and due digests."""
@@ -400,6 +409,9 @@ class Watcher:
         )
         if len(self._done_polls) >= FLUSH_AT:
             self._wake.set()
+
+    def _not_polling(self, batch_id: str, _done: asyncio.Task[None]) -> None:
+        self._polling.discard(batch_id)
 
     def _spawn(
         self, tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]

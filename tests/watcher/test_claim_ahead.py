@@ -274,3 +274,25 @@ async def test_claims_taken_from_a_dead_process_renew_while_they_wait(
     assert {b: n for b, n in _asked(bland, batch_ids).items() if b != first} == dict.fromkeys(
         waited, 0
     )
+
+
+async def test_a_poll_that_outlasts_its_lease_is_not_claimed_again_by_its_own_watcher(
+    any_store: Store, bland: BlandServer, run_watcher: RunWatcher
+) -> None:
+    # With a slot free the loop goes on claiming while one poll is held past its lease;
+    # that lapsed lease is claimable by anyone, this watcher included, and a second task
+    # of its own would ask Bland about the same batch while the first still waits.
+    slow, other = "OwnLapse00000001-gen-batch", "OwnLapse00000002-gen-batch"
+    for batch_id in (slow, other):
+        bland.add_batch(in_progress_batch(batch_id))
+        await watch(any_store, "C01", batch_id)
+    held = bland.hold_next(path=f"/v1/batches/{slow}")
+
+    async with run_watcher(any_store, concurrency=2, lease_seconds=1.0, poll_seconds=ONCE):
+        await eventually(lambda: held.used == 1, within=10)
+        # Several lease lengths, at a tick of a second at most: plenty of claims.
+        await asyncio.sleep(3.0)
+        asked_while_held = len(polls(bland, slow))
+        held.release()
+
+    assert asked_while_held == 1
